@@ -1,0 +1,138 @@
+//! The `Backend` trait every inference engine implements, and the settings
+//! and descriptions that cross it.
+//!
+//! The harness drives a backend with token ids only (no text, no sampling
+//! policy): clear the KV cache, prefill a batch, decode one token, wait for
+//! the device, read the greedy next token. ONNX Runtime and a pure-Rust
+//! backend fit the same shape.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use crate::error::BackendError;
+
+/// Settings fixed when a model is loaded; changing one means reloading.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct LoadSettings {
+    /// Layers to offload to a GPU (llama.cpp `n_gpu_layers`); None = backend default (CPU here).
+    pub n_gpu_layers: Option<u32>,
+}
+
+/// KV-cache element type (llama.cpp `type_k`/`type_v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KvType {
+    /// 16-bit float (llama.cpp's default).
+    F16,
+    /// 32-bit float.
+    F32,
+    /// 8-bit blocks.
+    Q8_0,
+    /// 4-bit blocks.
+    Q4_0,
+}
+
+/// Settings of one execution context: KV-cache size, threads, batching.
+/// Cheap to change between cases without reloading the model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContextSettings {
+    /// KV-cache capacity in tokens (depth + prompt + generated).
+    pub n_ctx: u32,
+    /// CPU threads for both prefill and decode.
+    pub threads: u32,
+    /// Logical batch: the most prompt tokens handed to one decode call.
+    pub batch: u32,
+    /// Physical micro-batch.
+    pub ubatch: u32,
+    /// Flash attention: None = backend's automatic choice.
+    pub flash_attn: Option<bool>,
+    /// KV-cache element type: None = backend default.
+    pub kv_type: Option<KvType>,
+}
+
+/// What a loaded backend says about itself; goes into every record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendDescription {
+    /// Backend id, as on the command line ("llama.cpp", "mock").
+    pub id: String,
+    /// Version of the engine (e.g. llama.cpp's ggml version and crate version).
+    pub version: String,
+    /// Features the engine was built with (e.g. "AVX2", "OPENMP", "CUDA").
+    pub build_features: Vec<String>,
+    /// Where the work runs, e.g. "CPU" or "CUDA0 (NVIDIA ...)".
+    pub device: String,
+    /// Execution provider actually used (ONNX Runtime); None otherwise.
+    pub execution_provider: Option<String>,
+}
+
+/// A monotonic nanosecond clock. Real backends use the wall clock; the mock
+/// backend advances a virtual clock by its configured costs so statistics
+/// and CLI output are exact and repeatable in tests.
+#[derive(Debug, Clone)]
+pub enum Clock {
+    /// `Instant`-based monotonic clock (nanoseconds since the origin).
+    Monotonic(Instant),
+    /// Virtual time in nanoseconds, advanced by the mock backend.
+    Virtual(Arc<AtomicU64>),
+}
+
+impl Clock {
+    /// A wall clock starting now.
+    pub fn monotonic() -> Clock {
+        Clock::Monotonic(Instant::now())
+    }
+
+    /// Nanoseconds since the clock's origin. No allocation, no syscall
+    /// beyond the vDSO clock read.
+    #[inline]
+    pub fn now_ns(&self) -> u64 {
+        match self {
+            Clock::Monotonic(origin) => origin.elapsed().as_nanos() as u64,
+            Clock::Virtual(t) => t.load(Ordering::Acquire),
+        }
+    }
+}
+
+/// A model loaded into an inference engine, ready to run cases.
+///
+/// Call order per case: [`configure`](Backend::configure) once, then per
+/// repetition [`clear`](Backend::clear), optional depth fill with
+/// [`prefill`](Backend::prefill), the timed prefill, then
+/// [`decode`](Backend::decode) steps. After every prefill/decode,
+/// [`synchronize`](Backend::synchronize) waits for the device and
+/// [`next_token`](Backend::next_token) reads the greedy next token from the
+/// last logits. Nothing here may allocate per token in steady state.
+pub trait Backend {
+    /// Engine, version, build features and device, for the record.
+    fn describe(&self) -> BackendDescription;
+
+    /// Vocabulary size as the engine sees it (prompt ids are drawn below it).
+    fn n_vocab(&self) -> u32;
+
+    /// The BOS token id when the model declares one and wants it first.
+    fn bos_token(&self) -> Option<u32>;
+
+    /// (Re)creates the execution context for a case (KV cache, threads,
+    /// batching). Must be called before the first `clear`.
+    fn configure(&mut self, settings: &ContextSettings) -> Result<(), BackendError>;
+
+    /// Empties the KV cache.
+    fn clear(&mut self) -> Result<(), BackendError>;
+
+    /// Runs `tokens` at positions `start_pos..`, splitting into batches as the
+    /// context allows, keeping logits of the last token only.
+    fn prefill(&mut self, tokens: &[u32], start_pos: u32) -> Result<(), BackendError>;
+
+    /// Runs one token at `pos`, keeping its logits.
+    fn decode(&mut self, token: u32, pos: u32) -> Result<(), BackendError>;
+
+    /// Waits until the device has finished all submitted work.
+    fn synchronize(&mut self);
+
+    /// Greedy (argmax) next token from the last logits.
+    fn next_token(&mut self) -> Result<u32, BackendError>;
+
+    /// The clock that times this backend's work.
+    fn clock(&self) -> Clock {
+        Clock::monotonic()
+    }
+}

@@ -1,0 +1,35 @@
+//! GGUF model files: checking a file before native code sees it ([`inspect`]
+//! reads only the header, with the checks of llama.cpp's parser and messages a
+//! user can act on), the ggml type table, and a streaming writer
+//! ([`GgufWriter`]) for the models edgebench makes itself.
+//!
+//! GGUF (v2/v3) is little-endian: `GGUF`, `u32` version, `u64` tensor count,
+//! `u64` metadata count, the metadata entries, the tensor infos, then the
+//! tensor data, aligned to `general.alignment` (default 32).
+
+mod cursor;
+mod error;
+mod info;
+mod reader;
+mod sniff;
+mod types;
+mod value;
+mod writer;
+
+pub use error::GgufError;
+pub use info::{GgufInfo, TensorInfo, inspect};
+pub use types::{GgmlType, GgufValueType, ftype_name, removed_ggml_type_name};
+pub use value::GgufValue;
+pub use writer::{GgufWriteError, GgufWriter, MetaValue};
+
+/// The first four bytes of every GGUF file.
+pub const GGUF_MAGIC: &[u8; 4] = b"GGUF";
+
+/// The GGUF version [`GgufWriter`] writes.
+pub const GGUF_VERSION: u32 = 3;
+
+/// The data alignment when `general.alignment` is absent.
+pub const DEFAULT_ALIGNMENT: u32 = 32;
+
+/// The longest tensor name ggml accepts, in bytes (`GGML_MAX_NAME` - 1).
+pub const MAX_TENSOR_NAME_LEN: usize = 63;

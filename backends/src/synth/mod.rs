@@ -1,0 +1,291 @@
+//! Synthetic llama-architecture models that edgebench writes itself, so tests
+//! and benchmarks can run without downloading anything: size presets,
+//! quantisations, deterministic weights, and a GGUF writer whose output
+//! llama.cpp loads and runs. The same [`SynthSpec`] always gives the same bytes.
+
+mod gguf_out;
+pub mod quant;
+pub mod vocab;
+pub mod weights;
+
+pub use gguf_out::{SynthError, SynthSummary, write_gguf};
+
+use crate::gguf::GgmlType;
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// Version of the generation scheme, part of every cache key: bump it whenever
+/// the bytes written for a spec change, so cached files are regenerated.
+pub const SYNTH_FORMAT_VERSION: u32 = 1;
+
+/// A model size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// About 4 million parameters: fast enough for every test.
+    Tiny,
+    /// About 112 million parameters.
+    Small,
+    /// About 0.5 billion parameters.
+    Medium,
+}
+
+impl Preset {
+    /// Every preset, smallest first.
+    pub const ALL: [Preset; 3] = [Preset::Tiny, Preset::Small, Preset::Medium];
+
+    /// The lower-case name: `tiny`, `small`, `medium`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Preset::Tiny => "tiny",
+            Preset::Small => "small",
+            Preset::Medium => "medium",
+        }
+    }
+
+    /// The preset's hyper-parameters.
+    pub const fn hparams(self) -> Hparams {
+        let (n_vocab, n_embd, n_layer, n_head, n_head_kv, n_ff, n_ctx_train) = match self {
+            Preset::Tiny => (2048, 256, 4, 4, 2, 768, 2048),
+            Preset::Small => (32000, 768, 10, 12, 4, 2048, 4096),
+            Preset::Medium => (32000, 1280, 24, 20, 4, 3584, 4096),
+        };
+        Hparams {
+            n_vocab,
+            n_embd,
+            n_layer,
+            n_head,
+            n_head_kv,
+            n_ff,
+            n_ctx_train,
+            rms_eps: 1e-5,
+            rope_freq_base: 10000.0,
+        }
+    }
+}
+
+/// The hyper-parameters of a llama-architecture model.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Hparams {
+    /// Vocabulary size.
+    pub n_vocab: u32,
+    /// Hidden size.
+    pub n_embd: u32,
+    /// Transformer layers.
+    pub n_layer: u32,
+    /// Attention (query) heads.
+    pub n_head: u32,
+    /// Key/value heads (grouped-query attention).
+    pub n_head_kv: u32,
+    /// Feed-forward hidden size.
+    pub n_ff: u32,
+    /// Training context length.
+    pub n_ctx_train: u32,
+    /// RMS-norm epsilon.
+    pub rms_eps: f32,
+    /// RoPE frequency base.
+    pub rope_freq_base: f32,
+}
+
+impl Hparams {
+    /// Size of one attention head (`n_embd / n_head`).
+    pub const fn head_dim(&self) -> u32 {
+        self.n_embd / self.n_head
+    }
+
+    /// Parameters of the model: embeddings, output, norms and all layers.
+    pub const fn n_params(&self) -> u64 {
+        let embd = self.n_embd as u64;
+        let vocab = self.n_vocab as u64;
+        let hd = self.head_dim() as u64;
+        let q = self.n_head as u64 * hd;
+        let kv = self.n_head_kv as u64 * hd;
+        let ff = self.n_ff as u64;
+        let layer = 2 * embd + embd * q + 2 * embd * kv + q * embd + 3 * embd * ff;
+        2 * embd * vocab + embd + self.n_layer as u64 * layer
+    }
+}
+
+/// How the weight matrices are stored (norms are always f32).
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quant {
+    /// 4-bit blocks of 32 with an f16 scale (ggml `q4_0`).
+    Q4_0,
+    /// 8-bit blocks of 32 with an f16 scale (ggml `q8_0`).
+    Q8_0,
+    /// IEEE half floats.
+    F16,
+    /// IEEE single floats.
+    F32,
+}
+
+impl Quant {
+    /// Every quantisation.
+    pub const ALL: [Quant; 4] = [Quant::Q4_0, Quant::Q8_0, Quant::F16, Quant::F32];
+
+    /// The lower-case name: `q4_0`, `q8_0`, `f16`, `f32`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Quant::Q4_0 => "q4_0",
+            Quant::Q8_0 => "q8_0",
+            Quant::F16 => "f16",
+            Quant::F32 => "f32",
+        }
+    }
+
+    /// The ggml type of the weight matrices.
+    pub const fn ggml_type(self) -> GgmlType {
+        match self {
+            Quant::Q4_0 => GgmlType::Q4_0,
+            Quant::Q8_0 => GgmlType::Q8_0,
+            Quant::F16 => GgmlType::F16,
+            Quant::F32 => GgmlType::F32,
+        }
+    }
+
+    /// The `general.file_type` value (llama.cpp's `llama_ftype`).
+    pub const fn file_type(self) -> u32 {
+        match self {
+            Quant::F32 => 0,
+            Quant::F16 => 1,
+            Quant::Q4_0 => 2,
+            Quant::Q8_0 => 7,
+        }
+    }
+}
+
+/// A name that is not a preset or quantisation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} '{value}'; expected one of: {expected}")]
+pub struct ParseError {
+    /// `"preset"` or `"quantisation"`.
+    pub what: &'static str,
+    /// The text given.
+    pub value: String,
+    /// The accepted names.
+    pub expected: &'static str,
+}
+
+impl FromStr for Preset {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| ParseError {
+                what: "preset",
+                value: s.to_string(),
+                expected: "tiny, small, medium",
+            })
+    }
+}
+
+impl FromStr for Quant {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Quant::ALL
+            .into_iter()
+            .find(|q| q.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| ParseError {
+                what: "quantisation",
+                value: s.to_string(),
+                expected: "q4_0, q8_0, f16, f32",
+            })
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for Quant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Everything that determines a synthetic model file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct SynthSpec {
+    /// The size.
+    pub preset: Preset,
+    /// The weight encoding.
+    pub quant: Quant,
+    /// The weight seed.
+    pub seed: u64,
+}
+
+impl SynthSpec {
+    /// The hyper-parameters of the preset.
+    pub const fn hparams(&self) -> Hparams {
+        self.preset.hparams()
+    }
+
+    /// A key naming this exact file, including [`SYNTH_FORMAT_VERSION`]:
+    /// `edgebench-synth-tiny-q4_0-s42-v1`.
+    pub fn cache_key(&self) -> String {
+        format!(
+            "edgebench-synth-{}-{}-s{}-v{SYNTH_FORMAT_VERSION}",
+            self.preset, self.quant, self.seed
+        )
+    }
+
+    /// The file name to cache the model under: the cache key plus `.gguf`.
+    pub fn file_name(&self) -> String {
+        format!("{}.gguf", self.cache_key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_and_display() {
+        for p in Preset::ALL {
+            assert_eq!(p.to_string().parse::<Preset>(), Ok(p));
+        }
+        for q in Quant::ALL {
+            assert_eq!(q.to_string().parse::<Quant>(), Ok(q));
+        }
+        assert_eq!("Q8_0".parse::<Quant>(), Ok(Quant::Q8_0));
+        let err = "q5_k".parse::<Quant>().unwrap_err().to_string();
+        assert!(err.contains("q5_k") && err.contains("q4_0"), "{err}");
+        assert!("huge".parse::<Preset>().is_err());
+    }
+
+    #[test]
+    fn cache_key_names_everything() {
+        let spec = SynthSpec {
+            preset: Preset::Tiny,
+            quant: Quant::Q4_0,
+            seed: 42,
+        };
+        assert_eq!(
+            spec.file_name(),
+            format!("edgebench-synth-tiny-q4_0-s42-v{SYNTH_FORMAT_VERSION}.gguf")
+        );
+    }
+
+    #[test]
+    fn preset_sizes() {
+        assert_eq!(Preset::Tiny.hparams().n_params(), 4_196_608);
+        let small = Preset::Small.hparams().n_params();
+        assert!((100_000_000..130_000_000).contains(&small), "{small}");
+        let medium = Preset::Medium.hparams().n_params();
+        assert!((450_000_000..550_000_000).contains(&medium), "{medium}");
+        for p in Preset::ALL {
+            let h = p.hparams();
+            assert_eq!(h.head_dim() * h.n_head, h.n_embd, "{p}");
+            assert_eq!(h.n_head % h.n_head_kv, 0, "{p}");
+            for d in [h.n_embd, h.n_ff, h.head_dim() * h.n_head_kv] {
+                assert_eq!(d % 32, 0, "{p}");
+            }
+        }
+    }
+}

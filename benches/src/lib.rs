@@ -1,0 +1,1 @@
+//! Benchmarks of edgebench's own overhead live in `benches/benches/`.

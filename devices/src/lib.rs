@@ -1,0 +1,8 @@
+//! Host facts and process memory for edgebench (device profiles and telemetry
+//! sensors join this crate later). Depends on no other edgebench crate.
+#![deny(missing_docs)]
+
+pub mod host;
+pub mod memory;
+
+pub use host::HostInfo;

@@ -1,0 +1,138 @@
+//! Command-line flags (clap). Raw flags become a validated plan in
+//! `plan.rs`; nothing here runs anything.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::plan::UIntList;
+
+/// edgebench: benchmark on-device LLM inference across backends.
+#[derive(Debug, Parser)]
+#[command(name = "edgebench", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Measure TTFT, prefill/decode tok/s and latency percentiles (llama-bench's job).
+    Run(RunArgs),
+    /// Write a synthetic llama-architecture GGUF model (random weights, real format).
+    Synth(SynthArgs),
+}
+
+/// Output formats of `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Markdown table.
+    Md,
+    /// JSON array of records.
+    Json,
+    /// One JSON record per line.
+    Jsonl,
+    /// Flat CSV table.
+    Csv,
+}
+
+/// KV-cache types settable from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KvTypeArg {
+    /// 16-bit float.
+    F16,
+    /// 32-bit float.
+    F32,
+    /// 8-bit blocks.
+    #[value(name = "q8_0")]
+    Q8_0,
+    /// 4-bit blocks.
+    #[value(name = "q4_0")]
+    Q4_0,
+}
+
+/// Flags of `edgebench run`. List flags take "a,b,c" and ranges "a-b", "a-b+step", "a-b*mult".
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Model file(s) (GGUF), or synth:PRESET-QUANT[-sSEED] for a synthetic model
+    /// edgebench writes into its cache. Default: synth:tiny-q4_0 (no download).
+    #[arg(short = 'm', long = "model", value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// Backend(s): llama.cpp, mock.
+    #[arg(
+        short = 'b',
+        long = "backend",
+        value_delimiter = ',',
+        default_value = "llama.cpp"
+    )]
+    pub backends: Vec<String>,
+    /// Prompt length(s) in tokens.
+    #[arg(short = 'p', long = "n-prompt", default_value = "512")]
+    pub n_prompt: UIntList,
+    /// Tokens to generate.
+    #[arg(short = 'n', long = "n-gen", default_value = "128")]
+    pub n_gen: UIntList,
+    /// KV-cache depth(s): tokens already in context before the prompt (untimed).
+    #[arg(short = 'd', long = "n-depth", default_value = "0")]
+    pub n_depth: UIntList,
+    /// Measured repetitions per case.
+    #[arg(short = 'r', long = "repetitions", default_value_t = 5)]
+    pub reps: u32,
+    /// CPU thread count(s). Default: physical cores.
+    #[arg(short = 't', long = "threads")]
+    pub threads: Option<UIntList>,
+    /// Logical batch size (prompt tokens per decode call).
+    #[arg(long, default_value_t = 2048)]
+    pub batch: u32,
+    /// Physical micro-batch size.
+    #[arg(long, default_value_t = 512)]
+    pub ubatch: u32,
+    /// Layers to offload to the GPU (llama.cpp GPU builds).
+    #[arg(long = "ngl")]
+    pub n_gpu_layers: Option<u32>,
+    /// Flash attention: 0 or 1 (default: the backend decides).
+    #[arg(long = "fa", value_parser = clap::value_parser!(u8).range(0..=1))]
+    pub flash_attn: Option<u8>,
+    /// KV-cache type (default: the backend's, f16 for llama.cpp).
+    #[arg(long = "kv-type", value_enum)]
+    pub kv_type: Option<KvTypeArg>,
+    /// Seed of the prompt token ids.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Unrecorded warm-up repetitions before measuring.
+    #[arg(long, default_value_t = 1, conflicts_with = "no_warmup")]
+    pub warmup: u32,
+    /// No warm-up repetition.
+    #[arg(long)]
+    pub no_warmup: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Md)]
+    pub output: OutputFormat,
+    /// Write the output to this file (atomically, updated after every case) instead of stdout.
+    #[arg(long = "out")]
+    pub out: Option<PathBuf>,
+    /// No progress lines on stderr.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Mock backend costs and faults, e.g. "prefill_us=20,decode_us=1000,fail=decode:5".
+    #[arg(long = "mock-spec", hide = true, default_value = "")]
+    pub mock_spec: String,
+}
+
+/// Flags of `edgebench synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Size: tiny (~4M params, tests), small (~100M), medium (~0.5B, benchmarks).
+    #[arg(long)]
+    pub preset: String,
+    /// Weight type: q4_0, q8_0, f16, f32.
+    #[arg(long)]
+    pub quant: String,
+    /// Seed of the weights.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output file (.gguf).
+    #[arg(long)]
+    pub out: PathBuf,
+}

@@ -1,0 +1,157 @@
+//! The subcommands, each from parsed flags to an exit code.
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use edgebench_backends::{BackendKind, KvType};
+use edgebench_reports::export::{self, Format};
+use edgebench_reports::{Record, Status};
+
+use crate::cli::{KvTypeArg, OutputFormat, RunArgs, SynthArgs};
+use crate::plan::{Matrix, ModelSource};
+use crate::run::{self, RunOptions};
+use crate::{cache, output};
+
+/// Exit code when every case ran and is ok.
+pub const EXIT_OK: i32 = 0;
+/// Exit code when at least one case failed or is invalid (results are still written).
+pub const EXIT_CASE_FAILED: i32 = 1;
+/// Exit code for bad input: flags, files, models (clap uses 2 for bad flags too).
+pub const EXIT_BAD_INPUT: i32 = 2;
+
+/// The default model of `run`: the tiny synthetic model.
+pub const DEFAULT_MODEL: &str = "synth:tiny-q4_0";
+
+fn model_source(s: &str) -> ModelSource {
+    match s.strip_prefix("synth:") {
+        Some(spec) => ModelSource::Synth(spec.to_string()),
+        None => ModelSource::File(PathBuf::from(s)),
+    }
+}
+
+fn format_of(o: OutputFormat) -> Format {
+    match o {
+        OutputFormat::Md => Format::Md,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Jsonl => Format::Jsonl,
+        OutputFormat::Csv => Format::Csv,
+    }
+}
+
+/// `edgebench run`. Bad input is an `Err` (exit 2); failed cases exit 1.
+pub fn run(args: &RunArgs) -> Result<i32> {
+    let models: Vec<ModelSource> = if args.models.is_empty() {
+        vec![model_source(DEFAULT_MODEL)]
+    } else {
+        args.models.iter().map(|m| model_source(m)).collect()
+    };
+    for m in &models {
+        match m {
+            ModelSource::File(p) if !p.exists() => bail!(
+                "-m {}: no such file; give a GGUF model path, or synth:tiny-q4_0 for a synthetic model",
+                p.display()
+            ),
+            ModelSource::Synth(s) => {
+                cache::parse_spec(s).with_context(|| format!("-m synth:{s}"))?;
+            }
+            _ => {}
+        }
+    }
+    let backends = args
+        .backends
+        .iter()
+        .map(|b| b.parse::<BackendKind>().map_err(|e| anyhow!("-b {b}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let mock = args.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
+    let threads = match &args.threads {
+        Some(t) => t.0.clone(),
+        None => vec![default_threads()],
+    };
+    let matrix = Matrix {
+        models,
+        backends,
+        n_gpu_layers: args.n_gpu_layers,
+        n_prompt: args.n_prompt.0.clone(),
+        n_gen: args.n_gen.0.clone(),
+        n_depth: args.n_depth.0.clone(),
+        threads,
+        batch: args.batch,
+        ubatch: args.ubatch,
+        flash_attn: args.flash_attn.map(|v| v == 1),
+        kv_type: args.kv_type.map(|k| match k {
+            KvTypeArg::F16 => KvType::F16,
+            KvTypeArg::F32 => KvType::F32,
+            KvTypeArg::Q8_0 => KvType::Q8_0,
+            KvTypeArg::Q4_0 => KvType::Q4_0,
+        }),
+        reps: args.reps,
+        warmup: if args.no_warmup { 0 } else { args.warmup },
+        seed: args.seed,
+    };
+    let plan = matrix.plan().map_err(|e| anyhow!(e))?;
+    if let Some(p) = &args.out {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+            bail!(
+                "--out {}: the folder {} does not exist; create it or choose another path",
+                p.display(),
+                dir.display()
+            );
+        }
+    }
+    let format = format_of(args.output);
+    let opts = RunOptions {
+        mock,
+        progress: !args.quiet,
+    };
+    let out = args.out.clone();
+    let write = |records: &[Record]| -> Result<()> {
+        if let Some(path) = &out {
+            let text = export::render(records, format)?;
+            output::write_atomically(path, text.as_bytes())?;
+        }
+        Ok(())
+    };
+    let records = run::execute(&plan, &opts, write)?;
+    if out.is_none() {
+        print!("{}", export::render(&records, format)?);
+    } else if let Some(p) = &out {
+        if !args.quiet {
+            eprintln!(
+                "edgebench: wrote {} record(s) to {}",
+                records.len(),
+                p.display()
+            );
+        }
+    }
+    let bad = records.iter().filter(|r| r.status != Status::Ok).count();
+    if bad > 0 {
+        eprintln!(
+            "edgebench: {bad} of {} case(s) did not complete ok; see the status and reason columns",
+            records.len()
+        );
+        return Ok(EXIT_CASE_FAILED);
+    }
+    Ok(EXIT_OK)
+}
+
+/// Default thread count: physical cores (llama-bench's choice), else logical.
+fn default_threads() -> u32 {
+    let host = edgebench_devices::HostInfo::probe();
+    host.physical_cores.unwrap_or(host.logical_cores).max(1)
+}
+
+/// `edgebench synth`.
+pub fn synth(args: &SynthArgs) -> Result<i32> {
+    let spec = cache::parse_spec(&format!("{}-{}-s{}", args.preset, args.quant, args.seed))
+        .context("--preset/--quant")?;
+    cache::write_synth_atomically(&spec, &args.out)?;
+    let info = edgebench_backends::gguf::inspect(&args.out)?;
+    eprintln!(
+        "edgebench: wrote {} ({} parameters, {} bytes, {})",
+        args.out.display(),
+        info.n_params,
+        info.file_size,
+        info.quant
+    );
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,14 @@
+//! edgebench's harness: command line, plans, the timing loop, running cases
+//! and writing their records. Backends live in `edgebench-backends`,
+//! analysis and exporters in `edgebench-reports`.
+#![deny(missing_docs)]
+
+pub mod cache;
+pub mod cli;
+pub mod commands;
+pub mod measure;
+pub mod output;
+pub mod plan;
+pub mod prompt;
+pub mod provenance;
+pub mod run;

@@ -1,0 +1,20 @@
+//! edgebench: the command-line entry point. Reads as a table of contents:
+//! parse flags, run the subcommand, map the outcome to an exit code.
+use clap::Parser;
+use edgebench::cli::{Cli, Command};
+use edgebench::commands::{self, EXIT_BAD_INPUT};
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => commands::run(args),
+        Command::Synth(args) => commands::synth(args),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("edgebench: error: {e:#}");
+            std::process::exit(EXIT_BAD_INPUT);
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! Turns the raw `run` flags into a validated plan: the lists expanded into
+//! cases, ordered so each model with the same load settings is loaded once.
+use std::fmt;
+
+use edgebench_backends::{BackendKind, ContextSettings, KvType, LoadSettings};
+
+/// A parsed list flag: "512", "128,256,512", "128-512*2" (128, 256, 512),
+/// "1-4" (1, 2, 3, 4) or "0-1024+256" (0, 256, ..., 1024), as llama-bench.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UIntList(pub Vec<u32>);
+
+impl std::str::FromStr for UIntList {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut out = Vec::new();
+        for item in s.split(',').map(str::trim) {
+            if item.is_empty() {
+                return Err(format!("empty item in '{s}'"));
+            }
+            out.extend(parse_item(item)?);
+        }
+        if out.len() > 4096 {
+            return Err(format!(
+                "'{s}' expands to {} values; at most 4096",
+                out.len()
+            ));
+        }
+        Ok(UIntList(out))
+    }
+}
+
+fn parse_item(item: &str) -> Result<Vec<u32>, String> {
+    let num = |t: &str| -> Result<u32, String> {
+        t.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("'{t}' is not a whole number >= 0"))
+    };
+    let Some((first, rest)) = item.split_once('-') else {
+        return Ok(vec![num(item)?]);
+    };
+    let first = num(first)?;
+    let (last, step) = if let Some((last, step)) = rest.split_once('+') {
+        (num(last)?, Step::Add(num(step)?))
+    } else if let Some((last, mul)) = rest.split_once('*') {
+        (num(last)?, Step::Mul(num(mul)?))
+    } else {
+        (num(rest)?, Step::Add(1))
+    };
+    if last < first {
+        return Err(format!("range '{item}' ends before it starts"));
+    }
+    let mut out = vec![];
+    let mut v = first as u64;
+    while v <= last as u64 {
+        out.push(v as u32);
+        if out.len() > 4096 {
+            return Err(format!("range '{item}' has more than 4096 values"));
+        }
+        v = match step {
+            Step::Add(0) | Step::Mul(0) | Step::Mul(1) => {
+                return Err(format!("range '{item}' has a step that never advances"));
+            }
+            Step::Add(s) => v + s as u64,
+            Step::Mul(m) if v == 0 => return Err(format!("range '{item}' multiplies 0 by {m}")),
+            Step::Mul(m) => v * m as u64,
+        };
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    Add(u32),
+    Mul(u32),
+}
+
+/// How the model of a case is given.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ModelSource {
+    /// A file the user brings.
+    File(std::path::PathBuf),
+    /// A synthetic model edgebench writes into its cache: "tiny-q4_0-s42".
+    Synth(String),
+}
+
+impl fmt::Display for ModelSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelSource::File(p) => write!(f, "{}", p.display()),
+            ModelSource::Synth(s) => write!(f, "synth:{s}"),
+        }
+    }
+}
+
+/// Workload settings of one case (what is timed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    /// Prompt tokens.
+    pub n_prompt: u32,
+    /// Generated tokens.
+    pub n_gen: u32,
+    /// KV-cache depth before the prompt.
+    pub n_depth: u32,
+    /// Measured repetitions.
+    pub reps: u32,
+    /// Warm-up repetitions.
+    pub warmup: u32,
+    /// Prompt seed.
+    pub seed: u64,
+}
+
+impl Workload {
+    /// llama-bench style test name: "pp512+tg128", "pp512", "tg1", "+ @d512".
+    pub fn test_name(&self) -> String {
+        let mut parts = vec![format!("pp{}", self.n_prompt)];
+        if self.n_gen > 0 {
+            parts.push(format!("tg{}", self.n_gen));
+        }
+        let mut name = parts.join("+");
+        if self.n_depth > 0 {
+            name.push_str(&format!("@d{}", self.n_depth));
+        }
+        name
+    }
+}
+
+/// One case: a model group (loaded once) plus context and workload settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// Index of the group (model x backend x load settings) in the plan.
+    pub group: usize,
+    /// Context settings (threads, batching, KV cache).
+    pub context: ContextSettings,
+    /// What to time.
+    pub workload: Workload,
+}
+
+/// A model loaded once for several cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Which model.
+    pub model: ModelSource,
+    /// Which backend.
+    pub backend: BackendKind,
+    /// Load settings.
+    pub load: LoadSettings,
+}
+
+/// The validated plan of a `run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Model groups in load order.
+    pub groups: Vec<Group>,
+    /// Cases, grouped by `group`, in run order.
+    pub cases: Vec<Case>,
+}
+
+/// Raw list settings of a run, as the flags give them.
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    /// Models.
+    pub models: Vec<ModelSource>,
+    /// Backends.
+    pub backends: Vec<BackendKind>,
+    /// n_gpu_layers, if given.
+    pub n_gpu_layers: Option<u32>,
+    /// Prompt lengths.
+    pub n_prompt: Vec<u32>,
+    /// Generation lengths.
+    pub n_gen: Vec<u32>,
+    /// Depths.
+    pub n_depth: Vec<u32>,
+    /// Thread counts.
+    pub threads: Vec<u32>,
+    /// Logical batch.
+    pub batch: u32,
+    /// Micro-batch.
+    pub ubatch: u32,
+    /// Flash attention.
+    pub flash_attn: Option<bool>,
+    /// KV type.
+    pub kv_type: Option<KvType>,
+    /// Repetitions.
+    pub reps: u32,
+    /// Warm-up repetitions.
+    pub warmup: u32,
+    /// Prompt seed.
+    pub seed: u64,
+}
+
+impl Matrix {
+    /// Validates the flags and expands the product of the lists. Errors name
+    /// the flag and the allowed values.
+    pub fn plan(&self) -> Result<Plan, String> {
+        let nonzero = |flag: &str, v: &[u32], why: &str| -> Result<(), String> {
+            if v.contains(&0) {
+                Err(format!("{flag} must be >= 1 ({why})"))
+            } else {
+                Ok(())
+            }
+        };
+        nonzero(
+            "-p/--n-prompt",
+            &self.n_prompt,
+            "the first token needs a prompt",
+        )?;
+        nonzero("-t/--threads", &self.threads, "at least one thread")?;
+        if self.reps == 0 {
+            return Err("-r/--reps must be >= 1".into());
+        }
+        if self.reps > 10_000 {
+            return Err("-r/--reps must be <= 10000".into());
+        }
+        if self.batch == 0 || self.ubatch == 0 {
+            return Err("--batch and --ubatch must be >= 1".into());
+        }
+        if self.ubatch > self.batch {
+            return Err(format!(
+                "--ubatch {} is larger than --batch {}; the micro-batch must fit in the batch",
+                self.ubatch, self.batch
+            ));
+        }
+        for (flag, list) in [
+            ("-p/--n-prompt", &self.n_prompt),
+            ("-n/--n-gen", &self.n_gen),
+            ("-d/--n-depth", &self.n_depth),
+            ("-t/--threads", &self.threads),
+        ] {
+            if list.is_empty() {
+                return Err(format!("{flag} needs at least one value"));
+            }
+        }
+        for &t in &self.threads {
+            if t > 1024 {
+                return Err(format!("-t/--threads {t} is out of range (1..=1024)"));
+            }
+        }
+        let mut groups = vec![];
+        let mut cases = vec![];
+        for model in &self.models {
+            for &backend in &self.backends {
+                let group = groups.len();
+                groups.push(Group {
+                    model: model.clone(),
+                    backend,
+                    load: LoadSettings {
+                        n_gpu_layers: self.n_gpu_layers,
+                    },
+                });
+                for &threads in &self.threads {
+                    for &n_depth in &self.n_depth {
+                        for &n_prompt in &self.n_prompt {
+                            for &n_gen in &self.n_gen {
+                                let n_ctx = n_depth as u64 + n_prompt as u64 + n_gen as u64;
+                                let n_ctx = u32::try_from(n_ctx)
+                                    .map_err(|_| "-d + -p + -n exceeds 2^32 tokens".to_string())?;
+                                cases.push(Case {
+                                    group,
+                                    context: ContextSettings {
+                                        n_ctx,
+                                        threads,
+                                        batch: self.batch,
+                                        ubatch: self.ubatch,
+                                        flash_attn: self.flash_attn,
+                                        kv_type: self.kv_type,
+                                    },
+                                    workload: Workload {
+                                        n_prompt,
+                                        n_gen,
+                                        n_depth,
+                                        reps: self.reps,
+                                        warmup: self.warmup,
+                                        seed: self.seed,
+                                    },
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Plan { groups, cases })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(s: &str) -> Result<Vec<u32>, String> {
+        s.parse::<UIntList>().map(|l| l.0)
+    }
+
+    #[test]
+    fn lists_and_ranges() {
+        assert_eq!(list("512").unwrap(), [512]);
+        assert_eq!(list("1,2, 4").unwrap(), [1, 2, 4]);
+        assert_eq!(list("1-4").unwrap(), [1, 2, 3, 4]);
+        assert_eq!(list("128-512*2").unwrap(), [128, 256, 512]);
+        assert_eq!(list("0-1024+256").unwrap(), [0, 256, 512, 768, 1024]);
+        assert_eq!(list("1,8-16+8").unwrap(), [1, 8, 16]);
+    }
+
+    #[test]
+    fn bad_lists_say_why() {
+        for (s, want) in [
+            ("", "empty"),
+            ("a", "not a whole number"),
+            ("-1", "not a whole number"),
+            ("5-1", "ends before"),
+            ("1-9+0", "never advances"),
+            ("0-9*2", "multiplies 0"),
+            ("0-100000", "more than 4096"),
+        ] {
+            let e = list(s).unwrap_err();
+            assert!(e.contains(want), "{s}: {e}");
+        }
+    }
+
+    fn matrix() -> Matrix {
+        Matrix {
+            models: vec![ModelSource::Synth("tiny-q4_0-s42".into())],
+            backends: vec![BackendKind::Mock],
+            n_gpu_layers: None,
+            n_prompt: vec![16, 32],
+            n_gen: vec![8],
+            n_depth: vec![0, 64],
+            threads: vec![1, 2],
+            batch: 2048,
+            ubatch: 512,
+            flash_attn: None,
+            kv_type: None,
+            reps: 3,
+            warmup: 1,
+            seed: 42,
+        }
+    }
+
+    #[test]
+    fn product_grouped_by_model() {
+        let mut m = matrix();
+        m.models.push(ModelSource::File("b.gguf".into()));
+        let plan = m.plan().unwrap();
+        assert_eq!(plan.groups.len(), 2);
+        assert_eq!(plan.cases.len(), 2 * 2 * 2 * 2);
+        // All cases of group 0 come before any of group 1: one load per model.
+        let groups: Vec<usize> = plan.cases.iter().map(|c| c.group).collect();
+        assert!(groups.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(plan.cases[0].context.n_ctx, 16 + 8);
+        assert_eq!(plan.cases[3].context.n_ctx, 64 + 32 + 8);
+    }
+
+    #[test]
+    fn out_of_range_flags_are_named() {
+        let mut m = matrix();
+        m.reps = 0;
+        assert!(m.plan().unwrap_err().contains("-r/--reps"));
+        let mut m = matrix();
+        m.n_prompt = vec![0];
+        assert!(m.plan().unwrap_err().contains("-p/--n-prompt"));
+        let mut m = matrix();
+        m.ubatch = 4096;
+        assert!(m.plan().unwrap_err().contains("--ubatch"));
+        let mut m = matrix();
+        m.threads = vec![0];
+        assert!(m.plan().unwrap_err().contains("-t/--threads"));
+    }
+
+    #[test]
+    fn test_names_follow_llama_bench() {
+        let w = |p, n, d| Workload {
+            n_prompt: p,
+            n_gen: n,
+            n_depth: d,
+            reps: 1,
+            warmup: 0,
+            seed: 0,
+        };
+        assert_eq!(w(512, 128, 0).test_name(), "pp512+tg128");
+        assert_eq!(w(512, 0, 0).test_name(), "pp512");
+        assert_eq!(w(16, 64, 512).test_name(), "pp16+tg64@d512");
+    }
+}

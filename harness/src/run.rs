@@ -1,0 +1,342 @@
+//! `edgebench run`: executes a plan in this process, model group by model
+//! group, and turns raw samples into versioned records.
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, Result};
+use edgebench_backends::mock::MockConfig;
+use edgebench_backends::{Backend, BackendDescription, artifact, gguf};
+use edgebench_devices::{HostInfo, memory};
+use edgebench_reports::record::{
+    BackendInfo, Metrics, ModelInfo, Record, RecordKind, Status, Workload,
+};
+use edgebench_reports::{SCHEMA_VERSION, Summary};
+
+use crate::measure::{self, Failure, Job, Samples};
+use crate::plan::{Case, Group, ModelSource, Plan};
+use crate::{cache, prompt, provenance};
+
+/// A model file resolved and checked, with the facts every record repeats.
+pub struct ResolvedModel {
+    /// Path on disk.
+    pub path: PathBuf,
+    /// Header facts from edgebench's own GGUF reader.
+    pub info: gguf::GgufInfo,
+    /// Record section.
+    pub record: ModelInfo,
+}
+
+/// Finds (or writes) the model file and checks it before any backend sees it.
+pub fn resolve_model(source: &ModelSource) -> Result<ResolvedModel> {
+    let (path, synthetic) = match source {
+        ModelSource::File(p) => (p.clone(), None),
+        ModelSource::Synth(s) => {
+            let spec = cache::parse_spec(s)?;
+            (cache::ensure_synth(&spec)?, Some(s.clone()))
+        }
+    };
+    let info = gguf::inspect(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}\nedgebench checks every model file before a backend loads it; \
+             this one was refused."
+        )
+    })?;
+    let sha256 = artifact::sha256_file(&path)
+        .with_context(|| format!("cannot read {} to hash it", path.display()))?;
+    let record = ModelInfo {
+        path: path.display().to_string(),
+        sha256,
+        size_bytes: info.file_size,
+        n_params: info.n_params,
+        quant: info.quant.clone(),
+        arch: info.arch.clone(),
+        n_layers: info.n_layers,
+        n_vocab: info.n_vocab,
+        n_ctx_train: info.n_ctx_train,
+        synthetic,
+    };
+    Ok(ResolvedModel { path, info, record })
+}
+
+/// Everything a run needs besides the plan.
+pub struct RunOptions {
+    /// Mock backend configuration.
+    pub mock: MockConfig,
+    /// Print progress lines to stderr.
+    pub progress: bool,
+}
+
+/// Runs the plan; `on_record` is called after every case (to write results
+/// as they come, so a later failure loses nothing).
+pub fn execute(
+    plan: &Plan,
+    opts: &RunOptions,
+    mut on_record: impl FnMut(&[Record]) -> Result<()>,
+) -> Result<Vec<Record>> {
+    let host = HostInfo::probe();
+    let mut records: Vec<Record> = Vec::with_capacity(plan.cases.len());
+    let total = plan.cases.len();
+    let mut done = 0usize;
+    for (gi, group) in plan.groups.iter().enumerate() {
+        let cases: Vec<&Case> = plan.cases.iter().filter(|c| c.group == gi).collect();
+        if cases.is_empty() {
+            continue;
+        }
+        let model = resolve_model(&group.model)?;
+        let rss_reset = memory::reset_peak_rss();
+        let t_load = Instant::now();
+        let loaded = group
+            .backend
+            .load(&model.path, &model.info, &group.load, &opts.mock);
+        let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
+        let mut backend = match loaded {
+            Ok(b) => b,
+            Err(e) => {
+                // Every case of this group fails with the load error; go on.
+                for case in cases {
+                    done += 1;
+                    let mut r = failed_record(&host, group, &model, case, &e.to_string());
+                    r.metrics.load_ms = Some(load_ms);
+                    progress(opts, done, total, &r);
+                    records.push(r);
+                    on_record(&records)?;
+                }
+                continue;
+            }
+        };
+        let description = backend.describe();
+        let mut first_in_group = true;
+        for case in cases {
+            done += 1;
+            if !first_in_group {
+                memory::reset_peak_rss();
+            }
+            let mut r = run_case(backend.as_mut(), &description, &host, group, &model, case);
+            r.metrics.load_ms = Some(load_ms);
+            if !rss_reset {
+                r.warnings.push(
+                    "peak RSS covers the whole process, not only this case (the OS cannot reset \
+                     the high-water mark); run one case per process for a per-case figure"
+                        .into(),
+                );
+            }
+            first_in_group = false;
+            progress(opts, done, total, &r);
+            records.push(r);
+            on_record(&records)?;
+        }
+    }
+    Ok(records)
+}
+
+fn progress(opts: &RunOptions, done: usize, total: usize, r: &Record) {
+    if !opts.progress {
+        return;
+    }
+    let fmt = |s: &Option<Summary>| s.as_ref().map_or("–".into(), |s| format!("{:.2}", s.mean));
+    eprintln!(
+        "[{done}/{total}] {} {} t{} {}: {} (prefill {} t/s, decode {} t/s)",
+        r.model_label(),
+        r.backend.id,
+        r.workload.threads,
+        r.workload.test,
+        r.status.as_str(),
+        fmt(&r.metrics.prefill_tps),
+        fmt(&r.metrics.decode_tps),
+    );
+}
+
+fn run_case(
+    backend: &mut dyn Backend,
+    desc: &BackendDescription,
+    host: &HostInfo,
+    group: &Group,
+    model: &ResolvedModel,
+    case: &Case,
+) -> Record {
+    let started = SystemTime::now();
+    let mut record = base_record(host, desc, group, model, case, started);
+    if let Err(e) = backend.configure(&case.context) {
+        record.status = Status::Failed;
+        record.reason = Some(e.to_string());
+        return record;
+    }
+    let w = &case.workload;
+    let (depth, prompt) = prompt::workload_tokens(
+        w.seed,
+        backend.n_vocab(),
+        backend.bos_token(),
+        w.n_depth,
+        w.n_prompt,
+    );
+    let job = Job {
+        depth: &depth,
+        prompt: &prompt,
+        n_gen: w.n_gen,
+        reps: w.reps,
+        warmup: w.warmup,
+    };
+    match measure::measure(backend, job) {
+        Ok(samples) => {
+            record.metrics = metrics(&samples, w.n_prompt, w.n_gen);
+            if let Some(bad) = samples.tokens.iter().find(|&&t| t != w.n_gen) {
+                record.status = Status::Invalid;
+                record.reason = Some(format!("generated {bad} tokens, asked for {}", w.n_gen));
+            }
+            record.warnings.extend(warnings(&samples, case, host));
+        }
+        Err(Failure {
+            partial,
+            error,
+            rep,
+        }) => {
+            record.metrics = metrics(&partial, w.n_prompt, w.n_gen);
+            record.status = Status::Failed;
+            let when = if rep == 0 {
+                "a warm-up repetition".to_string()
+            } else {
+                format!("repetition {rep} of {}", w.reps)
+            };
+            record.reason = Some(format!(
+                "{error} (in {when}; {} completed repetitions kept, excluded from comparisons)",
+                partial.prefill_ns.len()
+            ));
+        }
+    }
+    record.metrics.peak_rss_bytes = memory::peak_rss_bytes();
+    record
+}
+
+/// Turns raw nanosecond samples into summarised metrics.
+pub fn metrics(s: &Samples, n_prompt: u32, n_gen: u32) -> Metrics {
+    let ms = |v: &[u64]| Summary::from_samples(v.iter().map(|&ns| ns as f64 / 1e6).collect());
+    let rate = |tokens: u32, v: &[u64]| {
+        Summary::from_samples(
+            v.iter()
+                .map(|&ns| tokens as f64 / (ns.max(1) as f64 / 1e9))
+                .collect(),
+        )
+    };
+    let e2e: Vec<u64> = s
+        .prefill_ns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p + s.decode_ns.get(i).copied().unwrap_or(0))
+        .collect();
+    Metrics {
+        ttft_ms: if n_gen > 0 { ms(&s.prefill_ns) } else { None },
+        prefill_tps: rate(n_prompt, &s.prefill_ns),
+        decode_tps: if n_gen >= 2 {
+            rate(n_gen - 1, &s.decode_ns)
+        } else {
+            None
+        },
+        itl_ms: ms(&s.step_ns),
+        e2e_ms: ms(&e2e),
+        load_ms: None,
+        peak_rss_bytes: None,
+        tokens_generated: s.tokens.clone(),
+    }
+}
+
+/// Warnings that tell the user what to do about a suspicious result.
+fn warnings(s: &Samples, case: &Case, host: &HostInfo) -> Vec<String> {
+    let mut out = vec![];
+    if case.context.threads > host.logical_cores {
+        out.push(format!(
+            "-t {} exceeds the {} logical CPUs; threads compete and figures drop; use -t {} or fewer",
+            case.context.threads, host.logical_cores, host.logical_cores
+        ));
+    }
+    let series = if s.decode_ns.len() == s.prefill_ns.len() && !s.decode_ns.is_empty() {
+        &s.decode_ns
+    } else {
+        &s.prefill_ns
+    };
+    if series.len() >= 3 {
+        let rest = &series[1..];
+        let mean_rest = rest.iter().sum::<u64>() as f64 / rest.len() as f64;
+        if series[0] as f64 > 1.5 * mean_rest {
+            out.push(format!(
+                "the first repetition took {:.1}x as long as the rest: caches or clocks were \
+                 still warming up; use --warmup 1 or more",
+                series[0] as f64 / mean_rest
+            ));
+        }
+        let sm = Summary::from_samples(series.iter().map(|&x| x as f64).collect());
+        if let Some(cv) = sm.and_then(|m| m.cv())
+            && cv > 0.05
+        {
+            out.push(format!(
+                "repetitions vary by {:.1}% (coefficient of variation): the machine is noisy; \
+                 close other programs, pin the CPU governor, or raise -r",
+                cv * 100.0
+            ));
+        }
+    }
+    out
+}
+
+fn base_record(
+    host: &HostInfo,
+    desc: &BackendDescription,
+    group: &Group,
+    model: &ResolvedModel,
+    case: &Case,
+    started: SystemTime,
+) -> Record {
+    let w = &case.workload;
+    Record {
+        schema_version: SCHEMA_VERSION,
+        kind: RecordKind::Llm,
+        edgebench: provenance::tool_info(),
+        host: host.clone(),
+        backend: BackendInfo {
+            id: desc.id.clone(),
+            version: desc.version.clone(),
+            build_features: desc.build_features.clone(),
+            device: desc.device.clone(),
+            execution_provider: desc.execution_provider.clone(),
+        },
+        model: model.record.clone(),
+        workload: Workload {
+            test: w.test_name(),
+            n_prompt: w.n_prompt,
+            n_gen: w.n_gen,
+            n_depth: w.n_depth,
+            reps: w.reps,
+            warmup: w.warmup,
+            threads: case.context.threads,
+            batch: case.context.batch,
+            ubatch: case.context.ubatch,
+            n_gpu_layers: group.load.n_gpu_layers,
+            n_ctx: case.context.n_ctx,
+            seed: w.seed,
+        },
+        status: Status::Ok,
+        reason: None,
+        timestamp: provenance::timestamp(started),
+        metrics: Metrics::default(),
+        warnings: vec![],
+    }
+}
+
+fn failed_record(
+    host: &HostInfo,
+    group: &Group,
+    model: &ResolvedModel,
+    case: &Case,
+    reason: &str,
+) -> Record {
+    let desc = BackendDescription {
+        id: group.backend.id().into(),
+        version: String::new(),
+        build_features: vec![],
+        device: String::new(),
+        execution_provider: None,
+    };
+    let mut r = base_record(host, &desc, group, model, case, SystemTime::now());
+    r.status = Status::Failed;
+    r.reason = Some(reason.to_string());
+    r
+}

@@ -1,0 +1,13 @@
+//! Result schema, statistics and exporters for edgebench. Analysis only: this
+//! crate never runs a backend, and names backends by their string ids.
+#![deny(missing_docs)]
+
+pub mod export;
+pub mod load;
+pub mod record;
+pub mod stats;
+
+pub use export::{ExportError, Format, UnknownFormat, render};
+pub use load::{LoadError, read_records};
+pub use record::{Record, SCHEMA_VERSION, Status};
+pub use stats::Summary;

@@ -1,0 +1,217 @@
+//! The versioned result record: one per measured case, `schema_version` 1.
+//!
+//! This is the contract between measurement (harness) and analysis (reports,
+//! comparisons, other tools reading the JSON). Field by field documentation
+//! lives here and in docs/results-schema.md; change both together, and bump
+//! [`SCHEMA_VERSION`] for anything that is not a pure addition.
+use edgebench_devices::HostInfo;
+use serde::{Deserialize, Serialize};
+
+use crate::stats::Summary;
+
+/// Schema version written by this build.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One measured case (model x backend x settings x workload).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Always [`SCHEMA_VERSION`] when written by this build.
+    pub schema_version: u32,
+    /// What kind of record this is; `llm` for a model case.
+    pub kind: RecordKind,
+    /// The edgebench build that measured it.
+    pub edgebench: ToolInfo,
+    /// The machine it ran on.
+    pub host: HostInfo,
+    /// The backend that ran it.
+    pub backend: BackendInfo,
+    /// The model artifact.
+    pub model: ModelInfo,
+    /// What was asked of the backend.
+    pub workload: Workload,
+    /// ok, or what went wrong (see [`Status`]).
+    pub status: Status,
+    /// Why the status is not `ok` (None when ok).
+    pub reason: Option<String>,
+    /// When the case started, RFC 3339 UTC, e.g. "2026-11-21T06:30:00.123Z".
+    pub timestamp: String,
+    /// The measurements, each with its raw samples.
+    pub metrics: Metrics,
+    /// Things the reader should know about this result (noisy samples,
+    /// a slow first repetition, a peak-RSS figure that covers more than this
+    /// case...). Each says what to do about it.
+    pub warnings: Vec<String>,
+}
+
+/// The kinds of record in the schema family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RecordKind {
+    /// An LLM inference case (prefill + decode).
+    Llm,
+}
+
+/// The edgebench build that produced a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    /// Crate version, e.g. "0.1.0".
+    pub version: String,
+    /// Git commit the binary was built from (None outside a git checkout).
+    pub commit: Option<String>,
+    /// Whether the work tree had uncommitted changes at build time.
+    pub dirty: Option<bool>,
+}
+
+/// The backend that ran a case, as it describes itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackendInfo {
+    /// Backend id as given on the command line: "llama.cpp", "mock", ...
+    pub id: String,
+    /// Backend version, e.g. llama.cpp's build number and commit.
+    pub version: String,
+    /// Build features, e.g. ["AVX2", "OPENMP", "cuda"] as the backend reports them.
+    pub build_features: Vec<String>,
+    /// The device the work actually ran on, e.g. "CPU" or a GPU name.
+    pub device: String,
+    /// Execution provider actually used (ONNX Runtime), None where not applicable.
+    pub execution_provider: Option<String>,
+}
+
+/// The model artifact a case ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// Path as given (absolute when edgebench wrote the file itself).
+    pub path: String,
+    /// Hex sha256 of the file's bytes.
+    pub sha256: String,
+    /// File size in bytes.
+    pub size_bytes: u64,
+    /// Parameter count (sum of tensor elements).
+    pub n_params: u64,
+    /// Quantisation, e.g. "Q4_0", "Q4_K_M", "F16".
+    pub quant: String,
+    /// Architecture, e.g. "llama".
+    pub arch: String,
+    /// Transformer blocks.
+    pub n_layers: Option<u32>,
+    /// Vocabulary size.
+    pub n_vocab: Option<u32>,
+    /// Context length the model was trained with.
+    pub n_ctx_train: Option<u32>,
+    /// The synthetic-model spec ("tiny-q4_0-s42") when edgebench wrote the model.
+    pub synthetic: Option<String>,
+}
+
+/// What was asked of the backend for one case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workload {
+    /// llama-bench style name: "pp512+tg128", "pp512", "tg128", with "@d512" for depth.
+    pub test: String,
+    /// Prompt tokens processed in the timed prefill (BOS included when the model declares one).
+    pub n_prompt: u32,
+    /// Tokens generated (the first from the prefill's logits, then n_gen - 1 decode steps).
+    pub n_gen: u32,
+    /// Tokens already in the KV cache before the prompt (untimed).
+    pub n_depth: u32,
+    /// Measured repetitions.
+    pub reps: u32,
+    /// Unrecorded warm-up repetitions run first.
+    pub warmup: u32,
+    /// CPU threads.
+    pub threads: u32,
+    /// Logical batch size (tokens per decode call during prefill).
+    pub batch: u32,
+    /// Physical micro-batch size.
+    pub ubatch: u32,
+    /// Layers offloaded to a GPU (llama.cpp), None where not applicable.
+    pub n_gpu_layers: Option<u32>,
+    /// Context size the backend was configured with.
+    pub n_ctx: u32,
+    /// Seed of the prompt token ids.
+    pub seed: u64,
+}
+
+/// Outcome of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Status {
+    /// Measured as asked; metrics are valid.
+    Ok,
+    /// The backend failed (load, decode...); see `reason`. Metrics hold what
+    /// completed before the failure, if anything, and enter no statistics.
+    Failed,
+    /// Ran, but the result must not be trusted or compared (e.g. fewer tokens
+    /// generated than asked); see `reason`.
+    Invalid,
+    /// The worker process died (signal or abort); `reason` keeps the signal
+    /// and the tail of its stderr. Written by sweeps that isolate cases.
+    Crashed,
+    /// The case ran past its time limit and was killed.
+    Timeout,
+    /// The worker exited without a result or with malformed output.
+    ProtocolError,
+    /// Stopped by the user (Ctrl-C) mid-case.
+    Interrupted,
+    /// The model file's sha256 differs from the one pinned for it.
+    ArtifactMismatch,
+    /// The requested backend or execution provider is not available here.
+    Unavailable,
+}
+
+impl Status {
+    /// The lower-case name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Invalid => "invalid",
+            Status::Crashed => "crashed",
+            Status::Timeout => "timeout",
+            Status::ProtocolError => "protocol_error",
+            Status::Interrupted => "interrupted",
+            Status::ArtifactMismatch => "artifact_mismatch",
+            Status::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// Measurements of one case. Latency metrics are in milliseconds, rates in
+/// tokens per second; every summary keeps its raw samples.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Time to first token per repetition: start of prompt prefill to the
+    /// first generated token's logits being available (device synchronised).
+    pub ttft_ms: Option<Summary>,
+    /// n_prompt / prefill time, per repetition (mean = mean of rates).
+    pub prefill_tps: Option<Summary>,
+    /// (n_gen - 1) / (time from first to last token), per repetition;
+    /// None when n_gen < 2.
+    pub decode_tps: Option<Summary>,
+    /// Inter-token latency: every decode step of every repetition.
+    pub itl_ms: Option<Summary>,
+    /// End to end per repetition: TTFT + all decode steps.
+    pub e2e_ms: Option<Summary>,
+    /// Model load time (file to ready-to-run), milliseconds. The first load
+    /// of a file in a process; a later case reusing the loaded model
+    /// repeats the figure of the load it reused.
+    pub load_ms: Option<f64>,
+    /// Peak resident memory of the measuring process during the case.
+    pub peak_rss_bytes: Option<u64>,
+    /// Tokens generated per repetition (must equal n_gen for an ok case).
+    pub tokens_generated: Vec<u32>,
+}
+
+impl Record {
+    /// Short model label for tables: the synthetic spec or the file name.
+    pub fn model_label(&self) -> String {
+        if let Some(s) = &self.model.synthetic {
+            return s.clone();
+        }
+        std::path::Path::new(&self.model.path)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.model.path.clone())
+    }
+}
