@@ -30,7 +30,8 @@ mod tests {
 
     #[test]
     fn rfc3339_millis_utc() {
+        // Checked with Python: datetime.fromtimestamp(1795000000.123, timezone.utc)
         let t = UNIX_EPOCH + Duration::from_millis(1_795_000_000_123);
-        assert_eq!(timestamp(t), "2026-11-18T06:26:40.123Z");
+        assert_eq!(timestamp(t), "2026-11-18T11:06:40.123Z");
     }
 }

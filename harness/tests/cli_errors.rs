@@ -1,13 +1,11 @@
 //! Bad input gets a clear error naming the flag or file, and a non-zero exit.
 mod common;
-use common::{MOCK_RUN, edgebench};
+use common::{edgebench, mock_run};
 use predicates::prelude::*;
 
 fn run_with(extra: &[&str]) -> assert_cmd::assert::Assert {
     let cache = tempfile::tempdir().unwrap();
-    let mut args: Vec<&str> = MOCK_RUN.to_vec();
-    args.extend_from_slice(extra);
-    edgebench(cache.path()).args(&args).assert()
+    edgebench(cache.path()).args(mock_run(extra)).assert()
 }
 
 #[test]

@@ -2,13 +2,12 @@
 //! snapshots. Only what truly varies between runs (host, time, memory, load
 //! time, cache path, build) is masked; every statistic is exact.
 mod common;
-use common::{MOCK_RUN, edgebench};
+use common::{edgebench, mock_run};
 
 fn mock_output(format: &str) -> String {
     let cache = tempfile::tempdir().unwrap();
-    let mut args: Vec<&str> = MOCK_RUN.to_vec();
-    args.extend_from_slice(&["-o", format, "-p", "16,32"]);
-    let out = edgebench(cache.path()).args(&args).assert().success();
+    let args = mock_run(&["-o", format, "-p", "16,32"]);
+    let out = edgebench(cache.path()).args(args).assert().success();
     String::from_utf8(out.get_output().stdout.clone()).unwrap()
 }
 

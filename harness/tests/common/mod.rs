@@ -10,21 +10,26 @@ pub fn edgebench(cache: &Path) -> Command {
     cmd
 }
 
-/// Flags for a small, fast mock run.
-pub const MOCK_RUN: &[&str] = &[
-    "run",
-    "-b",
-    "mock",
-    "-p",
-    "16",
-    "-n",
-    "5",
-    "-r",
-    "3",
-    "-t",
-    "2",
-    "--no-warmup",
-    "-q",
-    "--mock-spec",
-    "prefill_us=100,decode_us=2000,jitter_pct=10",
+/// Defaults of a small, fast mock run: (flag, value).
+const MOCK_DEFAULTS: &[(&str, &str)] = &[
+    ("-b", "mock"),
+    ("-p", "16"),
+    ("-n", "5"),
+    ("-r", "3"),
+    ("-t", "2"),
+    ("--mock-spec", "prefill_us=100,decode_us=2000,jitter_pct=10"),
 ];
+
+/// `run` arguments for the mock: `extra` plus every default flag `extra`
+/// does not give itself (clap refuses a flag given twice).
+pub fn mock_run(extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["run".to_string(), "--no-warmup".into(), "-q".into()];
+    for (flag, value) in MOCK_DEFAULTS {
+        if !extra.contains(flag) {
+            args.push(flag.to_string());
+            args.push(value.to_string());
+        }
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
