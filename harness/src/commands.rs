@@ -112,16 +112,14 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         Ok(())
     };
     let records = run::execute(&plan, &opts, write)?;
-    if out.is_none() {
-        print!("{}", export::render(&records, format)?);
-    } else if let Some(p) = &out {
-        if !args.quiet {
-            eprintln!(
-                "edgebench: wrote {} record(s) to {}",
-                records.len(),
-                p.display()
-            );
-        }
+    match &out {
+        None => print!("{}", export::render(&records, format)?),
+        Some(p) if !args.quiet => eprintln!(
+            "edgebench: wrote {} record(s) to {}",
+            records.len(),
+            p.display()
+        ),
+        Some(_) => {}
     }
     let bad = records.iter().filter(|r| r.status != Status::Ok).count();
     if bad > 0 {

@@ -47,7 +47,7 @@ pub struct Failure {
 }
 
 /// Runs warm-ups then measured repetitions. The backend must be configured.
-pub fn measure(backend: &mut dyn Backend, job: Job<'_>) -> Result<Samples, Failure> {
+pub fn measure(backend: &mut dyn Backend, job: Job<'_>) -> Result<Samples, Box<Failure>> {
     let steps = job.n_gen.saturating_sub(1) as usize;
     let mut s = Samples {
         prefill_ns: Vec::with_capacity(job.reps as usize),
@@ -59,11 +59,11 @@ pub fn measure(backend: &mut dyn Backend, job: Job<'_>) -> Result<Samples, Failu
     for _ in 0..job.warmup {
         scratch.clear();
         if let Err(error) = one_rep(backend, &job, &mut scratch) {
-            return Err(Failure {
+            return Err(Box::new(Failure {
                 partial: s,
                 error,
                 rep: 0,
-            });
+            }));
         }
     }
     for rep in 1..=job.reps {
@@ -78,11 +78,11 @@ pub fn measure(backend: &mut dyn Backend, job: Job<'_>) -> Result<Samples, Failu
                 s.tokens.push(tokens);
             }
             Err(error) => {
-                return Err(Failure {
+                return Err(Box::new(Failure {
                     partial: s,
                     error,
                     rep,
-                });
+                }));
             }
         }
     }

@@ -30,7 +30,7 @@ impl SplitMix64 {
 
     /// Uniform in [0, n) by Lemire's multiply-shift (n >= 1).
     pub fn below(&mut self, n: u32) -> u32 {
-        ((self.next_u64() >> 32) * u64::from(n.max(1)) >> 32) as u32
+        (((self.next_u64() >> 32) * u64::from(n.max(1))) >> 32) as u32
     }
 }
 

@@ -185,11 +185,12 @@ fn run_case(
             }
             record.warnings.extend(warnings(&samples, case, host));
         }
-        Err(Failure {
-            partial,
-            error,
-            rep,
-        }) => {
+        Err(failure) => {
+            let Failure {
+                partial,
+                error,
+                rep,
+            } = *failure;
             record.metrics = metrics(&partial, w.n_prompt, w.n_gen);
             record.status = Status::Failed;
             let when = if rep == 0 {
