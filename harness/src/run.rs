@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, Result};
 use edgebench_backends::mock::MockConfig;
-use edgebench_backends::{Backend, BackendDescription, artifact, gguf};
+use edgebench_backends::{Backend, BackendDescription, BackendError, artifact, gguf};
 use edgebench_devices::{HostInfo, memory};
 use edgebench_reports::record::{
     BackendInfo, Metrics, ModelInfo, Record, RecordKind, Status, Workload,
@@ -93,9 +93,13 @@ pub fn execute(
             Ok(b) => b,
             Err(e) => {
                 // Every case of this group fails with the load error; go on.
+                let status = match e {
+                    BackendError::NotCompiledIn { .. } => Status::EpUnavailable,
+                    _ => Status::Failed,
+                };
                 for case in cases {
                     done += 1;
-                    let mut r = failed_record(&host, group, &model, case, &e.to_string());
+                    let mut r = failed_record(&host, group, &model, case, status, &e.to_string());
                     r.metrics.load_ms = Some(load_ms);
                     progress(opts, done, total, &r);
                     records.push(r);
@@ -327,6 +331,7 @@ fn failed_record(
     group: &Group,
     model: &ResolvedModel,
     case: &Case,
+    status: Status,
     reason: &str,
 ) -> Record {
     let desc = BackendDescription {
@@ -337,7 +342,7 @@ fn failed_record(
         execution_provider: None,
     };
     let mut r = base_record(host, &desc, group, model, case, SystemTime::now());
-    r.status = Status::Failed;
+    r.status = status;
     r.reason = Some(reason.to_string());
     r
 }

@@ -150,14 +150,21 @@ pub enum Status {
     Crashed,
     /// The case ran past its time limit and was killed.
     Timeout,
+    /// The worker ran out of memory (killed by the OOM killer or an
+    /// allocation failure).
+    Oom,
     /// The worker exited without a result or with malformed output.
     ProtocolError,
     /// Stopped by the user (Ctrl-C) mid-case.
     Interrupted,
+    /// Not run, on purpose (filtered out, or an earlier problem in its group
+    /// makes running it pointless); `reason` says which.
+    Skipped,
+    /// The requested backend or execution provider is not available in this
+    /// build or on this machine; never silently replaced by another.
+    EpUnavailable,
     /// The model file's sha256 differs from the one pinned for it.
     ArtifactMismatch,
-    /// The requested backend or execution provider is not available here.
-    Unavailable,
 }
 
 impl Status {
@@ -169,10 +176,12 @@ impl Status {
             Status::Invalid => "invalid",
             Status::Crashed => "crashed",
             Status::Timeout => "timeout",
+            Status::Oom => "oom",
             Status::ProtocolError => "protocol_error",
             Status::Interrupted => "interrupted",
+            Status::Skipped => "skipped",
+            Status::EpUnavailable => "ep_unavailable",
             Status::ArtifactMismatch => "artifact_mismatch",
-            Status::Unavailable => "unavailable",
         }
     }
 }
