@@ -44,6 +44,7 @@ pub fn resolve_model(source: &ModelSource) -> Result<ResolvedModel> {
     let sha256 = artifact::sha256_file(&path)
         .with_context(|| format!("cannot read {} to hash it", path.display()))?;
     let record = ModelInfo {
+        id: None,
         path: path.display().to_string(),
         sha256,
         size_bytes: info.file_size,
@@ -296,6 +297,7 @@ fn base_record(
         kind: RecordKind::Llm,
         edgebench: provenance::tool_info(),
         host: host.clone(),
+        device: None,
         backend: BackendInfo {
             id: desc.id.clone(),
             version: desc.version.clone(),

@@ -23,6 +23,9 @@ pub struct Record {
     pub edgebench: ToolInfo,
     /// The machine it ran on.
     pub host: HostInfo,
+    /// The device profile the case ran under (sweeps); None for `run`.
+    #[serde(default)]
+    pub device: Option<DeviceRef>,
     /// The backend that ran it.
     pub backend: BackendInfo,
     /// The model artifact.
@@ -78,9 +81,25 @@ pub struct BackendInfo {
     pub execution_provider: Option<String>,
 }
 
+/// The device profile a case ran under, as the profile names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceRef {
+    /// `[device] name`, e.g. "Jetson AGX Orin 64GB".
+    pub name: String,
+    /// `[device] class`, e.g. "jetson", "sbc", "laptop".
+    pub class: String,
+    /// `[device] power_mode` when the profile gives one (e.g. "MAXN").
+    pub power_mode: Option<String>,
+    /// Path of the profile file ("<embedded>/local.toml" for the built-in one).
+    pub profile: String,
+}
+
 /// The model artifact a case ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
+    /// The profile's model id (sweeps); None for `run`.
+    #[serde(default)]
+    pub id: Option<String>,
     /// Path as given (absolute when edgebench wrote the file itself).
     pub path: String,
     /// Hex sha256 of the file's bytes.

@@ -62,8 +62,10 @@ fn full_llama_case() -> Record {
         kind: RecordKind::Llm,
         edgebench: tool(),
         host: host(),
+        device: None,
         backend: llama_backend(),
         model: ModelInfo {
+            id: None,
             path: "/models/qwen2.5-0.5b-instruct-q4_0.gguf".into(),
             sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
             size_bytes: 428_000_000,
@@ -114,6 +116,7 @@ fn prefill_only_case() -> Record {
         kind: RecordKind::Llm,
         edgebench: tool(),
         host: host(),
+        device: None,
         backend: BackendInfo {
             id: "onnx".into(),
             version: "1.22.0".into(),
@@ -122,6 +125,7 @@ fn prefill_only_case() -> Record {
             execution_provider: Some("CPUExecutionProvider".into()),
         },
         model: ModelInfo {
+            id: None,
             path: "/models/qwen2.5-0.5b/model_q4.onnx".into(),
             sha256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752".into(),
             size_bytes: 786_156_544,
@@ -172,8 +176,10 @@ fn failed_case() -> Record {
         kind: RecordKind::Llm,
         edgebench: tool(),
         host: host(),
+        device: None,
         backend: llama_backend(),
         model: ModelInfo {
+            id: None,
             path: "/tmp/edgebench/models/tiny-q4_0-s42.gguf".into(),
             sha256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae".into(),
             size_bytes: 1_114_112,
