@@ -29,6 +29,11 @@ pub enum Fault {
     Hang,
     /// Abort the process (for crash-isolation tests).
     Crash,
+    /// Write a line that is not a protocol event to stdout, then go on
+    /// (for a sweep's protocol-error handling).
+    Garble,
+    /// Exit the process with code 3, as if it returned early without a result.
+    Exit,
 }
 
 /// Mock costs and faults, parsed from a spec such as
@@ -71,7 +76,7 @@ impl FromStr for MockConfig {
             BackendError::Options(format!(
                 "--mock-spec: {what}; expected comma-separated key=value with keys \
                  prefill_us, decode_us, jitter_pct, first_rep_factor, real_time, \
-                 and fail|hang|crash=prefill:N|decode:N"
+                 and fail|hang|crash|garble|exit=prefill:N|decode:N"
             ))
         };
         let mut cfg = MockConfig::default();
@@ -91,10 +96,12 @@ impl FromStr for MockConfig {
                 "jitter_pct" => cfg.jitter_pct = num(value)?,
                 "first_rep_factor" => cfg.first_rep_factor = num(value)?,
                 "real_time" => cfg.real_time = value == "1" || value == "true",
-                "fail" | "hang" | "crash" => {
+                "fail" | "hang" | "crash" | "garble" | "exit" => {
                     let fault = match key {
                         "fail" => Fault::Fail,
                         "hang" => Fault::Hang,
+                        "garble" => Fault::Garble,
+                        "exit" => Fault::Exit,
                         _ => Fault::Crash,
                     };
                     let (stage, n) = value
@@ -159,6 +166,14 @@ impl MockBackend {
                     std::thread::sleep(std::time::Duration::from_secs(3600));
                 },
                 Fault::Crash => std::process::abort(),
+                Fault::Garble => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout();
+                    let _ = writeln!(out, "this is not a protocol event");
+                    let _ = out.flush();
+                    Ok(())
+                }
+                Fault::Exit => std::process::exit(3),
             },
             _ => Ok(()),
         }

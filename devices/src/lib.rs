@@ -4,5 +4,8 @@
 
 pub mod host;
 pub mod memory;
+pub mod probe;
+pub mod profile;
 
 pub use host::HostInfo;
+pub use probe::{BackendAvailability, ProbeReport};

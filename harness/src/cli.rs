@@ -20,8 +20,72 @@ pub struct Cli {
 pub enum Command {
     /// Measure TTFT, prefill/decode tok/s and latency percentiles (llama-bench's job).
     Run(RunArgs),
+    /// Run a device profile's whole matrix in worker processes, with SLO verdicts.
+    Sweep(SweepArgs),
+    /// Everything knowable about this host: CPU, memory, GPUs, board, sensors, backends.
+    Probe(ProbeArgs),
     /// Write a synthetic llama-architecture GGUF model (random weights, real format).
     Synth(SynthArgs),
+    /// Internal: run one model group for a sweep (reads a job on stdin).
+    #[command(hide = true)]
+    Worker,
+}
+
+/// Output formats of `probe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFormat {
+    /// Markdown sections.
+    Md,
+    /// JSON object.
+    Json,
+}
+
+/// Flags of `edgebench probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
+    pub output: ProbeFormat,
+    /// Read system files under this folder instead of / (for checking fixture trees).
+    #[arg(long, hide = true)]
+    pub root: Option<PathBuf>,
+}
+
+/// Flags of `edgebench sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Device profile (TOML). Default: the built-in profiles/local.toml, which
+    /// runs anywhere on synthetic models edgebench writes itself.
+    #[arg(long)]
+    pub device: Option<PathBuf>,
+    /// Output folder (default: edgebench-results/<profile>-<time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue the sweep in --out: run only the cases without a result.
+    #[arg(long)]
+    pub resume: bool,
+    /// Only the cases matching, e.g. 'model=tiny*,backend=llama.cpp,threads=2,test=pp*'.
+    #[arg(long, value_parser = parse_filter)]
+    pub filter: Option<crate::sweep::filter::Filter>,
+    /// Check the profile and print the plan; run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Exit 1 when any SLO fails (for CI).
+    #[arg(long)]
+    pub fail_on_slo: bool,
+    /// Seed of the prompt token ids.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Mock backend costs and faults (tests).
+    #[arg(long = "mock-spec", hide = true, default_value = "")]
+    pub mock_spec: String,
+    /// Milliseconds between SIGTERM and SIGKILL for a timed-out worker.
+    #[arg(long = "kill-grace-ms", hide = true, default_value_t = 2000)]
+    pub kill_grace_ms: u64,
+}
+
+fn parse_filter(s: &str) -> Result<crate::sweep::filter::Filter, String> {
+    s.parse()
 }
 
 /// Output formats of `run`.

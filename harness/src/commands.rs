@@ -6,9 +6,10 @@ use edgebench_backends::{BackendKind, KvType};
 use edgebench_reports::export::{self, Format};
 use edgebench_reports::{Record, Status};
 
-use crate::cli::{KvTypeArg, OutputFormat, RunArgs, SynthArgs};
+use crate::cli::{KvTypeArg, OutputFormat, ProbeArgs, ProbeFormat, RunArgs, SweepArgs, SynthArgs};
 use crate::plan::{Matrix, ModelSource};
 use crate::run::{self, RunOptions};
+use crate::sweep::SweepOptions;
 use crate::{cache, output};
 
 /// Exit code when every case ran and is ok.
@@ -136,6 +137,64 @@ pub fn run(args: &RunArgs) -> Result<i32> {
 fn default_threads() -> u32 {
     let host = edgebench_devices::HostInfo::probe();
     host.physical_cores.unwrap_or(host.logical_cores).max(1)
+}
+
+/// `edgebench sweep`.
+pub fn sweep(args: &SweepArgs) -> Result<i32> {
+    crate::sweep::sweep(&SweepOptions {
+        device: args.device.clone(),
+        out: args.out.clone(),
+        resume: args.resume,
+        filter: args.filter.clone().unwrap_or_default(),
+        dry_run: args.dry_run,
+        fail_on_slo: args.fail_on_slo,
+        seed: args.seed,
+        mock_spec: args.mock_spec.clone(),
+        grace: std::time::Duration::from_millis(args.kill_grace_ms),
+    })
+}
+
+/// Which backends this build has, for `probe` and records.
+pub fn backend_availability() -> Vec<edgebench_devices::BackendAvailability> {
+    let mut out: Vec<_> = BackendKind::ALL
+        .iter()
+        .map(|k| edgebench_devices::BackendAvailability {
+            id: k.id().to_string(),
+            compiled_in: k.compiled_in(),
+            usable: k.compiled_in().then_some(true),
+            note: match (k, k.compiled_in()) {
+                (BackendKind::Mock, _) => "deterministic test double, no inference".into(),
+                (_, true) => "compiled in (CPU build unless built with a GPU feature)".into(),
+                (_, false) => "not compiled in; rebuild with --features llama".into(),
+            },
+        })
+        .collect();
+    let planned = edgebench_devices::profile::KNOWN_BACKENDS
+        .iter()
+        .filter(|id| id.parse::<BackendKind>().is_err());
+    for id in planned {
+        out.push(edgebench_devices::BackendAvailability {
+            id: id.to_string(),
+            compiled_in: false,
+            usable: Some(false),
+            note: "not built yet in this edgebench".into(),
+        });
+    }
+    out
+}
+
+/// `edgebench probe`.
+pub fn probe(args: &ProbeArgs) -> Result<i32> {
+    let backends = backend_availability();
+    let report = match &args.root {
+        Some(root) => edgebench_devices::ProbeReport::collect_at(root, backends),
+        None => edgebench_devices::ProbeReport::collect(backends),
+    };
+    match args.output {
+        ProbeFormat::Md => print!("{}", report.to_markdown()),
+        ProbeFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(EXIT_OK)
 }
 
 /// `edgebench synth`.

@@ -12,3 +12,4 @@ pub mod plan;
 pub mod prompt;
 pub mod provenance;
 pub mod run;
+pub mod sweep;

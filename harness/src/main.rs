@@ -8,7 +8,10 @@ fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => commands::run(args),
+        Command::Sweep(args) => commands::sweep(args),
+        Command::Probe(args) => commands::probe(args),
         Command::Synth(args) => commands::synth(args),
+        Command::Worker => edgebench::sweep::worker::main(),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -17,6 +17,7 @@ use crate::plan::{Case, Group, ModelSource, Plan};
 use crate::{cache, prompt, provenance};
 
 /// A model file resolved and checked, with the facts every record repeats.
+#[derive(Debug, Clone)]
 pub struct ResolvedModel {
     /// Path on disk.
     pub path: PathBuf,
@@ -77,61 +78,110 @@ pub fn execute(
     let host = HostInfo::probe();
     let mut records: Vec<Record> = Vec::with_capacity(plan.cases.len());
     let total = plan.cases.len();
-    let mut done = 0usize;
     for (gi, group) in plan.groups.iter().enumerate() {
-        let cases: Vec<&Case> = plan.cases.iter().filter(|c| c.group == gi).collect();
+        let cases: Vec<Case> = plan
+            .cases
+            .iter()
+            .filter(|c| c.group == gi)
+            .cloned()
+            .collect();
         if cases.is_empty() {
             continue;
         }
         let model = resolve_model(&group.model)?;
-        let rss_reset = memory::reset_peak_rss();
-        let t_load = Instant::now();
-        let loaded = group
-            .backend
-            .load(&model.path, &model.info, &group.load, &opts.mock);
-        let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
-        let mut backend = match loaded {
-            Ok(b) => b,
-            Err(e) => {
-                // Every case of this group fails with the load error; go on.
-                let status = match e {
-                    BackendError::NotCompiledIn { .. } => Status::EpUnavailable,
-                    _ => Status::Failed,
-                };
-                for case in cases {
-                    done += 1;
-                    let mut r = failed_record(&host, group, &model, case, status, &e.to_string());
-                    r.metrics.load_ms = Some(load_ms);
-                    progress(opts, done, total, &r);
-                    records.push(r);
-                    on_record(&records)?;
-                }
-                continue;
-            }
+        let run = GroupRun {
+            host: &host,
+            group,
+            model: &model,
+            cases: &cases,
+            mock: &opts.mock,
         };
-        let description = backend.describe();
-        let mut first_in_group = true;
-        for case in cases {
-            done += 1;
-            if !first_in_group {
-                memory::reset_peak_rss();
-            }
-            let mut r = run_case(backend.as_mut(), &description, &host, group, &model, case);
-            r.metrics.load_ms = Some(load_ms);
-            if !rss_reset {
-                r.warnings.push(
-                    "peak RSS covers the whole process, not only this case (the OS cannot reset \
-                     the high-water mark); run one case per process for a per-case figure"
-                        .into(),
-                );
-            }
-            first_in_group = false;
-            progress(opts, done, total, &r);
-            records.push(r);
-            on_record(&records)?;
-        }
+        run_group(
+            &run,
+            |_| {},
+            |_, r| {
+                records.push(r);
+                if let Some(r) = records.last() {
+                    progress(opts, records.len(), total, r);
+                }
+                on_record(&records)
+            },
+        )?;
     }
     Ok(records)
+}
+
+/// One model group to run in this process: the model is loaded once and
+/// every case runs on it in order.
+pub struct GroupRun<'a> {
+    /// Host facts for the records.
+    pub host: &'a HostInfo,
+    /// Model, backend and load settings.
+    pub group: &'a Group,
+    /// The resolved, checked model.
+    pub model: &'a ResolvedModel,
+    /// The cases, in run order.
+    pub cases: &'a [Case],
+    /// Mock backend configuration (ignored by real backends).
+    pub mock: &'a MockConfig,
+}
+
+/// Loads the group's model and runs its cases. `on_start(i)` is called as
+/// case `i` begins (sweeps time cases out from it), `on_record(i, record)`
+/// when it ends. A load failure gives every case a record with that error.
+pub fn run_group(
+    run: &GroupRun<'_>,
+    mut on_start: impl FnMut(usize),
+    mut on_record: impl FnMut(usize, Record) -> Result<()>,
+) -> Result<()> {
+    let GroupRun {
+        host,
+        group,
+        model,
+        cases,
+        mock,
+    } = *run;
+    let rss_reset = memory::reset_peak_rss();
+    let t_load = Instant::now();
+    let loaded = group
+        .backend
+        .load(&model.path, &model.info, &group.load, mock);
+    let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
+    let mut backend = match loaded {
+        Ok(b) => b,
+        Err(e) => {
+            let status = match e {
+                BackendError::NotCompiledIn { .. } => Status::EpUnavailable,
+                _ => Status::Failed,
+            };
+            for (i, case) in cases.iter().enumerate() {
+                let mut r = failed_record(host, group, &model.record, case, status, &e.to_string());
+                r.metrics.load_ms = Some(load_ms);
+                on_record(i, r)?;
+            }
+            return Ok(());
+        }
+    };
+    let description = backend.describe();
+    for (i, case) in cases.iter().enumerate() {
+        on_start(i);
+        if i > 0 {
+            memory::reset_peak_rss();
+        }
+        let t_case = Instant::now();
+        let mut r = run_case(backend.as_mut(), &description, host, group, model, case);
+        r.metrics.case_wall_ms = Some(t_case.elapsed().as_secs_f64() * 1e3);
+        r.metrics.load_ms = Some(load_ms);
+        if !rss_reset {
+            r.warnings.push(
+                "peak RSS covers the whole process, not only this case (the OS cannot reset \
+                 the high-water mark); run one case per process for a per-case figure"
+                    .into(),
+            );
+        }
+        on_record(i, r)?;
+    }
+    Ok(())
 }
 
 fn progress(opts: &RunOptions, done: usize, total: usize, r: &Record) {
@@ -160,7 +210,7 @@ fn run_case(
     case: &Case,
 ) -> Record {
     let started = SystemTime::now();
-    let mut record = base_record(host, desc, group, model, case, started);
+    let mut record = base_record(host, desc, group, &model.record, case, started);
     if let Err(e) = backend.configure(&case.context) {
         record.status = Status::Failed;
         record.reason = Some(e.to_string());
@@ -241,6 +291,7 @@ pub fn metrics(s: &Samples, n_prompt: u32, n_gen: u32) -> Metrics {
         e2e_ms: ms(&e2e),
         load_ms: None,
         peak_rss_bytes: None,
+        case_wall_ms: None,
         tokens_generated: s.tokens.clone(),
     }
 }
@@ -287,7 +338,7 @@ fn base_record(
     host: &HostInfo,
     desc: &BackendDescription,
     group: &Group,
-    model: &ResolvedModel,
+    model: &ModelInfo,
     case: &Case,
     started: SystemTime,
 ) -> Record {
@@ -305,7 +356,7 @@ fn base_record(
             device: desc.device.clone(),
             execution_provider: desc.execution_provider.clone(),
         },
-        model: model.record.clone(),
+        model: model.clone(),
         workload: Workload {
             test: w.test_name(),
             n_prompt: w.n_prompt,
@@ -328,10 +379,10 @@ fn base_record(
     }
 }
 
-fn failed_record(
+pub(crate) fn failed_record(
     host: &HostInfo,
     group: &Group,
-    model: &ResolvedModel,
+    model: &ModelInfo,
     case: &Case,
     status: Status,
     reason: &str,

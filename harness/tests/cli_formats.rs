@@ -19,6 +19,7 @@ fn mask_json(v: &mut serde_json::Value) {
         r["model"]["path"] = "[cache]/models/...".into();
         r["metrics"]["peak_rss_bytes"] = "[rss]".into();
         r["metrics"]["load_ms"] = "[load]".into();
+        r["metrics"]["case_wall_ms"] = "[wall]".into();
         r["backend"]["version"] = "[version]".into();
     }
 }

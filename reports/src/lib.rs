@@ -5,6 +5,7 @@
 pub mod export;
 pub mod load;
 pub mod record;
+pub mod slo;
 pub mod stats;
 
 pub use export::{ExportError, Format, UnknownFormat, render};

@@ -227,13 +227,23 @@ pub struct Metrics {
     pub load_ms: Option<f64>,
     /// Peak resident memory of the measuring process during the case.
     pub peak_rss_bytes: Option<u64>,
+    /// Wall time of the whole case in the measuring process (context set-up,
+    /// warm-ups, repetitions, untimed depth fills and token picks),
+    /// milliseconds. Sweeps compare it with their own wall time to show what
+    /// process isolation costs.
+    #[serde(default)]
+    pub case_wall_ms: Option<f64>,
     /// Tokens generated per repetition (must equal n_gen for an ok case).
     pub tokens_generated: Vec<u32>,
 }
 
 impl Record {
-    /// Short model label for tables: the synthetic spec or the file name.
+    /// Short model label for tables: the profile's model id, else the
+    /// synthetic spec, else the file name.
     pub fn model_label(&self) -> String {
+        if let Some(id) = &self.model.id {
+            return id.clone();
+        }
         if let Some(s) = &self.model.synthetic {
             return s.clone();
         }

@@ -102,6 +102,7 @@ fn full_llama_case() -> Record {
             e2e_ms: summary(&e2e),
             load_ms: Some(812.25),
             peak_rss_bytes: Some(612_368_384),
+            case_wall_ms: None,
             tokens_generated: vec![4, 4, 4],
         },
         warnings: vec![],
@@ -162,6 +163,7 @@ fn prefill_only_case() -> Record {
             e2e_ms: summary(&[180.5]),
             load_ms: Some(1530.0),
             peak_rss_bytes: None,
+            case_wall_ms: None,
             tokens_generated: vec![1],
         },
         warnings: vec![],
@@ -216,6 +218,7 @@ fn failed_case() -> Record {
             ttft_ms: summary(&[95.25]),
             load_ms: Some(12.5),
             peak_rss_bytes: Some(48_234_496),
+            case_wall_ms: None,
             tokens_generated: vec![128],
             ..Metrics::default()
         },

@@ -1,0 +1,112 @@
+//! Checks of `[matrix]`: the lists whose product is the set of cases, and
+//! the per-case settings with their defaults.
+use super::KNOWN_BACKENDS;
+use super::checker::{Checker, int_list};
+use super::raw::{RawMatrix, S};
+use super::types::MatrixSpec;
+
+/// `[matrix]`, which every profile needs.
+pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<MatrixSpec> {
+    let Some(raw) = raw else {
+        c.add(
+            None,
+            "[matrix]",
+            "missing; add a [matrix] table with backends, threads, n_prompt and n_gen",
+        );
+        return None;
+    };
+    let span = raw.span();
+    let m = raw.into_inner();
+    let backends = backends(c, m.backends, &span);
+    let threads = int_list(c, m.threads, &span, "matrix.threads", 1, None);
+    let n_prompt = int_list(c, m.n_prompt, &span, "matrix.n_prompt", 1, None);
+    let n_gen = int_list(c, m.n_gen, &span, "matrix.n_gen", 0, None);
+    let n_depth = int_list(c, m.n_depth, &span, "matrix.n_depth", 0, Some(vec![0]));
+    let mut at_least_one = |v: Option<S<u32>>, key: &str, default: u32| match v {
+        None => Some(default),
+        Some(v) if *v.get_ref() == 0 => {
+            c.add(Some(v.span()), key, "is 0; it must be at least 1");
+            None
+        }
+        Some(v) => Some(v.into_inner()),
+    };
+    let reps = at_least_one(m.reps, "matrix.reps", 5);
+    let batch = at_least_one(m.batch, "matrix.batch", 2048);
+    let ubatch = at_least_one(m.ubatch, "matrix.ubatch", 512);
+    let warmup = m.warmup.map_or(1, S::into_inner);
+    let timeout_given = m.timeout.is_some();
+    let timeout_s = c.duration(m.timeout, "matrix.timeout");
+    let timeout_s = if timeout_given {
+        timeout_s
+    } else {
+        Some(600.0)
+    };
+    Some(MatrixSpec {
+        backends: backends?,
+        threads: threads?,
+        n_prompt: n_prompt?,
+        n_gen: n_gen?,
+        n_depth: n_depth?,
+        reps: reps?,
+        warmup,
+        timeout_s: timeout_s?,
+        batch: batch?,
+        ubatch: ubatch?,
+        n_gpu_layers: m.n_gpu_layers.map(S::into_inner),
+    })
+}
+
+fn backends(
+    c: &mut Checker,
+    v: Option<S<Vec<S<String>>>>,
+    table: &std::ops::Range<usize>,
+) -> Option<Vec<String>> {
+    let Some(v) = v else {
+        c.add(
+            Some(table.clone()),
+            "matrix.backends",
+            "missing; add e.g. backends = [\"llama.cpp\"]",
+        );
+        return None;
+    };
+    let span = v.span();
+    let items = v.into_inner();
+    if items.is_empty() {
+        c.add(
+            Some(span),
+            "matrix.backends",
+            format!(
+                "is empty; give at least one of: {}",
+                KNOWN_BACKENDS.join(", ")
+            ),
+        );
+        return None;
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut ok = true;
+    for (j, b) in items.into_iter().enumerate() {
+        let key = format!("matrix.backends[{j}]");
+        if !KNOWN_BACKENDS.contains(&b.get_ref().as_str()) {
+            c.add(
+                Some(b.span()),
+                &key,
+                format!(
+                    "`{}` is not a backend id; known: {} (ids this build lacks are accepted and reported as unavailable when the sweep runs)",
+                    b.get_ref(),
+                    KNOWN_BACKENDS.join(", ")
+                ),
+            );
+            ok = false;
+        } else if out.contains(b.get_ref()) {
+            c.add(
+                Some(b.span()),
+                &key,
+                format!("`{}` is listed twice; list each backend once", b.get_ref()),
+            );
+            ok = false;
+        } else {
+            out.push(b.into_inner());
+        }
+    }
+    ok.then_some(out)
+}

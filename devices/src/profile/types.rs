@@ -1,0 +1,302 @@
+//! The validated profile sections: what a sweep reads after parsing.
+//!
+//! Every value here has passed validation (see `validate.rs`); units are in
+//! the field names. docs/profiles.md documents the TOML keys they come from.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::metric::SloMetric;
+
+/// What kind of machine a profile describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum DeviceClass {
+    /// A rack or edge server.
+    Server,
+    /// A desktop or workstation.
+    Desktop,
+    /// A laptop.
+    Laptop,
+    /// A single-board computer (Raspberry Pi, Orange Pi, ...).
+    Sbc,
+    /// An NVIDIA Jetson module or developer kit.
+    Jetson,
+    /// A phone or tablet.
+    Phone,
+    /// A PC with a neural processing unit (Copilot+ PC, Ryzen AI, ...).
+    #[serde(rename = "npu-pc")]
+    NpuPc,
+}
+
+impl DeviceClass {
+    /// Every class, in documentation order.
+    pub const ALL: [DeviceClass; 7] = [
+        DeviceClass::Server,
+        DeviceClass::Desktop,
+        DeviceClass::Laptop,
+        DeviceClass::Sbc,
+        DeviceClass::Jetson,
+        DeviceClass::Phone,
+        DeviceClass::NpuPc,
+    ];
+
+    /// The name used in profiles and records, e.g. `sbc`, `npu-pc`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeviceClass::Server => "server",
+            DeviceClass::Desktop => "desktop",
+            DeviceClass::Laptop => "laptop",
+            DeviceClass::Sbc => "sbc",
+            DeviceClass::Jetson => "jetson",
+            DeviceClass::Phone => "phone",
+            DeviceClass::NpuPc => "npu-pc",
+        }
+    }
+
+    /// The class named `name`, if it is one (exact, lower case).
+    pub fn parse(name: &str) -> Option<DeviceClass> {
+        DeviceClass::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for DeviceClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `[device]`: the machine the profile is for, with its published figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Device {
+    /// Human name, e.g. "Jetson AGX Orin 64GB Developer Kit".
+    pub name: String,
+    /// What kind of machine it is.
+    pub class: DeviceClass,
+    /// CPU, e.g. "12-core Arm Cortex-A78AE @ 2.2 GHz".
+    pub cpu: Option<String>,
+    /// System on chip, e.g. "Broadcom BCM2712".
+    pub soc: Option<String>,
+    /// Memory in GB as the vendor states it.
+    pub memory_gb: Option<f64>,
+    /// Theoretical peak memory bandwidth, GB/s (1e9 bytes per second):
+    /// bus bytes x transfer rate.
+    pub mem_bandwidth_gbs: Option<f64>,
+    /// Peak compute per precision, in TFLOPS (TOPS for integer precisions),
+    /// keyed by precision: `fp32`, `fp16`, `int8`, `int8_sparse`, ...
+    pub peak_tflops: BTreeMap<String, f64>,
+    /// Thermal design power (or maximum module power), watts.
+    pub tdp_w: Option<f64>,
+    /// Price in US dollars.
+    pub price_usd: Option<f64>,
+    /// Power mode the figures and runs assume, e.g. nvpmodel "MAXN".
+    pub power_mode: Option<String>,
+    /// Free text: sources, caveats, cooling.
+    pub notes: Option<String>,
+}
+
+/// A model file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ArtifactFormat {
+    /// GGUF (llama.cpp).
+    Gguf,
+    /// ONNX (ONNX Runtime).
+    Onnx,
+}
+
+impl ArtifactFormat {
+    /// Every format, in profile key order.
+    pub const ALL: [ArtifactFormat; 2] = [ArtifactFormat::Gguf, ArtifactFormat::Onnx];
+
+    /// The profile key and the name in records: `gguf`, `onnx`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ArtifactFormat::Gguf => "gguf",
+            ArtifactFormat::Onnx => "onnx",
+        }
+    }
+}
+
+impl std::fmt::Display for ArtifactFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One file of a model in one format.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Artifact {
+    /// The file's format.
+    pub format: ArtifactFormat,
+    /// The path, resolved: relative paths in the profile are joined to the
+    /// profile's folder (made absolute when the profile was loaded from a file).
+    pub path: PathBuf,
+    /// The pinned sha256 (64 lower-case hex digits), when the profile pins one;
+    /// a file that differs is refused (`artifact_mismatch`).
+    pub sha256: Option<String>,
+}
+
+/// A synthetic model edgebench writes into its cache itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SynthRef {
+    /// Size preset: `tiny`, `small` or `medium`.
+    pub preset: String,
+    /// Weight type: `q4_0`, `q8_0`, `f16` or `f32`.
+    pub quant: String,
+    /// Weight seed (default 42).
+    pub seed: u64,
+}
+
+impl SynthRef {
+    /// The spec as the command line writes it, e.g. `tiny-q4_0-s42`
+    /// (`edgebench run -m synth:tiny-q4_0-s42`).
+    pub fn spec(&self) -> String {
+        format!("{}-{}-s{}", self.preset, self.quant, self.seed)
+    }
+}
+
+/// `[[model]]`: one model, as files the user brings or as a synthetic model.
+///
+/// Exactly one of the two is set: `artifacts` is non-empty, or `synth` is Some.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelEntry {
+    /// The id SLO filters and records use, unique within the profile.
+    pub id: String,
+    /// The same model in one or more formats (one file per format).
+    pub artifacts: Vec<Artifact>,
+    /// The synthetic model, when the entry is one.
+    pub synth: Option<SynthRef>,
+}
+
+impl ModelEntry {
+    /// The artifact in `format`, if the entry has one.
+    pub fn artifact(&self, format: ArtifactFormat) -> Option<&Artifact> {
+        self.artifacts.iter().find(|a| a.format == format)
+    }
+}
+
+/// `[matrix]`: the cases to run, the product of every list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatrixSpec {
+    /// Backend ids, e.g. "llama.cpp", "onnx:cpu". Ids this build lacks are
+    /// accepted here and reported as unavailable when the sweep runs.
+    pub backends: Vec<String>,
+    /// CPU thread counts.
+    pub threads: Vec<u32>,
+    /// Prompt lengths (tokens).
+    pub n_prompt: Vec<u32>,
+    /// Tokens to generate (0 = prefill only).
+    pub n_gen: Vec<u32>,
+    /// Context depths: tokens already in the KV cache (default `[0]`).
+    pub n_depth: Vec<u32>,
+    /// Measured repetitions per case (default 5).
+    pub reps: u32,
+    /// Unrecorded warm-up repetitions per case (default 1).
+    pub warmup: u32,
+    /// Time limit per case in seconds (default 600).
+    pub timeout_s: f64,
+    /// Logical batch size (default 2048).
+    pub batch: u32,
+    /// Physical micro-batch size (default 512).
+    pub ubatch: u32,
+    /// Layers to offload to a GPU (llama.cpp `-ngl`); None = backend default.
+    pub n_gpu_layers: Option<u32>,
+}
+
+/// Direction of an SLO limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub enum SloOp {
+    /// The measured value must be at most the threshold (latencies, memory).
+    #[serde(rename = "<=")]
+    AtMost,
+    /// The measured value must be at least the threshold (throughputs).
+    #[serde(rename = ">=")]
+    AtLeast,
+}
+
+impl SloOp {
+    /// `<=` or `>=`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SloOp::AtMost => "<=",
+            SloOp::AtLeast => ">=",
+        }
+    }
+
+    /// The op written `s`, if it is `<=` or `>=`.
+    pub fn parse(s: &str) -> Option<SloOp> {
+        match s {
+            "<=" => Some(SloOp::AtMost),
+            ">=" => Some(SloOp::AtLeast),
+            _ => None,
+        }
+    }
+
+    /// How far `measured` is inside the limit: positive when it passes,
+    /// negative when it fails, in the metric's unit.
+    pub fn margin(self, measured: f64, threshold: f64) -> f64 {
+        match self {
+            SloOp::AtMost => threshold - measured,
+            SloOp::AtLeast => measured - threshold,
+        }
+    }
+
+    /// Whether `measured` meets the limit (a value on the limit passes).
+    pub fn holds(self, measured: f64, threshold: f64) -> bool {
+        self.margin(measured, threshold) >= 0.0
+    }
+}
+
+impl std::fmt::Display for SloOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `[[slo]]`: a service-level objective checked against every matching case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slo {
+    /// Name shown in verdicts, unique within the profile.
+    pub name: String,
+    /// Only cases of this model id (None = every model).
+    pub model: Option<String>,
+    /// Only cases of this backend id (None = every backend).
+    pub backend: Option<String>,
+    /// What is measured.
+    pub metric: SloMetric,
+    /// `<=` or `>=`.
+    pub op: SloOp,
+    /// The limit, in the metric's unit.
+    pub threshold: f64,
+}
+
+/// `[sustained]`: settings of sustained (thermal) runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sustained {
+    /// How long to generate back to back, seconds (default 600).
+    pub duration_s: f64,
+    /// Rate window, seconds (default 5).
+    pub window_s: f64,
+}
+
+/// `[cost]`: inputs of the edge-versus-cloud cost model (MEASUREMENT.md).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cost {
+    /// Hardware cost per device, USD (default: `[device] price_usd`).
+    pub capex_usd: f64,
+    /// Monthly upkeep per device (power, connectivity, support), USD (default 0).
+    pub lifecycle_usd_per_month: f64,
+    /// One-off engineering cost, USD (default 0).
+    pub engineering_usd: f64,
+    /// Horizon of the comparison, months (default 36).
+    pub horizon_months: f64,
+    /// What the cloud alternative costs per query, USD.
+    pub cloud_cost_per_query_usd: f64,
+    /// Expected queries per month, when known.
+    pub monthly_queries: Option<f64>,
+}

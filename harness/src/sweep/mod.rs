@@ -1,0 +1,373 @@
+//! `edgebench sweep`: a device profile's whole matrix, each model group in a
+//! worker process, every finished case written at once, SLO verdicts at the
+//! end. See `supervisor` for how failures are isolated and `store` for the
+//! output folder.
+pub mod filter;
+pub mod plan;
+pub mod protocol;
+pub mod store;
+pub mod supervisor;
+pub mod worker;
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use edgebench_backends::{BackendKind, LoadSettings};
+use edgebench_devices::HostInfo;
+use edgebench_devices::profile::Profile;
+use edgebench_reports::export::{Format, render};
+use edgebench_reports::record::DeviceRef;
+use edgebench_reports::{Record, Status, slo};
+
+use self::filter::Filter;
+use self::plan::{Blocked, SweepGroup};
+use self::protocol::Job;
+use self::store::Store;
+use self::supervisor::{CaseOutcome, JobEnd, Supervisor};
+use crate::commands::{EXIT_CASE_FAILED, EXIT_OK};
+use crate::plan::{Group, ModelSource};
+use crate::run::failed_record;
+
+/// Exit code after Ctrl-C (128 + SIGINT), results so far kept.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// What the `sweep` flags ask for.
+pub struct SweepOptions {
+    /// Profile file; None = the embedded profiles/local.toml.
+    pub device: Option<PathBuf>,
+    /// Output folder; None = edgebench-results/<profile>-<time>.
+    pub out: Option<PathBuf>,
+    /// Continue the sweep in `out`.
+    pub resume: bool,
+    /// Which cases.
+    pub filter: Filter,
+    /// Print the plan only.
+    pub dry_run: bool,
+    /// Exit 1 when an SLO fails.
+    pub fail_on_slo: bool,
+    /// Prompt seed.
+    pub seed: u64,
+    /// Mock backend spec (tests).
+    pub mock_spec: String,
+    /// Seconds between SIGTERM and SIGKILL for a timed-out worker.
+    pub grace: Duration,
+}
+
+/// Runs a sweep; returns the exit code. Bad input is an Err (exit 2).
+pub fn sweep(opts: &SweepOptions) -> Result<i32> {
+    let profile = match &opts.device {
+        Some(p) => Profile::load(p).map_err(|e| anyhow!("{e}"))?,
+        None => Profile::embedded_local(),
+    };
+    let plan = plan::build(&profile, &opts.filter, opts.seed).map_err(|problems| {
+        anyhow!(
+            "the sweep cannot start; fix these and run it again:\n  - {}",
+            problems.join("\n  - ")
+        )
+    })?;
+    if plan.is_empty() {
+        bail!("--filter matches no case of {}'s matrix", profile.origin);
+    }
+    if opts.dry_run {
+        print!("{}", plan.describe());
+        eprintln!(
+            "edgebench: {} case(s) in {} model group(s); nothing run (--dry-run)",
+            plan.len(),
+            plan.groups.len()
+        );
+        return Ok(EXIT_OK);
+    }
+    let out = match &opts.out {
+        Some(o) => o.clone(),
+        None if opts.resume => bail!("--resume needs --out: the folder of the sweep to continue"),
+        None => default_out(&profile),
+    };
+    let store = Store::open(&out, opts.resume)?;
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&interrupted))
+            .context("cannot install the Ctrl-C handler")?;
+    }
+    let supervisor = Supervisor {
+        exe: std::env::current_exe().context("cannot find the edgebench binary")?,
+        timeout: Duration::from_secs_f64(profile.matrix.timeout_s),
+        grace: opts.grace,
+        interrupted: Arc::clone(&interrupted),
+    };
+    let host = HostInfo::probe();
+    let device = DeviceRef {
+        name: profile.device.name.clone(),
+        class: profile.device.class.to_string(),
+        power_mode: profile.device.power_mode.clone(),
+        profile: profile.origin.clone(),
+    };
+    let keys = plan.keys();
+    let mut records: BTreeMap<String, Record> = if opts.resume {
+        store.finished(&keys)
+    } else {
+        BTreeMap::new()
+    };
+    let resumed = records.len();
+    let mut progress = Progress::new(plan.len() as u64, resumed as u64);
+    let started = Instant::now();
+    let mut loads_ms = 0.0;
+    let mut was_interrupted = false;
+    for group in &plan.groups {
+        let todo: Vec<_> = group
+            .cases
+            .iter()
+            .filter(|c| !records.contains_key(&c.key))
+            .cloned()
+            .collect();
+        if todo.is_empty() {
+            continue;
+        }
+        let job = Job {
+            model_path: group
+                .model
+                .as_ref()
+                .map(|m| m.path.display().to_string())
+                .unwrap_or_default(),
+            model: group
+                .model
+                .as_ref()
+                .map(|m| m.record.clone())
+                .unwrap_or_else(|| placeholder_model(group)),
+            backend: group.backend.clone(),
+            n_gpu_layers: profile.matrix.n_gpu_layers,
+            mock_spec: opts.mock_spec.clone(),
+            device: Some(device.clone()),
+            cases: todo,
+        };
+        let mut first_record = true;
+        let mut on_case = |case: &protocol::JobCase, outcome: CaseOutcome| -> Result<()> {
+            let record = match outcome {
+                CaseOutcome::Reported(r) => {
+                    if first_record {
+                        loads_ms += r.metrics.load_ms.unwrap_or(0.0);
+                        first_record = false;
+                    }
+                    *r
+                }
+                CaseOutcome::Decided(status, reason) => {
+                    decided_record(&host, &device, group, &job, case, status, &reason)
+                }
+            };
+            store.write_case(&case.key, &record)?;
+            progress.case_done(&case.key, &record);
+            records.insert(case.key.clone(), record);
+            Ok(())
+        };
+        match &group.blocked {
+            Some(Blocked::Unavailable(why)) => {
+                for case in &job.cases {
+                    on_case(
+                        case,
+                        CaseOutcome::Decided(Status::EpUnavailable, why.clone()),
+                    )?;
+                }
+            }
+            Some(Blocked::ArtifactMismatch(why)) => {
+                for case in &job.cases {
+                    on_case(
+                        case,
+                        CaseOutcome::Decided(Status::ArtifactMismatch, why.clone()),
+                    )?;
+                }
+            }
+            None => {
+                if supervisor.run_job(&job, &mut on_case)? == JobEnd::Interrupted {
+                    was_interrupted = true;
+                    break;
+                }
+            }
+        }
+    }
+    let wall_s = started.elapsed().as_secs_f64();
+    progress.finish();
+
+    let ordered: Vec<Record> = keys
+        .iter()
+        .filter_map(|k| records.get(k).cloned())
+        .collect();
+    let verdicts = slo::evaluate(&profile.slos, &ordered);
+    let cases_ms: f64 = ordered.iter().filter_map(|r| r.metrics.case_wall_ms).sum();
+    let isolation_ratio =
+        (resumed == 0 && cases_ms + loads_ms > 0.0).then(|| wall_s * 1e3 / (cases_ms + loads_ms));
+    let summary = serde_json::json!({
+        "schema_version": edgebench_reports::SCHEMA_VERSION,
+        "kind": "sweep",
+        "profile": profile,
+        "host": host,
+        "records": ordered,
+        "verdicts": verdicts,
+        "complete": !was_interrupted && ordered.len() == keys.len(),
+        "timing": {
+            "wall_s": wall_s,
+            "cases_s": cases_ms / 1e3,
+            "model_loads_s": loads_ms / 1e3,
+            "isolation_ratio": isolation_ratio,
+        },
+    });
+    let sweep_json = store.write_summary(&summary)?;
+
+    print!("{}", render(&ordered, Format::Md)?);
+    if !verdicts.is_empty() {
+        println!("\nSLO verdicts ({}):\n", profile.origin);
+        print!("{}", slo::render_verdicts_md(&verdicts));
+    }
+    if let Some(ratio) = isolation_ratio {
+        eprintln!(
+            "edgebench: sweep wall time {wall_s:.1} s = {ratio:.3} x (cases {:.1} s + model loads {:.1} s)",
+            cases_ms / 1e3,
+            loads_ms / 1e3
+        );
+    }
+    eprintln!("edgebench: results in {}", store.dir().display());
+    eprintln!("edgebench: summary {}", sweep_json.display());
+    if was_interrupted {
+        let device_flag = opts
+            .device
+            .as_ref()
+            .map(|d| format!(" --device {}", d.display()))
+            .unwrap_or_default();
+        eprintln!(
+            "edgebench: interrupted; finished cases are saved. Continue with:\n  edgebench sweep{device_flag} --out {} --resume",
+            store.dir().display()
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
+    let not_ok = ordered.iter().filter(|r| r.status != Status::Ok).count();
+    if not_ok > 0 {
+        eprintln!("edgebench: {not_ok} case(s) did not complete ok; see their status and reason");
+    }
+    if opts.fail_on_slo && !slo::all_pass(&verdicts) {
+        eprintln!("edgebench: an SLO failed (--fail-on-slo)");
+        return Ok(EXIT_CASE_FAILED);
+    }
+    Ok(EXIT_OK)
+}
+
+fn default_out(profile: &Profile) -> PathBuf {
+    let stem = std::path::Path::new(&profile.origin)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into());
+    let stamp = crate::provenance::timestamp(std::time::SystemTime::now()).replace([':', '.'], "-");
+    PathBuf::from("edgebench-results").join(format!("{stem}-{stamp}"))
+}
+
+/// The model section for a group whose model could not be resolved.
+fn placeholder_model(group: &SweepGroup) -> edgebench_reports::record::ModelInfo {
+    edgebench_reports::record::ModelInfo {
+        id: Some(group.model_id.clone()),
+        path: String::new(),
+        sha256: String::new(),
+        size_bytes: 0,
+        n_params: 0,
+        quant: String::new(),
+        arch: String::new(),
+        n_layers: None,
+        n_vocab: None,
+        n_ctx_train: None,
+        synthetic: None,
+    }
+}
+
+/// A record for a case the supervisor decided (crash, timeout, unavailable...).
+fn decided_record(
+    host: &HostInfo,
+    device: &DeviceRef,
+    group: &SweepGroup,
+    job: &Job,
+    case: &protocol::JobCase,
+    status: Status,
+    reason: &str,
+) -> Record {
+    let backend = group
+        .backend
+        .parse::<BackendKind>()
+        .unwrap_or(BackendKind::Mock);
+    let plan_group = Group {
+        model: ModelSource::File(job.model_path.clone().into()),
+        backend,
+        load: LoadSettings {
+            n_gpu_layers: job.n_gpu_layers,
+        },
+    };
+    let mut r = failed_record(
+        host,
+        &plan_group,
+        &job.model,
+        &worker::to_case(case),
+        status,
+        reason,
+    );
+    r.backend.id = group.backend.clone();
+    r.device = Some(device.clone());
+    r
+}
+
+/// Progress: a bar on a terminal, plain lines otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    done: u64,
+    total: u64,
+}
+
+impl Progress {
+    fn new(total: u64, already: u64) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} cases, ETA {eta} {msg}",
+            ) {
+                bar.set_style(style);
+            }
+            bar.set_position(already);
+            bar
+        });
+        if already > 0 {
+            eprintln!("edgebench: resuming; {already} of {total} case(s) already done");
+        }
+        Progress {
+            bar,
+            done: already,
+            total,
+        }
+    }
+
+    fn case_done(&mut self, key: &str, r: &Record) {
+        self.done += 1;
+        let decode = r
+            .metrics
+            .decode_tps
+            .as_ref()
+            .map(|s| format!(", decode {:.1} t/s", s.mean))
+            .unwrap_or_default();
+        let line = format!(
+            "[{}/{}] {key}: {}{decode}",
+            self.done,
+            self.total,
+            r.status.as_str()
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

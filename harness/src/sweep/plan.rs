@@ -1,0 +1,225 @@
+//! A sweep's plan: the profile's matrix expanded into cases in model-reuse
+//! order, every model resolved and checked, every problem found before
+//! anything runs.
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use edgebench_backends::BackendKind;
+use edgebench_devices::profile::{ArtifactFormat, ModelEntry, Profile};
+
+use super::filter::Filter;
+use super::protocol::JobCase;
+use crate::cache;
+use crate::plan::ModelSource;
+use crate::run::{ResolvedModel, resolve_model};
+
+/// Why a group will not run at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocked {
+    /// The backend is not in this build (or not built yet).
+    Unavailable(String),
+    /// The model file's sha256 is not the pinned one.
+    ArtifactMismatch(String),
+}
+
+/// One model x backend group: one worker, one model load.
+pub struct SweepGroup {
+    /// Profile model id.
+    pub model_id: String,
+    /// Backend id as the profile gives it.
+    pub backend: String,
+    /// The checked model (None when it could not be resolved; then `blocked` says why).
+    pub model: Option<ResolvedModel>,
+    /// Set when the group's cases are recorded without running.
+    pub blocked: Option<Blocked>,
+    /// Cases in run order.
+    pub cases: Vec<JobCase>,
+}
+
+/// The whole sweep.
+pub struct SweepPlan {
+    /// Groups in run order.
+    pub groups: Vec<SweepGroup>,
+}
+
+impl SweepPlan {
+    /// Every case key, in run order.
+    pub fn keys(&self) -> Vec<String> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.cases.iter().map(|c| c.key.clone()))
+            .collect()
+    }
+
+    /// Number of cases.
+    pub fn len(&self) -> usize {
+        self.groups.iter().map(|g| g.cases.len()).sum()
+    }
+
+    /// Whether there is nothing to run.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `--dry-run` listing.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "| # | case | model | backend | threads | test | note |");
+        let _ = writeln!(s, "| ---: | --- | --- | --- | ---: | --- | --- |");
+        let mut n = 0;
+        for g in &self.groups {
+            let note = match &g.blocked {
+                None => String::new(),
+                Some(Blocked::Unavailable(why)) => format!("ep_unavailable: {why}"),
+                Some(Blocked::ArtifactMismatch(why)) => format!("artifact_mismatch: {why}"),
+            };
+            for c in &g.cases {
+                n += 1;
+                let test = test_name(c);
+                let _ = writeln!(
+                    s,
+                    "| {n} | {} | {} | {} | {} | {test} | {note} |",
+                    c.key, g.model_id, g.backend, c.threads
+                );
+            }
+        }
+        s
+    }
+}
+
+fn test_name(c: &JobCase) -> String {
+    c.workload().test_name()
+}
+
+/// The key of a case: `model/backend/tT/test`.
+pub fn case_key(model_id: &str, backend: &str, c: &JobCase) -> String {
+    format!("{model_id}/{backend}/t{}/{}", c.threads, test_name(c))
+}
+
+/// Builds and checks the plan. Returns every problem at once.
+pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan, Vec<String>> {
+    // The profile parser has already refused unknown backend ids; ids this
+    // build lacks (onnx:*, cpu) become `ep_unavailable` records below.
+    let mut problems = vec![];
+    let m = &profile.matrix;
+    let mut groups = vec![];
+    for entry in &profile.models {
+        let wanted: Vec<&String> = m
+            .backends
+            .iter()
+            .filter(|b| filter.matches_group(&entry.id, b))
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let resolved = match resolve_entry(profile, entry) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        };
+        for backend in wanted {
+            let mut cases = vec![];
+            for &threads in &m.threads {
+                for &n_depth in &m.n_depth {
+                    for &n_prompt in &m.n_prompt {
+                        for &n_gen in &m.n_gen {
+                            let mut c = JobCase {
+                                key: String::new(),
+                                threads,
+                                n_prompt,
+                                n_gen,
+                                n_depth,
+                                reps: m.reps,
+                                warmup: m.warmup,
+                                batch: m.batch,
+                                ubatch: m.ubatch,
+                                seed,
+                            };
+                            c.key = case_key(&entry.id, backend, &c);
+                            if filter.matches_case(&entry.id, backend, threads, &test_name(&c)) {
+                                cases.push(c);
+                            }
+                        }
+                    }
+                }
+            }
+            if cases.is_empty() {
+                continue;
+            }
+            let blocked = match backend.parse::<BackendKind>() {
+                Ok(kind) if !kind.compiled_in() => Some(Blocked::Unavailable(format!(
+                    "backend '{backend}' is not compiled into this edgebench"
+                ))),
+                Ok(_) => None,
+                Err(_) => Some(Blocked::Unavailable(format!(
+                    "backend '{backend}' is not built yet in this edgebench"
+                ))),
+            };
+            let (model, blocked) = match &resolved {
+                Some(Ok(r)) => (Some(r.clone()), blocked),
+                Some(Err(mismatch)) => (None, Some(Blocked::ArtifactMismatch(mismatch.clone()))),
+                None => (None, blocked),
+            };
+            groups.push(SweepGroup {
+                model_id: entry.id.clone(),
+                backend: backend.to_string(),
+                model,
+                blocked,
+                cases,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(SweepPlan { groups })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Resolves a profile model to a checked GGUF file. Outer Err: a problem
+/// that stops the sweep; inner Err: the file's hash is not the pinned one
+/// (its cases are recorded `artifact_mismatch`, the rest still run).
+fn resolve_entry(
+    profile: &Profile,
+    entry: &ModelEntry,
+) -> Result<Result<ResolvedModel, String>, String> {
+    let here = format!("{}: model '{}'", profile.origin, entry.id);
+    let (source, pin) = if let Some(s) = &entry.synth {
+        let spec = format!("{}-{}-s{}", s.preset, s.quant, s.seed);
+        cache::parse_spec(&spec).map_err(|e| format!("{here}: synth: {e:#}"))?;
+        (ModelSource::Synth(spec), None)
+    } else if let Some(a) = entry
+        .artifacts
+        .iter()
+        .find(|a| a.format == ArtifactFormat::Gguf)
+    {
+        if !a.path.is_file() {
+            return Err(format!(
+                "{here}: gguf file {} does not exist; download it or fix the path \
+                 (relative paths are resolved against the profile's folder)",
+                a.path.display()
+            ));
+        }
+        (ModelSource::File(a.path.clone()), a.sha256.clone())
+    } else {
+        return Err(format!(
+            "{here}: no GGUF artifact; the backends of this edgebench run GGUF files"
+        ));
+    };
+    let model = resolve_model(&source).map_err(|e| format!("{here}: {e:#}"))?;
+    if let Some(pin) = pin
+        && !pin.eq_ignore_ascii_case(&model.record.sha256)
+    {
+        return Ok(Err(format!(
+            "{} has sha256 {} but the profile pins {pin}; refusing to run it \
+             (re-download the file, or update the pin if the change is intended)",
+            model.path.display(),
+            model.record.sha256
+        )));
+    }
+    let mut model = model;
+    model.record.id = Some(entry.id.clone());
+    Ok(Ok(model))
+}

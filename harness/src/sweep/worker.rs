@@ -1,0 +1,94 @@
+//! The worker side of a sweep: `edgebench worker` (hidden) reads a job on
+//! stdin, runs its model group in this process and reports each case as a
+//! JSON line on stdout. If it crashes, hangs or runs out of memory, only
+//! this process dies; the supervisor records why and carries on.
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow};
+use edgebench_backends::{BackendKind, ContextSettings, LoadSettings, gguf};
+use edgebench_devices::HostInfo;
+
+use super::protocol::{Event, Job, JobCase};
+use crate::plan::{Case, Group, ModelSource};
+use crate::run::{GroupRun, ResolvedModel, run_group};
+
+/// Reads a job from stdin, runs it, writes events to stdout. Returns the
+/// process exit code.
+pub fn main() -> Result<i32> {
+    let mut text = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut text)
+        .context("worker: reading the job from stdin")?;
+    let job: Job = serde_json::from_str(&text).context("worker: malformed job")?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut emit = |e: &Event| -> Result<()> {
+        serde_json::to_writer(&mut out, e)?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(())
+    };
+    emit(&Event::Loading)?;
+
+    let path = PathBuf::from(&job.model_path);
+    let info = gguf::inspect(&path).map_err(|e| anyhow!("{e}"))?;
+    let model = ResolvedModel {
+        path: path.clone(),
+        info,
+        record: job.model.clone(),
+    };
+    let backend: BackendKind = job.backend.parse().map_err(|e| anyhow!("{e}"))?;
+    let group = Group {
+        model: ModelSource::File(path),
+        backend,
+        load: LoadSettings {
+            n_gpu_layers: job.n_gpu_layers,
+        },
+    };
+    let cases: Vec<Case> = job.cases.iter().map(to_case).collect();
+    let mock = job.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
+    let host = HostInfo::probe();
+    let run = GroupRun {
+        host: &host,
+        group: &group,
+        model: &model,
+        cases: &cases,
+        mock: &mock,
+    };
+    let keys: Vec<&str> = job.cases.iter().map(|c| c.key.as_str()).collect();
+    let emit = std::cell::RefCell::new(emit);
+    run_group(
+        &run,
+        |i| {
+            let _ = (emit.borrow_mut())(&Event::Start {
+                key: keys[i].to_string(),
+            });
+        },
+        |i, mut record| {
+            record.device = job.device.clone();
+            (emit.borrow_mut())(&Event::Record {
+                key: keys[i].to_string(),
+                record: Box::new(record),
+            })
+        },
+    )?;
+    (emit.borrow_mut())(&Event::Done)?;
+    Ok(0)
+}
+
+pub(crate) fn to_case(c: &JobCase) -> Case {
+    Case {
+        group: 0,
+        context: ContextSettings {
+            n_ctx: c.n_depth + c.n_prompt + c.n_gen,
+            threads: c.threads,
+            batch: c.batch,
+            ubatch: c.ubatch,
+            flash_attn: None,
+            kv_type: None,
+        },
+        workload: c.workload(),
+    }
+}
