@@ -22,11 +22,39 @@ pub struct HostInfo {
     pub kernel: Option<String>,
     /// Host name.
     pub hostname: Option<String>,
+    /// Board or machine model where its files say ("NVIDIA Jetson AGX Orin
+    /// Developer Kit", "Raspberry Pi 5 Model B Rev 1.0", a DMI product name).
+    #[serde(default)]
+    pub board: Option<String>,
+    /// CPU frequency governors in use (distinct, sorted), e.g. ["performance"].
+    #[serde(default)]
+    pub cpu_governors: Vec<String>,
+    /// Highest cpufreq maximum over the CPU policies, MHz.
+    #[serde(default)]
+    pub cpu_max_mhz: Option<f64>,
+    /// Total swap in bytes (0: none configured).
+    #[serde(default)]
+    pub swap_bytes: Option<u64>,
+    /// NVIDIA GPUs seen through NVML: "name (driver, CUDA x.y)".
+    #[serde(default)]
+    pub gpus: Vec<String>,
+    /// Jetson Linux (L4T) release, e.g. "36.3.0".
+    #[serde(default)]
+    pub l4t_release: Option<String>,
+    /// Jetson power mode, e.g. "0 (MAXN)"; bandwidth and clocks depend on it.
+    #[serde(default)]
+    pub nvpmodel_mode: Option<String>,
 }
 
 impl HostInfo {
-    /// Reads the host facts from the running system.
+    /// Every host fact: [`HostInfo::basic`] plus what the probe finds
+    /// (board, clocks, governors, swap, NVIDIA GPUs, Jetson release and mode).
     pub fn probe() -> Self {
+        crate::probe::ProbeReport::collect(vec![]).host_facts()
+    }
+
+    /// The facts sysinfo gives: CPU, cores, RAM, OS, kernel, host name.
+    pub fn basic() -> Self {
         use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
         // A system sysinfo cannot read gives None fields, not an error.
         let sys = System::new_with_specifics(
@@ -52,6 +80,13 @@ impl HostInfo {
             os: System::long_os_version().ok(),
             kernel: System::kernel_version().ok(),
             hostname: System::host_name().ok(),
+            board: None,
+            cpu_governors: vec![],
+            cpu_max_mhz: None,
+            swap_bytes: None,
+            gpus: vec![],
+            l4t_release: None,
+            nvpmodel_mode: None,
         }
     }
 }

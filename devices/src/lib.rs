@@ -1,5 +1,5 @@
-//! Host facts and process memory for edgebench (device profiles and telemetry
-//! sensors join this crate later). Depends on no other edgebench crate.
+//! Devices for edgebench: host facts and the probe, process memory, device
+//! profiles (TOML). Depends on no other edgebench crate.
 #![deny(missing_docs)]
 
 pub mod host;

@@ -211,6 +211,7 @@ fn run_case(
 ) -> Record {
     let started = SystemTime::now();
     let mut record = base_record(host, desc, group, &model.record, case, started);
+    record.thermal_at_start = edgebench_devices::probe::temperatures();
     if let Err(e) = backend.configure(&case.context) {
         record.status = Status::Failed;
         record.reason = Some(e.to_string());
@@ -374,6 +375,7 @@ fn base_record(
         status: Status::Ok,
         reason: None,
         timestamp: provenance::timestamp(started),
+        thermal_at_start: vec![],
         metrics: Metrics::default(),
         warnings: vec![],
     }

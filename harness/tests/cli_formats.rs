@@ -16,6 +16,7 @@ fn mask_json(v: &mut serde_json::Value) {
         r["edgebench"] = "[build]".into();
         r["host"] = "[host]".into();
         r["timestamp"] = "[time]".into();
+        r["thermal_at_start"] = "[temperatures]".into();
         r["model"]["path"] = "[cache]/models/...".into();
         r["metrics"]["peak_rss_bytes"] = "[rss]".into();
         r["metrics"]["load_ms"] = "[load]".into();

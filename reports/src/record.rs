@@ -5,6 +5,7 @@
 //! lives here and in docs/results-schema.md; change both together, and bump
 //! [`SCHEMA_VERSION`] for anything that is not a pure addition.
 use edgebench_devices::HostInfo;
+use edgebench_devices::probe::TemperatureReading;
 use serde::{Deserialize, Serialize};
 
 use crate::stats::Summary;
@@ -38,6 +39,10 @@ pub struct Record {
     pub reason: Option<String>,
     /// When the case started, RFC 3339 UTC, e.g. "2026-11-21T06:30:00.123Z".
     pub timestamp: String,
+    /// Every readable temperature sensor as the case started (thermal zones,
+    /// hwmon). Empty where the machine exposes none; never zeros.
+    #[serde(default)]
+    pub thermal_at_start: Vec<TemperatureReading>,
     /// The measurements, each with its raw samples.
     pub metrics: Metrics,
     /// Things the reader should know about this result (noisy samples,

@@ -26,6 +26,13 @@ fn record(model_id: &str, backend: &str, ttft: &[f64], decode: Option<&[f64]>) -
             os: None,
             kernel: None,
             hostname: None,
+            board: None,
+            cpu_governors: vec![],
+            cpu_max_mhz: None,
+            swap_bytes: None,
+            gpus: vec![],
+            l4t_release: None,
+            nvpmodel_mode: None,
         },
         device: None,
         backend: BackendInfo {
@@ -65,6 +72,7 @@ fn record(model_id: &str, backend: &str, ttft: &[f64], decode: Option<&[f64]>) -
         status: Status::Ok,
         reason: None,
         timestamp: "2026-11-21T06:30:00.000Z".into(),
+        thermal_at_start: vec![],
         metrics: Metrics {
             ttft_ms: Summary::from_samples(ttft.to_vec()),
             decode_tps: decode.and_then(|d| Summary::from_samples(d.to_vec())),

@@ -12,6 +12,7 @@ mod fs;
 mod gpu;
 mod markdown;
 mod sensors;
+mod summary;
 
 use std::path::Path;
 
@@ -25,6 +26,7 @@ pub use gpu::{GpuProbe, NvidiaGpu};
 pub use sensors::{
     HwmonChannel, HwmonChip, HwmonKind, RaplDomain, Sensors, ThermalThrottle, ThermalZone,
 };
+pub use summary::{TemperatureReading, temperatures, temperatures_at};
 
 /// Everything the probe found out about this machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,7 +98,7 @@ impl ProbeReport {
         };
         ProbeReport {
             root: root.display().to_string(),
-            host: HostInfo::probe(),
+            host: HostInfo::basic(),
             cpu: cpu::probe_cpu(root, real_host),
             memory: probe_memory(),
             gpus,

@@ -16,6 +16,13 @@ fn host() -> HostInfo {
         os: Some("Debian GNU/Linux 12".into()),
         kernel: Some("6.1.0-18-amd64".into()),
         hostname: Some("bench-01".into()),
+        board: None,
+        cpu_governors: vec![],
+        cpu_max_mhz: None,
+        swap_bytes: None,
+        gpus: vec![],
+        l4t_release: None,
+        nvpmodel_mode: None,
     }
 }
 
@@ -94,6 +101,7 @@ fn full_llama_case() -> Record {
         status: Status::Ok,
         reason: None,
         timestamp: "2026-11-21T06:30:00.123Z".into(),
+        thermal_at_start: vec![],
         metrics: Metrics {
             ttft_ms: summary(&ttft),
             prefill_tps: summary(&prefill),
@@ -155,6 +163,7 @@ fn prefill_only_case() -> Record {
         status: Status::Ok,
         reason: None,
         timestamp: "2026-11-21T06:31:10.500Z".into(),
+        thermal_at_start: vec![],
         metrics: Metrics {
             ttft_ms: summary(&[180.5]),
             prefill_tps: summary(&[1450.0]),
@@ -214,6 +223,7 @@ fn failed_case() -> Record {
                 .into(),
         ),
         timestamp: "2026-11-21T06:32:00.000Z".into(),
+        thermal_at_start: vec![],
         metrics: Metrics {
             ttft_ms: summary(&[95.25]),
             load_ms: Some(12.5),
