@@ -78,6 +78,23 @@ pub fn execute(
     let host = HostInfo::probe();
     let mut records: Vec<Record> = Vec::with_capacity(plan.cases.len());
     let total = plan.cases.len();
+    // Every model is found and checked before anything runs, so a bad file
+    // named last cannot throw away an hour of measurements before it.
+    let mut models = std::collections::BTreeMap::new();
+    let mut problems = vec![];
+    for group in &plan.groups {
+        if !models.contains_key(&group.model) {
+            match resolve_model(&group.model) {
+                Ok(m) => {
+                    models.insert(group.model.clone(), m);
+                }
+                Err(e) => problems.push(format!("-m {}: {e:#}", group.model)),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        anyhow::bail!("{}", problems.join("\n"));
+    }
     for (gi, group) in plan.groups.iter().enumerate() {
         let cases: Vec<Case> = plan
             .cases
@@ -85,14 +102,13 @@ pub fn execute(
             .filter(|c| c.group == gi)
             .cloned()
             .collect();
-        if cases.is_empty() {
+        let Some(model) = models.get(&group.model).filter(|_| !cases.is_empty()) else {
             continue;
-        }
-        let model = resolve_model(&group.model)?;
+        };
         let run = GroupRun {
             host: &host,
             group,
-            model: &model,
+            model,
             cases: &cases,
             mock: &opts.mock,
         };

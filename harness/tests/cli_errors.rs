@@ -196,3 +196,16 @@ fn injected_failure_is_recorded_and_exit_is_one() {
     // The one completed repetition is kept, and only it.
     assert_eq!(r["metrics"]["prefill_tps"]["n"], 1);
 }
+
+#[test]
+fn every_model_is_checked_before_any_case_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("second.gguf");
+    std::fs::write(&bad, b"GGUF\x01\x00\x00\x00").unwrap();
+    let out = dir.path().join("r.json");
+    let models = format!("synth:tiny-q4_0,{}", bad.display());
+    run_with(&["-m", &models, "-o", "json", "--out", out.to_str().unwrap()])
+        .code(2)
+        .stderr(predicate::str::contains("second.gguf"));
+    assert!(!out.exists(), "no case may run when a later model is bad");
+}
