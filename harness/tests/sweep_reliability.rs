@@ -263,6 +263,27 @@ fn unknown_backend_in_profile_is_named_with_its_position() {
 }
 
 #[test]
+fn a_case_measured_too_briefly_is_invalid() {
+    // Each mock case measures 3 x ~9.6 ms of virtual time; ask for 1 s.
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(dir.path(), r#""mock""#, 30.0, "");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("timeout = 30", "timeout = 30\nmin_duration = \"1s\"");
+    std::fs::write(&p, text).unwrap();
+    let out = dir.path().join("out");
+    edgebench(dir.path())
+        .args(["sweep", "--device"])
+        .arg(&p)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(statuses(&out).iter().all(|(_, s)| s == "invalid"));
+    assert!(reason_of(&out, "pp16+tg5").contains("min_duration"));
+}
+
+#[test]
 fn dry_run_lists_the_plan_and_runs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let p = profile(dir.path(), r#""mock""#, 30.0, "");

@@ -41,6 +41,8 @@ pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<Matrix
     } else {
         Some(600.0)
     };
+    let min_duration_s = c.duration(m.min_duration, "matrix.min_duration");
+    let max_start_temp_c = c.number(m.max_start_temp_c, "matrix.max_start_temp_c", false);
     Some(MatrixSpec {
         backends: backends?,
         threads: threads?,
@@ -53,6 +55,8 @@ pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<Matrix
         batch: batch?,
         ubatch: ubatch?,
         n_gpu_layers: m.n_gpu_layers.map(S::into_inner),
+        min_duration_s,
+        max_start_temp_c,
     })
 }
 

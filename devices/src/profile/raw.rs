@@ -129,6 +129,8 @@ pub(crate) struct RawMatrix {
     pub batch: Option<S<u32>>,
     pub ubatch: Option<S<u32>>,
     pub n_gpu_layers: Option<S<u32>>,
+    pub min_duration: Option<S<RawDuration>>,
+    pub max_start_temp_c: Option<S<f64>>,
 }
 
 /// `[[slo]]`.

@@ -205,6 +205,12 @@ pub struct MatrixSpec {
     pub ubatch: u32,
     /// Layers to offload to a GPU (llama.cpp `-ngl`); None = backend default.
     pub n_gpu_layers: Option<u32>,
+    /// Least measured time (sum of the repetitions' end-to-end times) for a
+    /// case to count; a shorter one is `invalid` (`[matrix] min_duration`).
+    pub min_duration_s: Option<f64>,
+    /// Hottest sensor allowed at a case's start, °C; a case that starts
+    /// hotter is `invalid` (`[matrix] max_start_temp_c`).
+    pub max_start_temp_c: Option<f64>,
 }
 
 /// Direction of an SLO limit.

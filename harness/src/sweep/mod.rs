@@ -7,6 +7,7 @@ pub mod plan;
 pub mod protocol;
 pub mod store;
 pub mod supervisor;
+pub mod validity;
 pub mod worker;
 
 use std::collections::BTreeMap;
@@ -152,7 +153,13 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
                         loads_ms += r.metrics.load_ms.unwrap_or(0.0);
                         first_record = false;
                     }
-                    *r
+                    let mut r = *r;
+                    validity::apply(
+                        &mut r,
+                        profile.matrix.min_duration_s,
+                        profile.matrix.max_start_temp_c,
+                    );
+                    r
                 }
                 CaseOutcome::Decided(status, reason) => {
                     decided_record(&host, &device, group, &job, case, status, &reason)
