@@ -7,6 +7,7 @@
 pub mod artifact;
 pub mod backend;
 pub mod error;
+pub mod footprint;
 pub mod gguf;
 #[cfg(feature = "llama")]
 pub mod llama;

@@ -2,6 +2,7 @@
 //! profiles (TOML). Depends on no other edgebench crate.
 #![deny(missing_docs)]
 
+pub mod bandwidth;
 pub mod host;
 pub mod memory;
 pub mod probe;

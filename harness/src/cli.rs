@@ -24,6 +24,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Everything knowable about this host: CPU, memory, GPUs, board, sensors, backends.
     Probe(ProbeArgs),
+    /// Predict a model's decode ceilings on a device from its profile, without running it.
+    Roofline(RooflineArgs),
     /// Write a synthetic llama-architecture GGUF model (random weights, real format).
     Synth(SynthArgs),
     /// Internal: run one model group for a sweep (reads a job on stdin).
@@ -49,6 +51,29 @@ pub struct ProbeArgs {
     /// Read system files under this folder instead of / (for checking fixture trees).
     #[arg(long, hide = true)]
     pub root: Option<PathBuf>,
+}
+
+/// Flags of `edgebench roofline`.
+#[derive(Debug, Args)]
+pub struct RooflineArgs {
+    /// Device profile giving [device] mem_bandwidth_gbs.
+    #[arg(long)]
+    pub device: PathBuf,
+    /// Model file (GGUF) or synth:PRESET-QUANT[-sSEED].
+    #[arg(short = 'm', long = "model")]
+    pub model: String,
+    /// Context lengths to predict at (default: 0, 512, 2048, 8192 up to the model's trained context).
+    #[arg(short = 'c', long = "context")]
+    pub context: Option<UIntList>,
+    /// Measured read bandwidth to use beside the profile's peak, GB/s (e.g. from `edgebench bandwidth`).
+    #[arg(long = "read-gbs")]
+    pub read_gbs: Option<f64>,
+    /// KV-cache type (default f16).
+    #[arg(long = "kv-type", value_enum)]
+    pub kv_type: Option<KvTypeArg>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
+    pub output: ProbeFormat,
 }
 
 /// Flags of `edgebench sweep`.

@@ -6,7 +6,9 @@ use edgebench_backends::{BackendKind, KvType};
 use edgebench_reports::export::{self, Format};
 use edgebench_reports::{Record, Status};
 
-use crate::cli::{KvTypeArg, OutputFormat, ProbeArgs, ProbeFormat, RunArgs, SweepArgs, SynthArgs};
+use crate::cli::{
+    KvTypeArg, OutputFormat, ProbeArgs, ProbeFormat, RooflineArgs, RunArgs, SweepArgs, SynthArgs,
+};
 use crate::plan::{Matrix, ModelSource};
 use crate::run::{self, RunOptions};
 use crate::sweep::SweepOptions;
@@ -78,12 +80,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         batch: args.batch,
         ubatch: args.ubatch,
         flash_attn: args.flash_attn.map(|v| v == 1),
-        kv_type: args.kv_type.map(|k| match k {
-            KvTypeArg::F16 => KvType::F16,
-            KvTypeArg::F32 => KvType::F32,
-            KvTypeArg::Q8_0 => KvType::Q8_0,
-            KvTypeArg::Q4_0 => KvType::Q4_0,
-        }),
+        kv_type: args.kv_type.map(kv_type_of),
         reps: args.reps,
         warmup: if args.no_warmup { 0 } else { args.warmup },
         seed: args.seed,
@@ -193,6 +190,69 @@ pub fn probe(args: &ProbeArgs) -> Result<i32> {
     match args.output {
         ProbeFormat::Md => print!("{}", report.to_markdown()),
         ProbeFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(EXIT_OK)
+}
+
+fn kv_type_of(k: KvTypeArg) -> KvType {
+    match k {
+        KvTypeArg::F16 => KvType::F16,
+        KvTypeArg::F32 => KvType::F32,
+        KvTypeArg::Q8_0 => KvType::Q8_0,
+        KvTypeArg::Q4_0 => KvType::Q4_0,
+    }
+}
+
+/// `edgebench roofline`: decode ceilings from the profile's bandwidth alone.
+pub fn roofline(args: &RooflineArgs) -> Result<i32> {
+    use edgebench_backends::footprint::{ModelFootprint, kv_elem_bytes};
+    use edgebench_reports::roofline::{
+        PredictInputs, default_contexts, predict, render_prediction_md,
+    };
+    let profile =
+        edgebench_devices::profile::Profile::load(&args.device).map_err(|e| anyhow!("{e}"))?;
+    if profile.device.mem_bandwidth_gbs.is_none() && args.read_gbs.is_none() {
+        bail!(
+            "--device {}: [device] mem_bandwidth_gbs is not set, and no --read-gbs was given; \
+             add the device's theoretical bandwidth to the profile",
+            args.device.display()
+        );
+    }
+    if let Some(g) = args.read_gbs
+        && !(g.is_finite() && g > 0.0)
+    {
+        bail!("--read-gbs {g}: must be a positive number of GB/s");
+    }
+    let source = model_source(&args.model);
+    if let ModelSource::File(p) = &source
+        && !p.exists()
+    {
+        bail!("-m {}: no such file", p.display());
+    }
+    let model = crate::run::resolve_model(&source)?;
+    let fp =
+        ModelFootprint::from_gguf(&model.info).map_err(|e| anyhow!("-m {}: {e}", args.model))?;
+    let contexts = match &args.context {
+        Some(c) => c.0.iter().map(|&x| u64::from(x)).collect(),
+        None => default_contexts(fp.n_ctx_train.map(u64::from)),
+    };
+    let prediction = predict(&PredictInputs {
+        model: model
+            .record
+            .synthetic
+            .clone()
+            .unwrap_or_else(|| args.model.clone()),
+        device: profile.device.name.clone(),
+        weight_bytes_per_token: fp.weight_bytes_per_token as f64,
+        kv_bytes_per_context_token: fp
+            .kv_bytes_per_token_of_context(kv_elem_bytes(args.kv_type.map(kv_type_of))),
+        contexts,
+        measured_read_gbs: args.read_gbs,
+        peak_gbs: profile.device.mem_bandwidth_gbs,
+    });
+    match args.output {
+        ProbeFormat::Md => print!("{}", render_prediction_md(&prediction)),
+        ProbeFormat::Json => println!("{}", serde_json::to_string_pretty(&prediction)?),
     }
     Ok(EXIT_OK)
 }

@@ -11,5 +11,6 @@ pub mod output;
 pub mod plan;
 pub mod prompt;
 pub mod provenance;
+pub mod roofline;
 pub mod run;
 pub mod sweep;

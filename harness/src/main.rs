@@ -10,6 +10,7 @@ fn main() {
         Command::Run(args) => commands::run(args),
         Command::Sweep(args) => commands::sweep(args),
         Command::Probe(args) => commands::probe(args),
+        Command::Roofline(args) => commands::roofline(args),
         Command::Synth(args) => commands::synth(args),
         Command::Worker => edgebench::sweep::worker::main(),
     };

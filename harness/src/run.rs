@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, Result};
+use edgebench_backends::footprint::ModelFootprint;
 use edgebench_backends::mock::MockConfig;
 use edgebench_backends::{Backend, BackendDescription, BackendError, artifact, gguf};
 use edgebench_devices::{HostInfo, memory};
@@ -14,6 +15,7 @@ use edgebench_reports::{SCHEMA_VERSION, Summary};
 
 use crate::measure::{self, Failure, Job, Samples};
 use crate::plan::{Case, Group, ModelSource, Plan};
+use crate::roofline::{DeviceFigures, roofline_for};
 use crate::{cache, prompt, provenance};
 
 /// A model file resolved and checked, with the facts every record repeats.
@@ -25,6 +27,24 @@ pub struct ResolvedModel {
     pub info: gguf::GgufInfo,
     /// Record section.
     pub record: ModelInfo,
+    /// What a token reads and computes (None when the header lacks what
+    /// the footprint needs; the roofline is then left out).
+    pub footprint: Option<ModelFootprint>,
+}
+
+impl ResolvedModel {
+    /// A model already hashed (by a sweep's supervisor): header and
+    /// footprint are read again, the file is not re-hashed.
+    pub fn from_checked(path: PathBuf, record: ModelInfo) -> Result<ResolvedModel> {
+        let info = gguf::inspect(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let footprint = ModelFootprint::from_gguf(&info).ok();
+        Ok(ResolvedModel {
+            path,
+            info,
+            record,
+            footprint,
+        })
+    }
 }
 
 /// Finds (or writes) the model file and checks it before any backend sees it.
@@ -57,7 +77,13 @@ pub fn resolve_model(source: &ModelSource) -> Result<ResolvedModel> {
         n_ctx_train: info.n_ctx_train,
         synthetic,
     };
-    Ok(ResolvedModel { path, info, record })
+    let footprint = ModelFootprint::from_gguf(&info).ok();
+    Ok(ResolvedModel {
+        path,
+        info,
+        record,
+        footprint,
+    })
 }
 
 /// Everything a run needs besides the plan.
@@ -111,6 +137,7 @@ pub fn execute(
             model,
             cases: &cases,
             mock: &opts.mock,
+            device: &DeviceFigures::default(),
         };
         run_group(
             &run,
@@ -140,6 +167,8 @@ pub struct GroupRun<'a> {
     pub cases: &'a [Case],
     /// Mock backend configuration (ignored by real backends).
     pub mock: &'a MockConfig,
+    /// The device's bandwidth and compute figures, for the roofline.
+    pub device: &'a DeviceFigures,
 }
 
 /// Loads the group's model and runs its cases. `on_start(i)` is called as
@@ -156,6 +185,7 @@ pub fn run_group(
         model,
         cases,
         mock,
+        device,
     } = *run;
     let rss_reset = memory::reset_peak_rss();
     let t_load = Instant::now();
@@ -187,6 +217,9 @@ pub fn run_group(
         let t_case = Instant::now();
         let mut r = run_case(backend.as_mut(), &description, host, group, model, case);
         r.metrics.case_wall_ms = Some(t_case.elapsed().as_secs_f64() * 1e3);
+        if let Some(fp) = &model.footprint {
+            r.roofline = Some(roofline_for(&r, fp, case.context.kv_type, device));
+        }
         r.metrics.load_ms = Some(load_ms);
         if !rss_reset {
             r.warnings.push(
@@ -393,6 +426,7 @@ fn base_record(
         timestamp: provenance::timestamp(started),
         thermal_at_start: vec![],
         metrics: Metrics::default(),
+        roofline: None,
         warnings: vec![],
     }
 }

@@ -440,7 +440,8 @@ timeout = 120
     let s = statuses(&out);
     assert_eq!(s[0].1, "ok");
     assert_eq!(s[1].1, "crashed", "{s:?}");
-    assert!(reason_of(&out, &s[1].0).contains("SIGKILL"));
+    let reason = reason_of(&out, &s[1].0);
+    assert!(reason.contains("SIGKILL"), "{reason}");
     assert_eq!(s[2].1, "ok", "the sweep went on in a fresh worker");
     assert_eq!(
         std::fs::read(&first_name).unwrap(),

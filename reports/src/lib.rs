@@ -5,6 +5,7 @@
 pub mod export;
 pub mod load;
 pub mod record;
+pub mod roofline;
 pub mod slo;
 pub mod stats;
 

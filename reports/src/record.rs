@@ -45,6 +45,11 @@ pub struct Record {
     pub thermal_at_start: Vec<TemperatureReading>,
     /// The measurements, each with its raw samples.
     pub metrics: Metrics,
+    /// Decode roofline: bytes a token reads, achieved bandwidth, ceilings,
+    /// MBU and MFU (see docs/roofline.md). None when the model's footprint
+    /// could not be computed.
+    #[serde(default)]
+    pub roofline: Option<crate::roofline::Roofline>,
     /// Things the reader should know about this result (noisy samples,
     /// a slow first repetition, a peak-RSS figure that covers more than this
     /// case...). Each says what to do about it.

@@ -82,6 +82,7 @@ fn record(model_id: &str, backend: &str, ttft: &[f64], decode: Option<&[f64]>) -
             peak_rss_bytes: Some(300 * 1_048_576),
             ..Metrics::default()
         },
+        roofline: None,
         warnings: vec![],
     }
 }

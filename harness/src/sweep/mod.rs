@@ -107,6 +107,11 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
         power_mode: profile.device.power_mode.clone(),
         profile: profile.origin.clone(),
     };
+    let device_figures = crate::roofline::DeviceFigures {
+        measured_read_gbs: None,
+        peak_gbs: profile.device.mem_bandwidth_gbs,
+        peak_tflops: profile.device.peak_tflops.clone(),
+    };
     let keys = plan.keys();
     let mut records: BTreeMap<String, Record> = if opts.resume {
         store.finished(&keys)
@@ -143,6 +148,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
             n_gpu_layers: profile.matrix.n_gpu_layers,
             mock_spec: opts.mock_spec.clone(),
             device: Some(device.clone()),
+            device_figures: device_figures.clone(),
             cases: todo,
         };
         let mut first_record = true;

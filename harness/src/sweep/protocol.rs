@@ -24,6 +24,8 @@ pub struct Job {
     pub mock_spec: String,
     /// The device profile, for the records.
     pub device: Option<DeviceRef>,
+    /// The device's measured and published limits, for the roofline.
+    pub device_figures: crate::roofline::DeviceFigures,
     /// Cases in run order.
     pub cases: Vec<JobCase>,
 }

@@ -6,7 +6,7 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
-use edgebench_backends::{BackendKind, ContextSettings, LoadSettings, gguf};
+use edgebench_backends::{BackendKind, ContextSettings, LoadSettings};
 use edgebench_devices::HostInfo;
 
 use super::protocol::{Event, Job, JobCase};
@@ -33,12 +33,7 @@ pub fn main() -> Result<i32> {
     emit(&Event::Loading)?;
 
     let path = PathBuf::from(&job.model_path);
-    let info = gguf::inspect(&path).map_err(|e| anyhow!("{e}"))?;
-    let model = ResolvedModel {
-        path: path.clone(),
-        info,
-        record: job.model.clone(),
-    };
+    let model = ResolvedModel::from_checked(path.clone(), job.model.clone())?;
     let backend: BackendKind = job.backend.parse().map_err(|e| anyhow!("{e}"))?;
     let group = Group {
         model: ModelSource::File(path),
@@ -56,6 +51,7 @@ pub fn main() -> Result<i32> {
         model: &model,
         cases: &cases,
         mock: &mock,
+        device: &job.device_figures,
     };
     let keys: Vec<&str> = job.cases.iter().map(|c| c.key.as_str()).collect();
     let emit = std::cell::RefCell::new(emit);

@@ -89,7 +89,7 @@ fn row(r: &Record) -> [String; 12] {
         r.workload.threads.to_string(),
         cell(&r.workload.test),
         mean_sd(m.prefill_tps.as_ref()),
-        mean_sd(m.decode_tps.as_ref()),
+        decode_cell(r),
         fixed2(m.ttft_ms.as_ref().map(|s| s.p50)),
         fixed2(m.ttft_ms.as_ref().map(|s| s.p99)),
         fixed2(m.itl_ms.as_ref().map(|s| s.p50)),
@@ -97,6 +97,20 @@ fn row(r: &Record) -> [String; 12] {
         m.peak_rss_bytes.map_or_else(|| ABSENT.to_string(), mib),
         r.status.as_str().to_string(),
     ]
+}
+
+/// Decode mean ± sd, with the share of the measured-bandwidth ceiling the
+/// roofline gives when the sweep measured the device's bandwidth.
+fn decode_cell(r: &Record) -> String {
+    let base = mean_sd(r.metrics.decode_tps.as_ref());
+    match r
+        .roofline
+        .as_ref()
+        .and_then(|x| x.decode_pct_of_measured_ceiling)
+    {
+        Some(pct) => format!("{base} ({pct:.0}% of ceiling)"),
+        None => base,
+    }
 }
 
 /// One line per record that is not ok, then one per warning.

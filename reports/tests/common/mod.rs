@@ -113,6 +113,7 @@ fn full_llama_case() -> Record {
             case_wall_ms: None,
             tokens_generated: vec![4, 4, 4],
         },
+        roofline: None,
         warnings: vec![],
     }
 }
@@ -175,6 +176,7 @@ fn prefill_only_case() -> Record {
             case_wall_ms: None,
             tokens_generated: vec![1],
         },
+        roofline: None,
         warnings: vec![],
     }
 }
@@ -232,6 +234,7 @@ fn failed_case() -> Record {
             tokens_generated: vec![128],
             ..Metrics::default()
         },
+        roofline: None,
         warnings: vec![
             "peak RSS covers the earlier cases run by this worker process; run this \
              case on its own for its own figure"
