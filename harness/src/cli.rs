@@ -26,6 +26,8 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Predict a model's decode ceilings on a device from its profile, without running it.
     Roofline(RooflineArgs),
+    /// Measure memory bandwidth (STREAM copy/scale/add/triad and a read-only sum).
+    Bandwidth(BandwidthArgs),
     /// Write a synthetic llama-architecture GGUF model (random weights, real format).
     Synth(SynthArgs),
     /// Internal: run one model group for a sweep (reads a job on stdin).
@@ -51,6 +53,29 @@ pub struct ProbeArgs {
     /// Read system files under this folder instead of / (for checking fixture trees).
     #[arg(long, hide = true)]
     pub root: Option<PathBuf>,
+}
+
+/// Flags of `edgebench bandwidth`.
+#[derive(Debug, Args)]
+pub struct BandwidthArgs {
+    /// Thread count(s), e.g. 1,2,4 for a scaling table (default: every logical CPU).
+    #[arg(short = 't', long = "threads")]
+    pub threads: Option<String>,
+    /// Bytes per array in MiB (default: 4x the last-level cache, at least 8 MiB).
+    #[arg(long = "size-mb")]
+    pub size_mb: Option<u64>,
+    /// Passes per kernel (>= 10; the first is excluded from the figures).
+    #[arg(long = "reps", default_value_t = 10)]
+    pub reps: u32,
+    /// Device profile: adds the fraction of its theoretical peak.
+    #[arg(long)]
+    pub device: Option<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Md)]
+    pub output: OutputFormat,
+    /// Write the output to this file (atomically) instead of stdout.
+    #[arg(long = "out")]
+    pub out: Option<PathBuf>,
 }
 
 /// Flags of `edgebench roofline`.

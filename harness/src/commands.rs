@@ -7,7 +7,8 @@ use edgebench_reports::export::{self, Format};
 use edgebench_reports::{Record, Status};
 
 use crate::cli::{
-    KvTypeArg, OutputFormat, ProbeArgs, ProbeFormat, RooflineArgs, RunArgs, SweepArgs, SynthArgs,
+    BandwidthArgs, KvTypeArg, OutputFormat, ProbeArgs, ProbeFormat, RooflineArgs, RunArgs,
+    SweepArgs, SynthArgs,
 };
 use crate::plan::{Matrix, ModelSource};
 use crate::run::{self, RunOptions};
@@ -87,14 +88,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     };
     let plan = matrix.plan().map_err(|e| anyhow!(e))?;
     if let Some(p) = &args.out {
-        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
-        if let Some(dir) = dir.filter(|d| !d.is_dir()) {
-            bail!(
-                "--out {}: the folder {} does not exist; create it or choose another path",
-                p.display(),
-                dir.display()
-            );
-        }
+        check_out_folder(p)?;
     }
     let format = format_of(args.output);
     let opts = RunOptions {
@@ -255,6 +249,74 @@ pub fn roofline(args: &RooflineArgs) -> Result<i32> {
         ProbeFormat::Json => println!("{}", serde_json::to_string_pretty(&prediction)?),
     }
     Ok(EXIT_OK)
+}
+
+/// `edgebench bandwidth`.
+pub fn bandwidth(args: &BandwidthArgs) -> Result<i32> {
+    use edgebench_devices::bandwidth::{BandwidthConfig, logical_cpus, parse_thread_list};
+    let cpus = logical_cpus();
+    let threads = match &args.threads {
+        Some(t) => parse_thread_list(t, cpus).map_err(|e| anyhow!("{e}"))?,
+        None => vec![cpus.max(1) as u32],
+    };
+    if args.reps < edgebench_devices::bandwidth::MIN_ITERATIONS {
+        bail!(
+            "--reps {}: at least {} passes are needed (the first is excluded)",
+            args.reps,
+            edgebench_devices::bandwidth::MIN_ITERATIONS
+        );
+    }
+    if args.size_mb == Some(0) {
+        bail!(
+            "--size-mb 0: give the bytes per array in MiB (>= 8), or leave it out for 4x the cache"
+        );
+    }
+    let (device, peak) = match &args.device {
+        Some(p) => {
+            let profile =
+                edgebench_devices::profile::Profile::load(p).map_err(|e| anyhow!("{e}"))?;
+            (
+                Some(edgebench_reports::record::DeviceRef {
+                    name: profile.device.name.clone(),
+                    class: profile.device.class.to_string(),
+                    power_mode: profile.device.power_mode.clone(),
+                    profile: profile.origin.clone(),
+                }),
+                profile.device.mem_bandwidth_gbs,
+            )
+        }
+        None => (None, None),
+    };
+    if let Some(p) = &args.out {
+        check_out_folder(p)?;
+    }
+    let host = edgebench_devices::HostInfo::probe();
+    let record = crate::bandwidth::measure(
+        &threads,
+        args.size_mb.map(BandwidthConfig::size_mb_to_bytes),
+        args.reps,
+        &host,
+        device,
+        peak,
+    )?;
+    let text = record.render(format_of(args.output))?;
+    match &args.out {
+        Some(p) => output::write_atomically(p, text.as_bytes())?,
+        None => print!("{text}"),
+    }
+    Ok(EXIT_OK)
+}
+
+fn check_out_folder(p: &std::path::Path) -> Result<()> {
+    let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+        bail!(
+            "--out {}: the folder {} does not exist; create it or choose another path",
+            p.display(),
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// `edgebench synth`.

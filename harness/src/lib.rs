@@ -3,6 +3,7 @@
 //! analysis and exporters in `edgebench-reports`.
 #![deny(missing_docs)]
 
+pub mod bandwidth;
 pub mod cache;
 pub mod cli;
 pub mod commands;

@@ -11,6 +11,7 @@ fn main() {
         Command::Sweep(args) => commands::sweep(args),
         Command::Probe(args) => commands::probe(args),
         Command::Roofline(args) => commands::roofline(args),
+        Command::Bandwidth(args) => commands::bandwidth(args),
         Command::Synth(args) => commands::synth(args),
         Command::Worker => edgebench::sweep::worker::main(),
     };

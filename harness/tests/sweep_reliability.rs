@@ -35,6 +35,7 @@ n_gen = [5]
 reps = 3
 warmup = 0
 timeout = {timeout_s}
+bandwidth = false
 
 [[slo]]
 name = "decode floor"
@@ -414,6 +415,7 @@ n_gen = [256]
 reps = 3
 warmup = 0
 timeout = 120
+bandwidth = false
 "#,
     )
     .unwrap();
@@ -453,4 +455,40 @@ timeout = 120
             .iter()
             .all(|&c| c != workers[0])
     );
+}
+
+#[test]
+fn sweep_measures_bandwidth_first_and_every_case_gets_its_ceiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(dir.path(), r#""mock""#, 30.0, "");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("bandwidth = false", "bandwidth = true");
+    std::fs::write(&p, text).unwrap();
+    let out = dir.path().join("out");
+    edgebench(dir.path())
+        .args(["sweep", "--device"])
+        .arg(&p)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("% of ceiling"));
+    let s: Value = serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    let kernels: Vec<&str> = s["bandwidth"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kernel"].as_str().unwrap())
+        .collect();
+    assert_eq!(kernels, ["copy", "scale", "add", "triad", "read"]);
+    let read = s["bandwidth"]["results"][4]["gbs"].as_f64().unwrap();
+    assert!(read > 0.0);
+    assert!(out.join("bandwidth.json").is_file());
+    for r in s["records"].as_array().unwrap() {
+        let roof = &r["roofline"];
+        let ceiling = roof["ceiling_tps_measured"].as_f64().unwrap();
+        let bytes = roof["bytes_per_token"].as_f64().unwrap();
+        assert!((ceiling - read * 1e9 / bytes).abs() < 1e-6 * ceiling);
+    }
 }

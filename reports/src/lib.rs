@@ -2,6 +2,7 @@
 //! crate never runs a backend, and names backends by their string ids.
 #![deny(missing_docs)]
 
+pub mod bandwidth;
 pub mod export;
 pub mod load;
 pub mod record;

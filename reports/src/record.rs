@@ -63,6 +63,8 @@ pub struct Record {
 pub enum RecordKind {
     /// An LLM inference case (prefill + decode).
     Llm,
+    /// A memory-bandwidth probe ([`crate::bandwidth::BandwidthRecord`]).
+    Bandwidth,
 }
 
 /// The edgebench build that produced a record.

@@ -57,6 +57,7 @@ pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<Matrix
         n_gpu_layers: m.n_gpu_layers.map(S::into_inner),
         min_duration_s,
         max_start_temp_c,
+        bandwidth: m.bandwidth.map(S::into_inner).unwrap_or(true),
     })
 }
 

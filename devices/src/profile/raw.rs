@@ -131,6 +131,7 @@ pub(crate) struct RawMatrix {
     pub n_gpu_layers: Option<S<u32>>,
     pub min_duration: Option<S<RawDuration>>,
     pub max_start_temp_c: Option<S<f64>>,
+    pub bandwidth: Option<S<bool>>,
 }
 
 /// `[[slo]]`.

@@ -211,6 +211,10 @@ pub struct MatrixSpec {
     /// Hottest sensor allowed at a case's start, °C; a case that starts
     /// hotter is `invalid` (`[matrix] max_start_temp_c`).
     pub max_start_temp_c: Option<f64>,
+    /// Run the memory-bandwidth probe once before the model cases
+    /// (`[matrix] bandwidth`, default true), so the sweep carries the
+    /// device's measured bandwidth and every case its decode ceiling.
+    pub bandwidth: bool,
 }
 
 /// Direction of an SLO limit.

@@ -107,8 +107,9 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
         power_mode: profile.device.power_mode.clone(),
         profile: profile.origin.clone(),
     };
+    let bandwidth = sweep_bandwidth(&profile, &store, &host, &device);
     let device_figures = crate::roofline::DeviceFigures {
-        measured_read_gbs: None,
+        measured_read_gbs: bandwidth.as_ref().and_then(|b| b.best_read_gbs()),
         peak_gbs: profile.device.mem_bandwidth_gbs,
         peak_tflops: profile.device.peak_tflops.clone(),
     };
@@ -219,6 +220,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
         "host": host,
         "records": ordered,
         "verdicts": verdicts,
+        "bandwidth": bandwidth,
         "complete": !was_interrupted && ordered.len() == keys.len(),
         "timing": {
             "wall_s": wall_s,
@@ -264,6 +266,63 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
         return Ok(EXIT_CASE_FAILED);
     }
     Ok(EXIT_OK)
+}
+
+/// The sweep's bandwidth probe: reused from OUT/bandwidth.json on
+/// `--resume`, else measured (unless the profile turns it off) and written
+/// there. A failed probe is reported and the sweep goes on without it.
+fn sweep_bandwidth(
+    profile: &Profile,
+    store: &Store,
+    host: &HostInfo,
+    device: &DeviceRef,
+) -> Option<edgebench_reports::bandwidth::BandwidthRecord> {
+    if !profile.matrix.bandwidth {
+        return None;
+    }
+    let path = store.dir().join("bandwidth.json");
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && let Ok(record) = serde_json::from_str(&text)
+    {
+        return Some(record);
+    }
+    let cpus = edgebench_devices::bandwidth::logical_cpus().max(1) as u32;
+    let threads = profile
+        .matrix
+        .threads
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .min(cpus);
+    eprintln!(
+        "edgebench: measuring memory bandwidth ({threads} thread(s); [matrix] bandwidth = false skips this)"
+    );
+    let measured = crate::bandwidth::measure(
+        &[threads],
+        None,
+        edgebench_devices::bandwidth::MIN_ITERATIONS,
+        host,
+        Some(device.clone()),
+        profile.device.mem_bandwidth_gbs,
+    );
+    match measured {
+        Ok(record) => {
+            let written = serde_json::to_string_pretty(&record)
+                .map_err(anyhow::Error::from)
+                .and_then(|t| crate::output::write_atomically(&path, t.as_bytes()));
+            if let Err(e) = written {
+                eprintln!("edgebench: warning: cannot write {}: {e:#}", path.display());
+            }
+            Some(record)
+        }
+        Err(e) => {
+            eprintln!(
+                "edgebench: warning: the bandwidth probe failed ({e:#}); cases get no measured ceiling"
+            );
+            None
+        }
+    }
 }
 
 fn default_out(profile: &Profile) -> PathBuf {
