@@ -214,6 +214,10 @@ pub struct RunArgs {
     /// Seed of the prompt token ids.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Measured read bandwidth of this machine, GB/s (from `edgebench bandwidth`):
+    /// gives every case its decode ceiling and the table its "% of ceiling".
+    #[arg(long = "read-gbs")]
+    pub read_gbs: Option<f64>,
     /// Unrecorded warm-up repetitions before measuring.
     #[arg(long, default_value_t = 1, conflicts_with = "no_warmup")]
     pub warmup: u32,

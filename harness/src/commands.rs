@@ -91,9 +91,18 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         check_out_folder(p)?;
     }
     let format = format_of(args.output);
+    if let Some(g) = args.read_gbs
+        && !(g.is_finite() && g > 0.0)
+    {
+        bail!("--read-gbs {g}: must be a positive number of GB/s");
+    }
     let opts = RunOptions {
         mock,
         progress: !args.quiet,
+        device: crate::roofline::DeviceFigures {
+            measured_read_gbs: args.read_gbs,
+            ..Default::default()
+        },
     };
     let out = args.out.clone();
     let write = |records: &[Record]| -> Result<()> {

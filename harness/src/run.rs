@@ -92,6 +92,8 @@ pub struct RunOptions {
     pub mock: MockConfig,
     /// Print progress lines to stderr.
     pub progress: bool,
+    /// The machine's measured bandwidth, when the user gives it.
+    pub device: DeviceFigures,
 }
 
 /// Runs the plan; `on_record` is called after every case (to write results
@@ -137,7 +139,7 @@ pub fn execute(
             model,
             cases: &cases,
             mock: &opts.mock,
-            device: &DeviceFigures::default(),
+            device: &opts.device,
         };
         run_group(
             &run,

@@ -77,3 +77,18 @@ fn every_run_record_carries_bytes_per_token_and_achieved_bandwidth() {
     // `run` measures no bandwidth and has no profile: no ceilings, never zeros.
     assert!(r["ceiling_tps_measured"].is_null() && r["ceiling_tps_peak"].is_null());
 }
+
+#[test]
+fn run_with_a_measured_bandwidth_shows_decode_as_a_share_of_its_ceiling() {
+    let cache = tempfile::tempdir().unwrap();
+    edgebench(cache.path())
+        .args(mock_run(&["--read-gbs", "10"]))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("% of ceiling"));
+    edgebench(cache.path())
+        .args(mock_run(&["--read-gbs=0"]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--read-gbs"));
+}
