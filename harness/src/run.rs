@@ -33,17 +33,21 @@ pub struct ResolvedModel {
 }
 
 impl ResolvedModel {
-    /// A model already hashed (by a sweep's supervisor): header and
-    /// footprint are read again, the file is not re-hashed.
-    pub fn from_checked(path: PathBuf, record: ModelInfo) -> Result<ResolvedModel> {
-        let info = gguf::inspect(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    fn new(path: PathBuf, info: gguf::GgufInfo, record: ModelInfo) -> ResolvedModel {
         let footprint = ModelFootprint::from_gguf(&info).ok();
-        Ok(ResolvedModel {
+        ResolvedModel {
             path,
             info,
             record,
             footprint,
-        })
+        }
+    }
+
+    /// A model already hashed (by a sweep's supervisor): header and
+    /// footprint are read again, the file is not re-hashed.
+    pub fn from_checked(path: PathBuf, record: ModelInfo) -> Result<ResolvedModel> {
+        let info = gguf::inspect(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(ResolvedModel::new(path, info, record))
     }
 }
 
@@ -77,13 +81,7 @@ pub fn resolve_model(source: &ModelSource) -> Result<ResolvedModel> {
         n_ctx_train: info.n_ctx_train,
         synthetic,
     };
-    let footprint = ModelFootprint::from_gguf(&info).ok();
-    Ok(ResolvedModel {
-        path,
-        info,
-        record,
-        footprint,
-    })
+    Ok(ResolvedModel::new(path, info, record))
 }
 
 /// Everything a run needs besides the plan.

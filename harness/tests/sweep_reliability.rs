@@ -78,6 +78,16 @@ fn reason_of(out: &Path, test: &str) -> String {
         .unwrap()
 }
 
+/// `edgebench sweep --device P --out OUT` with the cache in `dir`.
+fn sweep_cmd(dir: &Path, profile: &Path, out: &Path) -> assert_cmd::Command {
+    let mut cmd = edgebench(dir);
+    cmd.args(["sweep", "--device"])
+        .arg(profile)
+        .arg("--out")
+        .arg(out);
+    cmd
+}
+
 fn sweep_mock(
     spec: &str,
     timeout_s: f64,
@@ -85,11 +95,7 @@ fn sweep_mock(
     let dir = tempfile::tempdir().unwrap();
     let p = profile(dir.path(), r#""mock""#, timeout_s, "");
     let out = dir.path().join("out");
-    let assert = edgebench(dir.path())
-        .args(["sweep", "--device"])
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
+    let assert = sweep_cmd(dir.path(), &p, &out)
         .args(["--mock-spec", spec, "--kill-grace-ms", "300"])
         .assert();
     (dir, out, assert)
@@ -172,13 +178,7 @@ fn unbuilt_backend_is_ep_unavailable_and_others_still_run() {
     let dir = tempfile::tempdir().unwrap();
     let p = profile(dir.path(), r#""mock", "onnx:cpu""#, 30.0, "");
     let out = dir.path().join("out");
-    edgebench(dir.path())
-        .args(["sweep", "--device"])
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    sweep_cmd(dir.path(), &p, &out).assert().success();
     let s = statuses(&out);
     assert_eq!(s.len(), 6);
     assert!(s[..3].iter().all(|(_, st)| st == "ok"));
@@ -197,18 +197,11 @@ fn every_problem_is_listed_before_anything_runs() {
          \n[[model]]\nid = \"broken\"\ngguf = \"broken.gguf\"\n",
     );
     let out = dir.path().join("out");
-    edgebench(dir.path())
-        .args(["sweep", "--device"])
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::contains("model 'real'")
-                .and(predicate::str::contains("missing.gguf"))
-                .and(predicate::str::contains("model 'broken'")),
-        );
+    sweep_cmd(dir.path(), &p, &out).assert().code(2).stderr(
+        predicate::str::contains("model 'real'")
+            .and(predicate::str::contains("missing.gguf"))
+            .and(predicate::str::contains("model 'broken'")),
+    );
     assert!(
         !out.exists(),
         "nothing may run, or be written, on a bad profile"
@@ -235,13 +228,7 @@ fn pinned_hash_mismatch_is_refused() {
         ),
     );
     let out = dir.path().join("out");
-    edgebench(dir.path())
-        .args(["sweep", "--device"])
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    sweep_cmd(dir.path(), &p, &out).assert().success();
     let s = statuses(&out);
     assert_eq!(s.len(), 6);
     assert!(s[..3].iter().all(|(_, st)| st == "ok"));
@@ -273,13 +260,7 @@ fn a_case_measured_too_briefly_is_invalid() {
         .replace("timeout = 30", "timeout = 30\nmin_duration = \"1s\"");
     std::fs::write(&p, text).unwrap();
     let out = dir.path().join("out");
-    edgebench(dir.path())
-        .args(["sweep", "--device"])
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    sweep_cmd(dir.path(), &p, &out).assert().success();
     assert!(statuses(&out).iter().all(|(_, s)| s == "invalid"));
     assert!(reason_of(&out, "pp16+tg5").contains("min_duration"));
 }
@@ -305,11 +286,7 @@ fn existing_results_are_never_overwritten() {
     let (d, out, a) = sweep_mock("", 30.0);
     a.success();
     let p = d.path().join("test.toml");
-    edgebench(d.path())
-        .args(["sweep", "--device"])
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
+    sweep_cmd(d.path(), &p, &out)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--resume"));
@@ -466,11 +443,7 @@ fn sweep_measures_bandwidth_first_and_every_case_gets_its_ceiling() {
         .replace("bandwidth = false", "bandwidth = true");
     std::fs::write(&p, text).unwrap();
     let out = dir.path().join("out");
-    edgebench(dir.path())
-        .args(["sweep", "--device"])
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
+    sweep_cmd(dir.path(), &p, &out)
         .assert()
         .success()
         .stdout(predicate::str::contains("% of ceiling"));
