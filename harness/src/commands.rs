@@ -332,6 +332,7 @@ fn check_out_folder(p: &std::path::Path) -> Result<()> {
 pub fn synth(args: &SynthArgs) -> Result<i32> {
     let spec = cache::parse_spec(&format!("{}-{}-s{}", args.preset, args.quant, args.seed))
         .context("--preset/--quant")?;
+    check_out_folder(&args.out)?;
     cache::write_synth_atomically(&spec, &args.out)?;
     let info = edgebench_backends::gguf::inspect(&args.out)?;
     eprintln!(

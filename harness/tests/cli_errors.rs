@@ -209,3 +209,21 @@ fn every_model_is_checked_before_any_case_runs() {
         .stderr(predicate::str::contains("second.gguf"));
     assert!(!out.exists(), "no case may run when a later model is bad");
 }
+
+#[test]
+fn synth_into_a_missing_folder_names_out() {
+    let cache = tempfile::tempdir().unwrap();
+    edgebench(cache.path())
+        .args([
+            "synth",
+            "--preset",
+            "tiny",
+            "--quant",
+            "q4_0",
+            "--out",
+            "/no/such/dir/m.gguf",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--out /no/such/dir/m.gguf"));
+}
