@@ -17,6 +17,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #define SCALAR 3.0
 
@@ -87,9 +88,18 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t bytes = ((size_t)n * sizeof(double) + 4095) / 4096 * 4096;
-    a = aligned_alloc(4096, bytes);
-    b = aligned_alloc(4096, bytes);
-    c = aligned_alloc(4096, bytes);
+    /* Same as the Rust probe: 2 MiB-aligned arrays with transparent huge
+     * pages asked for, so both sides pay the same TLB cost. */
+    size_t huge = 2u << 20;
+    size_t rounded = (bytes + huge - 1) / huge * huge;
+    a = aligned_alloc(huge, rounded);
+    b = aligned_alloc(huge, rounded);
+    c = aligned_alloc(huge, rounded);
+    if (a && b && c) {
+        madvise(a, rounded, MADV_HUGEPAGE);
+        madvise(b, rounded, MADV_HUGEPAGE);
+        madvise(c, rounded, MADV_HUGEPAGE);
+    }
     if (!a || !b || !c) {
         fprintf(stderr, "stream_ref: out of memory\n");
         return 1;
