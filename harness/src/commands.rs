@@ -63,7 +63,17 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let backends = args
         .backends
         .iter()
-        .map(|b| b.parse::<BackendKind>().map_err(|e| anyhow!("-b {b}: {e}")))
+        .map(|b| {
+            b.parse::<BackendKind>().map_err(|e| {
+                if edgebench_devices::profile::KNOWN_BACKENDS.contains(&b.as_str()) {
+                    anyhow!(
+                        "-b {b}: this backend is not built yet in this edgebench; use llama.cpp"
+                    )
+                } else {
+                    anyhow!("-b {b}: {e}")
+                }
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     let mock = args.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
     let threads = match &args.threads {
@@ -285,12 +295,7 @@ pub fn bandwidth(args: &BandwidthArgs) -> Result<i32> {
             let profile =
                 edgebench_devices::profile::Profile::load(p).map_err(|e| anyhow!("{e}"))?;
             (
-                Some(edgebench_reports::record::DeviceRef {
-                    name: profile.device.name.clone(),
-                    class: profile.device.class.to_string(),
-                    power_mode: profile.device.power_mode.clone(),
-                    profile: profile.origin.clone(),
-                }),
+                Some(edgebench_reports::record::DeviceRef::of(&profile)),
                 profile.device.mem_bandwidth_gbs,
             )
         }

@@ -227,3 +227,10 @@ fn synth_into_a_missing_folder_names_out() {
         .code(2)
         .stderr(predicate::str::contains("--out /no/such/dir/m.gguf"));
 }
+
+#[test]
+fn planned_backend_says_it_is_not_built_yet() {
+    run_with(&["-b", "onnx:cpu"]).code(2).stderr(
+        predicate::str::contains("-b onnx:cpu").and(predicate::str::contains("not built yet")),
+    );
+}

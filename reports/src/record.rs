@@ -106,6 +106,18 @@ pub struct DeviceRef {
     pub profile: String,
 }
 
+impl DeviceRef {
+    /// The reference to a loaded profile's `[device]`.
+    pub fn of(profile: &edgebench_devices::profile::Profile) -> DeviceRef {
+        DeviceRef {
+            name: profile.device.name.clone(),
+            class: profile.device.class.to_string(),
+            power_mode: profile.device.power_mode.clone(),
+            profile: profile.origin.clone(),
+        }
+    }
+}
+
 /// The model artifact a case ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {

@@ -101,12 +101,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
         interrupted: Arc::clone(&interrupted),
     };
     let host = HostInfo::probe();
-    let device = DeviceRef {
-        name: profile.device.name.clone(),
-        class: profile.device.class.to_string(),
-        power_mode: profile.device.power_mode.clone(),
-        profile: profile.origin.clone(),
-    };
+    let device = DeviceRef::of(&profile);
     let bandwidth = sweep_bandwidth(&profile, &store, &host, &device);
     let device_figures = crate::roofline::DeviceFigures {
         measured_read_gbs: bandwidth.as_ref().and_then(|b| b.best_read_gbs()),

@@ -46,20 +46,26 @@ mod tests {
     use edgebench_devices::probe::TemperatureReading;
     use edgebench_reports::Summary;
 
+    /// A minimal ok record (only what the rules read is meaningful).
     fn record() -> Record {
-        let text = include_str!("../../tests/snapshots/cli_formats__json_snapshot.snap");
-        let json = &text[text.find("\n[").map(|i| i + 1).unwrap_or(0)..];
-        let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
-        let r = &mut v[0];
-        r["edgebench"] = serde_json::json!({"version": "0", "commit": null, "dirty": null});
-        r["host"] = serde_json::json!({"cpu_model": null, "arch": "x86_64", "physical_cores": 1,
-            "logical_cores": 1, "ram_bytes": 1, "os": null, "kernel": null, "hostname": null});
-        r["timestamp"] = "2026-11-21T00:00:00.000Z".into();
-        r["thermal_at_start"] = serde_json::json!([]);
-        r["metrics"]["peak_rss_bytes"] = serde_json::Value::Null;
-        r["metrics"]["load_ms"] = serde_json::Value::Null;
-        r["metrics"]["case_wall_ms"] = serde_json::Value::Null;
-        serde_json::from_value(r.clone()).unwrap()
+        serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "kind": "llm",
+            "edgebench": {"version": "0", "commit": null, "dirty": null},
+            "host": {"cpu_model": null, "arch": "x86_64", "physical_cores": 1,
+                "logical_cores": 1, "ram_bytes": 1, "os": null, "kernel": null, "hostname": null},
+            "backend": {"id": "mock", "version": "0", "build_features": [], "device": "virtual",
+                "execution_provider": null},
+            "model": {"path": "m.gguf", "sha256": "", "size_bytes": 0, "n_params": 0,
+                "quant": "Q4_0", "arch": "llama", "n_layers": null, "n_vocab": null,
+                "n_ctx_train": null, "synthetic": null},
+            "workload": {"test": "pp16+tg5", "n_prompt": 16, "n_gen": 5, "n_depth": 0, "reps": 3,
+                "warmup": 0, "threads": 1, "batch": 2048, "ubatch": 512, "n_gpu_layers": null,
+                "n_ctx": 21, "seed": 42},
+            "status": "ok", "reason": null, "timestamp": "2026-11-21T00:00:00.000Z",
+            "metrics": {"tokens_generated": [5, 5, 5]},
+            "warnings": []
+        }))
+        .unwrap()
     }
 
     #[test]
