@@ -7,6 +7,7 @@ pub mod host;
 pub mod memory;
 pub mod probe;
 pub mod profile;
+pub mod telemetry;
 
 pub use host::HostInfo;
 pub use probe::{BackendAvailability, ProbeReport};

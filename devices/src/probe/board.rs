@@ -176,7 +176,7 @@ fn cpuinfo_field(cpuinfo: &str, key: &str) -> Option<String> {
     })
 }
 
-fn nvpmodel_mode(root: &Path) -> Option<NvpmodelMode> {
+pub(crate) fn nvpmodel_mode(root: &Path) -> Option<NvpmodelMode> {
     let conf = read_text(&at(root, "/etc/nvpmodel.conf")).unwrap_or_default();
     let (names, default_id) = parse_nvpmodel_conf(&conf);
     let status =

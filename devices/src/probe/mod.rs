@@ -6,12 +6,12 @@
 //! "/"). CPU clocks, board and sensors are read from files under the root.
 //! A sensor that does not exist is reported absent: never 0, never an error.
 
-mod board;
+pub(crate) mod board;
 mod cpu;
-mod fs;
+pub(crate) mod fs;
 mod gpu;
 mod markdown;
-mod sensors;
+pub(crate) mod sensors;
 mod summary;
 
 use std::path::Path;

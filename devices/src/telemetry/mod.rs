@@ -1,0 +1,20 @@
+//! Device telemetry: which sensors exist ([`Sources`]), a background
+//! [`Sampler`] that reads them at a fixed rate into a preallocated table, and
+//! the [`TelemetrySnapshot`] every record carries from the start of its case.
+//!
+//! Everything is read from files under a root (a fixture tree in tests) except
+//! NVML, which only the real root ("/") queries. A sensor that does not exist
+//! has no channel; a channel whose file cannot be read at one instant holds
+//! no value for that sample (`null` in JSON): never 0, never an error.
+
+mod channels;
+mod nvml;
+mod read;
+mod sampler;
+mod snapshot;
+mod sources;
+
+pub use channels::{Channel, ChannelKind, TelemetrySeries, TripPoint};
+pub use sampler::{Sampler, SamplerError};
+pub use snapshot::{Reading, TelemetrySnapshot};
+pub use sources::Sources;
