@@ -27,6 +27,9 @@ pub(crate) enum Query {
     ThrottleReasons,
 }
 
+/// A channel NVML answers: the channel, the GPU index and the query.
+pub(crate) type Found = (Channel, u32, Query);
+
 /// An initialised NVML with the channels its devices answer.
 pub(crate) struct NvmlSource {
     nvml: Nvml,
@@ -40,7 +43,7 @@ impl std::fmt::Debug for NvmlSource {
 
 impl NvmlSource {
     /// NVML and, per GPU, every query that answered once; None without NVML.
-    pub(crate) fn discover() -> Option<(NvmlSource, Vec<(Channel, u32, Query)>)> {
+    pub(crate) fn discover() -> Option<(NvmlSource, Vec<Found>)> {
         let nvml = Nvml::init().ok()?;
         let count = nvml.device_count().ok()?;
         let mut found = Vec::new();
