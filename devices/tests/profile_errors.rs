@@ -243,7 +243,7 @@ fn reserved_metrics_and_unbuilt_backends_parse() {
     ) + "\n[[slo]]\nname = \"steady\"\nbackend = \"onnx:cuda\"\nmetric = \"sustained_ratio\"\nop = \">=\"\nthreshold = 0.8\n";
     let p = parse(&text).unwrap();
     assert_eq!(p.matrix.backends, ["llama.cpp", "onnx:cuda", "cpu"]);
-    assert!(p.slos[0].metric.is_reserved());
+    assert!(p.slos[0].metric.is_sustained());
 }
 
 #[test]

@@ -425,6 +425,8 @@ fn base_record(
         reason: None,
         timestamp: provenance::timestamp(started),
         thermal_at_start: vec![],
+        telemetry_at_start: None,
+        sustained: None,
         metrics: Metrics::default(),
         roofline: None,
         warnings: vec![],

@@ -9,6 +9,7 @@ pub mod record;
 pub mod roofline;
 pub mod slo;
 pub mod stats;
+pub mod sustained;
 
 pub use export::{ExportError, Format, UnknownFormat, render};
 pub use load::{LoadError, read_records};

@@ -43,6 +43,10 @@ pub struct Record {
     /// hwmon). Empty where the machine exposes none; never zeros.
     #[serde(default)]
     pub thermal_at_start: Vec<TemperatureReading>,
+    /// Clocks, governors, power mode, power draw and active throttle flags
+    /// as the case started. None in records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telemetry_at_start: Option<edgebench_devices::telemetry::TelemetrySnapshot>,
     /// The measurements, each with its raw samples.
     pub metrics: Metrics,
     /// Decode roofline: bytes a token reads, achieved bandwidth, ceilings,
@@ -50,6 +54,9 @@ pub struct Record {
     /// could not be computed.
     #[serde(default)]
     pub roofline: Option<crate::roofline::Roofline>,
+    /// A sustained run's series and summary (kind `sustained` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sustained: Option<crate::sustained::SustainedRun>,
     /// Things the reader should know about this result (noisy samples,
     /// a slow first repetition, a peak-RSS figure that covers more than this
     /// case...). Each says what to do about it.
@@ -65,6 +72,9 @@ pub enum RecordKind {
     Llm,
     /// A memory-bandwidth probe ([`crate::bandwidth::BandwidthRecord`]).
     Bandwidth,
+    /// A sustained (thermal) run: back-to-back requests for a fixed time,
+    /// with its rate series and telemetry in `sustained`.
+    Sustained,
 }
 
 /// The edgebench build that produced a record.

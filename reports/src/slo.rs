@@ -230,9 +230,19 @@ fn measure(metric: SloMetric, r: &Record) -> Result<f64, String> {
             .peak_rss_bytes
             .map(|b| b as f64 / BYTES_PER_MB)
             .ok_or_else(not_measured),
-        _ => Err(format!(
-            "{metric} is not measured yet by this edgebench (reserved for sustained runs)"
-        )),
+        SloMetric::SustainedRatio | SloMetric::DegradationPct => {
+            let Some(run) = &r.sustained else {
+                return Err(format!(
+                    "{metric} comes from sustained runs; this case is not one (add a \
+                     [sustained] section to the profile, or run `edgebench sustained`)"
+                ));
+            };
+            Ok(match metric {
+                SloMetric::SustainedRatio => run.summary.sustained_ratio,
+                _ => run.summary.degradation_pct,
+            })
+        }
+        _ => Err(format!("{metric} is not measured by this edgebench")),
     }
 }
 

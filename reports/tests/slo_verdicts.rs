@@ -73,6 +73,8 @@ fn record(model_id: &str, backend: &str, ttft: &[f64], decode: Option<&[f64]>) -
         reason: None,
         timestamp: "2026-11-21T06:30:00.000Z".into(),
         thermal_at_start: vec![],
+        telemetry_at_start: None,
+        sustained: None,
         metrics: Metrics {
             ttft_ms: Summary::from_samples(ttft.to_vec()),
             decode_tps: decode.and_then(|d| Summary::from_samples(d.to_vec())),
@@ -209,19 +211,60 @@ fn a_missing_metric_fails_and_says_so() {
 }
 
 #[test]
-fn reserved_metrics_are_not_measured_yet() {
-    let r = record("tiny", "llama.cpp", &[1.0], None);
-    let v = evaluate(
-        &[slo("steady", "sustained_ratio", SloOp::AtLeast, 0.8)],
-        &[r],
-    );
+fn sustained_metrics_come_from_sustained_runs_only() {
+    use edgebench_reports::sustained::{SustainedRun, SustainedSettings, SustainedSummary};
+    let plain = record("tiny", "llama.cpp", &[1.0], None);
+    let slos = [
+        slo("steady", "sustained_ratio", SloOp::AtLeast, 0.8),
+        slo("fall", "degradation_pct", SloOp::AtMost, 10.0),
+    ];
+    let v = evaluate(&slos[..1], std::slice::from_ref(&plain));
     assert!(!v[0].pass);
     assert!(
         v[0].note
             .as_deref()
             .unwrap()
-            .contains("not measured yet by this edgebench")
+            .contains("comes from sustained runs")
     );
+    let mut hot = plain;
+    hot.sustained = Some(SustainedRun {
+        settings: SustainedSettings {
+            duration_s: 600.0,
+            window_s: Some(5.0),
+            window_tokens: None,
+            gap_s: 0.0,
+            n_prompt: 128,
+            n_gen: 128,
+            telemetry_hz: 1.0,
+            cooldown_watch: false,
+        },
+        requests: 10,
+        windows: vec![],
+        summary: SustainedSummary {
+            peak_tps: 40.0,
+            steady: false,
+            steady_start_s: None,
+            steady_end_s: None,
+            sustained_tps: 22.6,
+            sustained_ratio: 0.565,
+            degradation_pct: 43.5,
+            t10_s: Some(60.0),
+            t25_s: Some(120.0),
+            throttled_fraction: None,
+            throttle_signals: vec![],
+            energy: None,
+            recovery_s: None,
+            recovery_note: None,
+            notes: vec![],
+        },
+        telemetry: Default::default(),
+    });
+    let v = evaluate(&slos, &[hot]);
+    assert_eq!(v[0].measured, Some(0.565));
+    assert!(!v[0].pass);
+    assert_eq!(v[1].measured, Some(43.5));
+    assert!(!v[1].pass);
+    assert!((v[1].margin.unwrap() + 33.5).abs() < 1e-9);
 }
 
 #[test]

@@ -167,11 +167,9 @@ pub enum SloMetric {
     Summary(SummaryMetric, Stat),
     /// Peak resident memory of the measuring process, MiB (2^20 bytes).
     PeakRssMb,
-    /// Reserved: sustained rate / peak rate of a sustained run (0..1).
-    /// Parsed now; evaluated as "not measured yet".
+    /// Sustained rate / peak rate of a sustained run (0..1).
     SustainedRatio,
-    /// Reserved: 100 x (1 - sustained / peak) of a sustained run.
-    /// Parsed now; evaluated as "not measured yet".
+    /// 100 x (1 - sustained / peak) of a sustained run.
     DegradationPct,
 }
 
@@ -205,8 +203,9 @@ impl SloMetric {
         all
     }
 
-    /// Whether this build parses the metric but cannot measure it yet.
-    pub const fn is_reserved(self) -> bool {
+    /// Whether the metric comes from sustained runs (kind `sustained`
+    /// records) rather than from every case.
+    pub const fn is_sustained(self) -> bool {
         matches!(self, SloMetric::SustainedRatio | SloMetric::DegradationPct)
     }
 

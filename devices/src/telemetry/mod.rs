@@ -14,6 +14,13 @@ mod sampler;
 mod snapshot;
 mod sources;
 
+/// NVML throttle-reason bits that mean a thermal or power slowdown (not
+/// idle, not an application clock setting).
+pub const NVML_THROTTLING_REASONS: u64 = nvml::THROTTLING;
+/// Raspberry Pi `get_throttled` bits that mean throttled now (bit 2) or at
+/// the soft temperature limit now (bit 3).
+pub const PI_THROTTLED_NOW: u64 = 0b1100;
+
 pub use channels::{Channel, ChannelKind, TelemetrySeries, TripPoint};
 pub use sampler::{Sampler, SamplerError};
 pub use snapshot::{Reading, TelemetrySnapshot};

@@ -102,6 +102,8 @@ fn full_llama_case() -> Record {
         reason: None,
         timestamp: "2026-11-21T06:30:00.123Z".into(),
         thermal_at_start: vec![],
+        telemetry_at_start: None,
+        sustained: None,
         metrics: Metrics {
             ttft_ms: summary(&ttft),
             prefill_tps: summary(&prefill),
@@ -165,6 +167,8 @@ fn prefill_only_case() -> Record {
         reason: None,
         timestamp: "2026-11-21T06:31:10.500Z".into(),
         thermal_at_start: vec![],
+        telemetry_at_start: None,
+        sustained: None,
         metrics: Metrics {
             ttft_ms: summary(&[180.5]),
             prefill_tps: summary(&[1450.0]),
@@ -226,6 +230,8 @@ fn failed_case() -> Record {
         ),
         timestamp: "2026-11-21T06:32:00.000Z".into(),
         thermal_at_start: vec![],
+        telemetry_at_start: None,
+        sustained: None,
         metrics: Metrics {
             ttft_ms: summary(&[95.25]),
             load_ms: Some(12.5),
