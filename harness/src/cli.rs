@@ -30,6 +30,9 @@ pub enum Command {
     Bandwidth(BandwidthArgs),
     /// Write a synthetic llama-architecture GGUF model (random weights, real format).
     Synth(SynthArgs),
+    /// Back-to-back requests for a fixed time with device telemetry: peak,
+    /// sustained rate, degradation, throttling, energy per token.
+    Sustained(SustainedArgs),
     /// Internal: run one model group for a sweep (reads a job on stdin).
     #[command(hide = true)]
     Worker,
@@ -253,4 +256,63 @@ pub struct SynthArgs {
     /// Output file (.gguf).
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// Flags of `edgebench sustained`.
+#[derive(Debug, Args)]
+pub struct SustainedArgs {
+    /// Model: a GGUF path or synth:PRESET-QUANT.
+    #[arg(short = 'm', long = "model", default_value = "synth:tiny-q4_0")]
+    pub model: String,
+    /// Backend.
+    #[arg(short = 'b', long = "backend", default_value = "llama.cpp")]
+    pub backend: String,
+    /// How long to keep issuing requests, e.g. 10m, 90s.
+    #[arg(long, default_value = "10m", value_parser = parse_duration_s)]
+    pub duration: f64,
+    /// Window of the rate series: a duration (5s) or a token count (32tok).
+    #[arg(long, default_value = "5s")]
+    pub window: crate::sustained::WindowSpec,
+    /// Idle time between requests, e.g. 0s, 1s.
+    #[arg(long, default_value = "0s", value_parser = parse_duration_s)]
+    pub gap: f64,
+    /// Prompt tokens per request.
+    #[arg(short = 'p', long = "n-prompt", default_value_t = 128)]
+    pub n_prompt: u32,
+    /// Tokens generated per request.
+    #[arg(short = 'n', long = "n-gen", default_value_t = 128)]
+    pub n_gen: u32,
+    /// CPU threads (default: physical cores).
+    #[arg(short = 't', long = "threads")]
+    pub threads: Option<u32>,
+    /// Telemetry sampling rate, Hz (1 to 100).
+    #[arg(long = "telemetry-hz", default_value_t = 1.0)]
+    pub telemetry_hz: f64,
+    /// After the run, watch the device cool down and report the recovery time.
+    #[arg(long)]
+    pub cooldown_watch: bool,
+    /// Give up the cool-down watch after this long.
+    #[arg(long = "cooldown-timeout", default_value = "10m", value_parser = parse_duration_s)]
+    pub cooldown_timeout: f64,
+    /// Prompt seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output format on stdout.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
+    pub output: ProbeFormat,
+    /// Also write the record (JSON) to this file.
+    #[arg(long = "out")]
+    pub out: Option<PathBuf>,
+    /// Mock backend settings (tests).
+    #[arg(long = "mock-spec", hide = true, default_value = "")]
+    pub mock_spec: String,
+    /// Read sysfs under this root (tests).
+    #[arg(long = "sysfs-root", hide = true, default_value = "/")]
+    pub sysfs_root: PathBuf,
+}
+
+fn parse_duration_s(s: &str) -> Result<f64, String> {
+    humantime::parse_duration(s)
+        .map(|d| d.as_secs_f64())
+        .map_err(|e| format!("'{s}': {e}; give a duration like 90s or 10m"))
 }

@@ -25,7 +25,7 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 /// The default model of `run`: the tiny synthetic model.
 pub const DEFAULT_MODEL: &str = "synth:tiny-q4_0";
 
-fn model_source(s: &str) -> ModelSource {
+pub(crate) fn model_source(s: &str) -> ModelSource {
     match s.strip_prefix("synth:") {
         Some(spec) => ModelSource::Synth(spec.to_string()),
         None => ModelSource::File(PathBuf::from(s)),
@@ -144,7 +144,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
 }
 
 /// Default thread count: physical cores (llama-bench's choice), else logical.
-fn default_threads() -> u32 {
+pub(crate) fn default_threads() -> u32 {
     let host = edgebench_devices::HostInfo::probe();
     host.physical_cores.unwrap_or(host.logical_cores).max(1)
 }

@@ -14,4 +14,5 @@ pub mod prompt;
 pub mod provenance;
 pub mod roofline;
 pub mod run;
+pub mod sustained;
 pub mod sweep;

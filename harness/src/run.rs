@@ -384,7 +384,7 @@ fn warnings(s: &Samples, case: &Case, host: &HostInfo) -> Vec<String> {
     out
 }
 
-fn base_record(
+pub(crate) fn base_record(
     host: &HostInfo,
     desc: &BackendDescription,
     group: &Group,

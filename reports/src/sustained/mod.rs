@@ -10,12 +10,14 @@
 //! - degradation = 1 - S/P; t_10 and t_25: the end of the first window from
 //!   which the rolling median stays at or below 0.90 P (0.75 P) for two windows.
 mod analysis;
+mod render;
 mod signals;
 
 use edgebench_devices::telemetry::TelemetrySeries;
 use serde::{Deserialize, Serialize};
 
 pub use analysis::{RateSummary, analyze_rates, rolling_median};
+pub use render::render_md;
 pub use signals::{Energy, PhaseTotals, energy, throttled_fraction, window_telemetry};
 
 /// A sustained run's settings, series and summary (a record's `sustained`).
