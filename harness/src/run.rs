@@ -261,6 +261,7 @@ fn run_case(
     let started = SystemTime::now();
     let mut record = base_record(host, desc, group, &model.record, case, started);
     record.thermal_at_start = edgebench_devices::probe::temperatures();
+    record.telemetry_at_start = Some(edgebench_devices::telemetry::TelemetrySnapshot::take());
     if let Err(e) = backend.configure(&case.context) {
         record.status = Status::Failed;
         record.reason = Some(e.to_string());

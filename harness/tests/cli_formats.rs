@@ -17,6 +17,7 @@ fn mask_json(v: &mut serde_json::Value) {
         r["host"] = "[host]".into();
         r["timestamp"] = "[time]".into();
         r["thermal_at_start"] = "[temperatures]".into();
+        r["telemetry_at_start"] = "[telemetry]".into();
         r["model"]["path"] = "[cache]/models/...".into();
         r["metrics"]["peak_rss_bytes"] = "[rss]".into();
         r["metrics"]["load_ms"] = "[load]".into();
