@@ -281,3 +281,52 @@ fn a_missing_file_names_the_path() {
     assert!(matches!(e, ProfileError::Read { .. }));
     assert!(e.to_string().contains("/no/such/profile.toml"), "{e}");
 }
+
+#[test]
+fn cooldown_and_sustained_sections_take_defaults() {
+    let text = MINIMAL.replace(
+        "n_gen = [4]\n",
+        "n_gen = [4]\ncooldown = { max_temp_c = 60 }\n\n[sustained]\nduration = \"2m\"\n",
+    );
+    let p = parse(&text).unwrap();
+    let cd = p.matrix.cooldown.unwrap();
+    assert_eq!((cd.max_temp_c, cd.timeout_s), (60.0, 600.0));
+    let s = p.sustained.unwrap();
+    assert_eq!((s.duration_s, s.window_s), (120.0, 5.0));
+    assert_eq!(s.models, ["m"]);
+    assert_eq!(s.backends, ["llama.cpp"]);
+    assert_eq!((s.threads, s.n_prompt, s.n_gen), (2, 128, 128));
+    assert_eq!(
+        (s.gap_s, s.telemetry_hz, s.cooldown_watch),
+        (0.0, 1.0, false)
+    );
+}
+
+#[test]
+fn bad_cooldown_and_sustained_values_are_named_together() {
+    let text = MINIMAL.replace(
+        "n_gen = [4]\n",
+        "n_gen = [4]\ncooldown = { timeout_s = \"soon\" }\n\n[sustained]\n\
+         models = [\"nope\"]\nbackends = [\"tpu\"]\nthreads = 0\nn_gen = 1\n\
+         gap = -1\ntelemetry_hz = 500.0\n",
+    );
+    let all = problems(&text).join("\n");
+    for key in [
+        "matrix.cooldown.max_temp_c",
+        "matrix.cooldown.timeout_s",
+        "sustained.models[0]",
+        "sustained.backends[0]",
+        "sustained.threads",
+        "sustained.n_gen",
+        "sustained.gap",
+        "sustained.telemetry_hz",
+    ] {
+        assert!(all.contains(key), "{key} not named in:\n{all}");
+    }
+    assert!(all.contains("`nope` is not a [[model]] id"), "{all}");
+    let unknown = MINIMAL.replace(
+        "n_gen = [4]\n",
+        "n_gen = [4]\ncooldown = { max_temp = 60 }\n",
+    );
+    assert!(matches!(parse(&unknown), Err(ProfileError::Syntax { .. })));
+}

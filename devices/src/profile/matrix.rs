@@ -3,7 +3,7 @@
 use super::KNOWN_BACKENDS;
 use super::checker::{Checker, int_list};
 use super::raw::{RawMatrix, S};
-use super::types::MatrixSpec;
+use super::types::{Cooldown, MatrixSpec};
 
 /// `[matrix]`, which every profile needs.
 pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<MatrixSpec> {
@@ -43,6 +43,25 @@ pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<Matrix
     };
     let min_duration_s = c.duration(m.min_duration, "matrix.min_duration");
     let max_start_temp_c = c.number(m.max_start_temp_c, "matrix.max_start_temp_c", false);
+    let cooldown = m.cooldown.and_then(|raw| {
+        let span = raw.span();
+        let cd = raw.into_inner();
+        let max_temp_c = c
+            .require(
+                cd.max_temp_c,
+                &span,
+                "matrix.cooldown.max_temp_c",
+                "the hottest sensor allowed before a case starts, e.g. max_temp_c = 60",
+            )
+            .and_then(|v| c.number(Some(v), "matrix.cooldown.max_temp_c", false));
+        let timeout_given = cd.timeout_s.is_some();
+        let timeout_s = c.duration(cd.timeout_s, "matrix.cooldown.timeout_s");
+        let timeout_s = if timeout_given { timeout_s? } else { 600.0 };
+        Some(Cooldown {
+            max_temp_c: max_temp_c?,
+            timeout_s,
+        })
+    });
     Some(MatrixSpec {
         backends: backends?,
         threads: threads?,
@@ -58,6 +77,7 @@ pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<Matrix
         min_duration_s,
         max_start_temp_c,
         bandwidth: m.bandwidth.map(S::into_inner).unwrap_or(true),
+        cooldown,
     })
 }
 

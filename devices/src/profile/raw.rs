@@ -132,6 +132,15 @@ pub(crate) struct RawMatrix {
     pub min_duration: Option<S<RawDuration>>,
     pub max_start_temp_c: Option<S<f64>>,
     pub bandwidth: Option<S<bool>>,
+    pub cooldown: Option<S<RawCooldown>>,
+}
+
+/// `cooldown = { max_temp_c = 60, timeout_s = 300 }` in `[matrix]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCooldown {
+    pub max_temp_c: Option<S<f64>>,
+    pub timeout_s: Option<S<RawDuration>>,
 }
 
 /// `[[slo]]`.
@@ -152,6 +161,14 @@ pub(crate) struct RawSlo {
 pub(crate) struct RawSustained {
     pub duration: Option<S<RawDuration>>,
     pub window: Option<S<RawDuration>>,
+    pub models: Option<S<Vec<S<String>>>>,
+    pub backends: Option<S<Vec<S<String>>>>,
+    pub threads: Option<S<u32>>,
+    pub n_prompt: Option<S<u32>>,
+    pub n_gen: Option<S<u32>>,
+    pub gap: Option<S<RawDuration>>,
+    pub telemetry_hz: Option<S<f64>>,
+    pub cooldown_watch: Option<S<bool>>,
 }
 
 /// `[cost]`.

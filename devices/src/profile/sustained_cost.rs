@@ -1,11 +1,19 @@
 //! Checks of `[sustained]` and `[cost]`, parsed now and used by later
 //! commands (sustained runs, the cost model).
+use super::KNOWN_BACKENDS;
 use super::checker::Checker;
 use super::raw::{RawCost, RawSustained, S};
-use super::types::{Cost, Sustained};
+use super::types::{Cost, MatrixSpec, ModelEntry, Sustained};
 
-/// `[sustained]`: duration (default 10 min) and window (default 5 s).
-pub(crate) fn sustained(c: &mut Checker, raw: S<RawSustained>) -> Sustained {
+/// `[sustained]`: duration (default 10 min) and window (default 5 s), the
+/// models (default every one) and backends (default the matrix's first)
+/// to run, and the request shape.
+pub(crate) fn sustained(
+    c: &mut Checker,
+    raw: S<RawSustained>,
+    models: &[ModelEntry],
+    matrix: Option<&MatrixSpec>,
+) -> Sustained {
     let span = raw.span();
     let s = raw.into_inner();
     let (duration_given, window_given) = (s.duration.is_some(), s.window.is_some());
@@ -16,14 +24,105 @@ pub(crate) fn sustained(c: &mut Checker, raw: S<RawSustained>) -> Sustained {
     let window_s = window.unwrap_or(5.0);
     if both_valid && window_s >= duration_s {
         c.add(
-            Some(span),
+            Some(span.clone()),
             "sustained.window",
             format!("{window_s} s is not shorter than the duration ({duration_s} s); a run needs many windows"),
+        );
+    }
+    let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+    let model_list = match s.models {
+        None => ids.iter().map(|s| s.to_string()).collect(),
+        Some(list) => {
+            let mut out = Vec::new();
+            for (j, m) in list.into_inner().into_iter().enumerate() {
+                if ids.contains(&m.get_ref().as_str()) {
+                    out.push(m.into_inner());
+                } else {
+                    c.add(
+                        Some(m.span()),
+                        &format!("sustained.models[{j}]"),
+                        format!(
+                            "`{}` is not a [[model]] id; known: {}",
+                            m.get_ref(),
+                            ids.join(", ")
+                        ),
+                    );
+                }
+            }
+            out
+        }
+    };
+    let backends = match s.backends {
+        None => matrix
+            .and_then(|m| m.backends.first().cloned())
+            .into_iter()
+            .collect(),
+        Some(list) => {
+            let mut out = Vec::new();
+            for (j, b) in list.into_inner().into_iter().enumerate() {
+                if KNOWN_BACKENDS.contains(&b.get_ref().as_str()) {
+                    out.push(b.into_inner());
+                } else {
+                    c.add(
+                        Some(b.span()),
+                        &format!("sustained.backends[{j}]"),
+                        format!(
+                            "`{}` is not a backend id; known: {}",
+                            b.get_ref(),
+                            KNOWN_BACKENDS.join(", ")
+                        ),
+                    );
+                }
+            }
+            out
+        }
+    };
+    let mut positive = |v: Option<S<u32>>, key: &str, default: u32| match v {
+        Some(v) if *v.get_ref() == 0 => {
+            c.add(Some(v.span()), key, "is 0; it must be at least 1");
+            default
+        }
+        Some(v) => v.into_inner(),
+        None => default,
+    };
+    let threads = positive(
+        s.threads,
+        "sustained.threads",
+        matrix.and_then(|m| m.threads.first().copied()).unwrap_or(1),
+    );
+    let n_prompt = positive(s.n_prompt, "sustained.n_prompt", 128);
+    let n_gen = positive(s.n_gen, "sustained.n_gen", 128);
+    if n_gen < 2 {
+        c.add(
+            Some(span.clone()),
+            "sustained.n_gen",
+            "must be at least 2: a sustained run measures decode",
+        );
+    }
+    let gap_given = s.gap.is_some();
+    let gap_s = c.duration(s.gap, "sustained.gap");
+    let gap_s = if gap_given { gap_s.unwrap_or(0.0) } else { 0.0 };
+    let hz = c
+        .number(s.telemetry_hz, "sustained.telemetry_hz", false)
+        .unwrap_or(1.0);
+    if hz > 100.0 {
+        c.add(
+            Some(span),
+            "sustained.telemetry_hz",
+            format!("{hz} Hz is above the 100 Hz the sampler allows"),
         );
     }
     Sustained {
         duration_s,
         window_s,
+        models: model_list,
+        backends,
+        threads,
+        n_prompt,
+        n_gen,
+        gap_s,
+        telemetry_hz: hz,
+        cooldown_watch: s.cooldown_watch.map(S::into_inner).unwrap_or(false),
     }
 }
 

@@ -215,6 +215,19 @@ pub struct MatrixSpec {
     /// (`[matrix] bandwidth`, default true), so the sweep carries the
     /// device's measured bandwidth and every case its decode ceiling.
     pub bandwidth: bool,
+    /// Wait before each case until the device has cooled down
+    /// (`[matrix] cooldown`); None = start at once.
+    pub cooldown: Option<Cooldown>,
+}
+
+/// `[matrix] cooldown`: before each case, wait until the hottest sensor is
+/// below `max_temp_c`; after `timeout_s` the case runs anyway and is `invalid`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct Cooldown {
+    /// Hottest sensor allowed at a case's start, °C.
+    pub max_temp_c: f64,
+    /// Longest wait, seconds (default 600).
+    pub timeout_s: f64,
 }
 
 /// Direction of an SLO limit.
@@ -285,13 +298,30 @@ pub struct Slo {
     pub threshold: f64,
 }
 
-/// `[sustained]`: settings of sustained (thermal) runs.
+/// `[sustained]`: sustained (thermal) runs a sweep does after its matrix,
+/// one per listed model x backend.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sustained {
     /// How long to generate back to back, seconds (default 600).
     pub duration_s: f64,
     /// Rate window, seconds (default 5).
     pub window_s: f64,
+    /// Model ids (default: every `[[model]]`).
+    pub models: Vec<String>,
+    /// Backend ids (default: the first of `[matrix] backends`).
+    pub backends: Vec<String>,
+    /// CPU threads (default: the first of `[matrix] threads`).
+    pub threads: u32,
+    /// Prompt tokens per request (default 128).
+    pub n_prompt: u32,
+    /// Tokens generated per request (default 128).
+    pub n_gen: u32,
+    /// Idle time between requests, seconds (default 0).
+    pub gap_s: f64,
+    /// Telemetry rate, Hz (default 1).
+    pub telemetry_hz: f64,
+    /// Watch the device cool down after each run (default false).
+    pub cooldown_watch: bool,
 }
 
 /// `[cost]`: inputs of the edge-versus-cloud cost model (MEASUREMENT.md).

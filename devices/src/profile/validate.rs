@@ -22,7 +22,9 @@ pub(crate) fn check(
     let models = models(&mut c, raw.model, base_dir);
     let matrix = matrix::check(&mut c, raw.matrix);
     let slos = slos::slos(&mut c, raw.slo, &models, matrix.as_ref());
-    let sustained = raw.sustained.map(|s| sustained_cost::sustained(&mut c, s));
+    let sustained = raw
+        .sustained
+        .map(|s| sustained_cost::sustained(&mut c, s, &models, matrix.as_ref()));
     let price = device.as_ref().and_then(|d| d.price_usd);
     let cost = raw
         .cost
