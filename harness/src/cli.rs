@@ -306,9 +306,9 @@ pub struct SustainedArgs {
     /// Mock backend settings (tests).
     #[arg(long = "mock-spec", hide = true, default_value = "")]
     pub mock_spec: String,
-    /// Read sysfs under this root (tests).
-    #[arg(long = "sysfs-root", hide = true, default_value = "/")]
-    pub sysfs_root: PathBuf,
+    /// Read sysfs under this root (tests; default $EDGEBENCH_SYSFS_ROOT or /).
+    #[arg(long = "sysfs-root", hide = true)]
+    pub sysfs_root: Option<PathBuf>,
 }
 
 fn parse_duration_s(s: &str) -> Result<f64, String> {

@@ -7,6 +7,7 @@ pub mod bandwidth;
 pub mod cache;
 pub mod cli;
 pub mod commands;
+pub mod cooldown;
 pub mod measure;
 pub mod output;
 pub mod plan;

@@ -260,8 +260,11 @@ fn run_case(
 ) -> Record {
     let started = SystemTime::now();
     let mut record = base_record(host, desc, group, &model.record, case, started);
-    record.thermal_at_start = edgebench_devices::probe::temperatures();
-    record.telemetry_at_start = Some(edgebench_devices::telemetry::TelemetrySnapshot::take());
+    let root = edgebench_devices::telemetry::sysfs_root();
+    record.thermal_at_start = edgebench_devices::probe::temperatures_at(&root);
+    record.telemetry_at_start = Some(edgebench_devices::telemetry::TelemetrySnapshot::take_at(
+        &root,
+    ));
     if let Err(e) = backend.configure(&case.context) {
         record.status = Status::Failed;
         record.reason = Some(e.to_string());

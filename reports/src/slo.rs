@@ -69,7 +69,11 @@ pub fn evaluate(slos: &[Slo], records: &[Record]) -> Vec<Verdict> {
                 backend: slo.backend.clone().unwrap_or_else(|| "*".into()),
                 test: "*".into(),
                 threads: 0,
-                note: Some("no case matched this SLO's filter; check its model and backend against the sweep's cases".into()),
+                note: Some(if slo.metric.is_sustained() {
+                    "no sustained run matched this SLO; add a [sustained] section naming its model and backend to the profile".into()
+                } else {
+                    "no case matched this SLO's filter; check its model and backend against the sweep's cases".into()
+                }),
                 ..blank(slo)
             });
         }
@@ -137,7 +141,11 @@ fn matches(slo: &Slo, r: &Record) -> bool {
         None => true,
         Some(b) => *b == r.backend.id || Some(b.as_str()) == backend_with_ep(r).as_deref(),
     };
-    model_ok && backend_ok
+    // Sustained metrics come from sustained runs only, and the per-case
+    // metrics from ordinary cases only (a sustained run's own TTFT and
+    // decode figures are read from its record, not counted twice).
+    let kind_ok = slo.metric.is_sustained() == (r.kind == crate::record::RecordKind::Sustained);
+    model_ok && backend_ok && kind_ok
 }
 
 /// `onnx:cuda` for backend `onnx` with provider `CUDAExecutionProvider`.

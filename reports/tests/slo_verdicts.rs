@@ -224,9 +224,10 @@ fn sustained_metrics_come_from_sustained_runs_only() {
         v[0].note
             .as_deref()
             .unwrap()
-            .contains("comes from sustained runs")
+            .contains("no sustained run matched")
     );
     let mut hot = plain;
+    hot.kind = edgebench_reports::record::RecordKind::Sustained;
     hot.sustained = Some(SustainedRun {
         settings: SustainedSettings {
             duration_s: 600.0,
@@ -259,6 +260,12 @@ fn sustained_metrics_come_from_sustained_runs_only() {
         },
         telemetry: Default::default(),
     });
+    // A per-case metric does not match the sustained record.
+    let per_case = [slo("floor", "decode_tps.p50", SloOp::AtLeast, 1.0)];
+    assert_eq!(evaluate(&per_case, std::slice::from_ref(&hot))[0].test, "*");
+    // A per-case metric does not match the sustained record.
+    let per_case = [slo("floor", "decode_tps.p50", SloOp::AtLeast, 1.0)];
+    assert_eq!(evaluate(&per_case, std::slice::from_ref(&hot))[0].test, "*");
     let v = evaluate(&slos, &[hot]);
     assert_eq!(v[0].measured, Some(0.565));
     assert!(!v[0].pass);

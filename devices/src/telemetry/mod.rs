@@ -25,3 +25,11 @@ pub use channels::{Channel, ChannelKind, TelemetrySeries, TripPoint};
 pub use sampler::{Sampler, SamplerError};
 pub use snapshot::{Reading, TelemetrySnapshot};
 pub use sources::Sources;
+
+/// Where sensors are read from: `EDGEBENCH_SYSFS_ROOT` when set (tests point
+/// it at a fixture tree; sweep workers inherit it), else "/".
+pub fn sysfs_root() -> std::path::PathBuf {
+    std::env::var_os("EDGEBENCH_SYSFS_ROOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| std::path::PathBuf::from("/"), std::path::PathBuf::from)
+}

@@ -85,7 +85,10 @@ pub fn command(args: &SustainedArgs) -> Result<i32> {
         telemetry_hz: args.telemetry_hz,
         cooldown_watch: args.cooldown_watch,
         cooldown_timeout_s: args.cooldown_timeout,
-        sysfs_root: args.sysfs_root.clone(),
+        sysfs_root: args
+            .sysfs_root
+            .clone()
+            .unwrap_or_else(edgebench_devices::telemetry::sysfs_root),
     };
     eprintln!(
         "edgebench: sustained run of {} on {} for {:.0} s",

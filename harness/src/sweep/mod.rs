@@ -7,6 +7,7 @@ pub mod plan;
 pub mod protocol;
 pub mod store;
 pub mod supervisor;
+pub mod sustained;
 pub mod validity;
 pub mod worker;
 
@@ -146,6 +147,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
             device: Some(device.clone()),
             device_figures: device_figures.clone(),
             cases: todo,
+            cooldown: profile.matrix.cooldown,
         };
         let mut first_record = true;
         let mut on_case = |case: &protocol::JobCase, outcome: CaseOutcome| -> Result<()> {
@@ -195,6 +197,87 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
                     break;
                 }
             }
+        }
+    }
+    if !was_interrupted && let Some(settings) = &profile.sustained {
+        let runner = sustained::Runner {
+            exe: supervisor.exe.clone(),
+            settings,
+            slack_s: profile.matrix.timeout_s,
+            cooldown_timeout_s: profile.matrix.cooldown.map_or(600.0, |c| c.timeout_s),
+            mock_spec: &opts.mock_spec,
+            interrupted: Arc::clone(&interrupted),
+            scratch: store.dir(),
+        };
+        for group in &plan.sustained {
+            let case = &group.cases[0];
+            if records.contains_key(&case.key) {
+                continue;
+            }
+            let job = Job {
+                model_path: group
+                    .model
+                    .as_ref()
+                    .map(|m| m.path.display().to_string())
+                    .unwrap_or_default(),
+                model: group
+                    .model
+                    .as_ref()
+                    .map(|m| m.record.clone())
+                    .unwrap_or_else(|| placeholder_model(group)),
+                backend: group.backend.clone(),
+                n_gpu_layers: profile.matrix.n_gpu_layers,
+                mock_spec: opts.mock_spec.clone(),
+                device: Some(device.clone()),
+                device_figures: device_figures.clone(),
+                cases: group.cases.clone(),
+                cooldown: profile.matrix.cooldown,
+            };
+            let decided = |status, reason: &str| {
+                let mut r = decided_record(&host, &device, group, &job, case, status, reason);
+                r.kind = edgebench_reports::record::RecordKind::Sustained;
+                r
+            };
+            let record = match (&group.blocked, &group.model) {
+                (Some(Blocked::Unavailable(why)), _) => decided(Status::EpUnavailable, why),
+                (Some(Blocked::ArtifactMismatch(why)), _) => decided(Status::ArtifactMismatch, why),
+                (None, None) => decided(Status::Failed, "the model could not be resolved"),
+                (None, Some(model)) => {
+                    let cooled = profile.matrix.cooldown.map(|cd| {
+                        (
+                            cd,
+                            crate::cooldown::wait(&edgebench_devices::telemetry::sysfs_root(), &cd),
+                        )
+                    });
+                    match runner.run(group, &model.path)? {
+                        sustained::Ended::Interrupted => {
+                            was_interrupted = true;
+                            let r = decided(
+                                Status::Interrupted,
+                                "stopped by Ctrl-C during this sustained run",
+                            );
+                            store.write_case(&case.key, &r)?;
+                            progress.case_done(&case.key, &r);
+                            records.insert(case.key.clone(), r);
+                            break;
+                        }
+                        sustained::Ended::Decided(status, why) => decided(status, &why),
+                        sustained::Ended::Record(r) => {
+                            let mut r = *r;
+                            loads_ms += r.metrics.load_ms.unwrap_or(0.0);
+                            r.model.id = Some(group.model_id.clone());
+                            r.device = Some(device.clone());
+                            if let Some((cd, outcome)) = &cooled {
+                                crate::cooldown::apply(&mut r, outcome, cd);
+                            }
+                            r
+                        }
+                    }
+                }
+            };
+            store.write_case(&case.key, &record)?;
+            progress.case_done(&case.key, &record);
+            records.insert(case.key.clone(), record);
         }
     }
     let wall_s = started.elapsed().as_secs_f64();

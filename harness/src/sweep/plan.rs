@@ -40,6 +40,9 @@ pub struct SweepGroup {
 pub struct SweepPlan {
     /// Groups in run order.
     pub groups: Vec<SweepGroup>,
+    /// Sustained runs (`[sustained]`), after the matrix: one group of one
+    /// case each, keyed `model/backend/tT/sustained`.
+    pub sustained: Vec<SweepGroup>,
 }
 
 impl SweepPlan {
@@ -47,13 +50,18 @@ impl SweepPlan {
     pub fn keys(&self) -> Vec<String> {
         self.groups
             .iter()
+            .chain(&self.sustained)
             .flat_map(|g| g.cases.iter().map(|c| c.key.clone()))
             .collect()
     }
 
     /// Number of cases.
     pub fn len(&self) -> usize {
-        self.groups.iter().map(|g| g.cases.len()).sum()
+        self.groups
+            .iter()
+            .chain(&self.sustained)
+            .map(|g| g.cases.len())
+            .sum()
     }
 
     /// Whether there is nothing to run.
@@ -67,7 +75,7 @@ impl SweepPlan {
         let _ = writeln!(s, "| # | case | model | backend | threads | test | note |");
         let _ = writeln!(s, "| ---: | --- | --- | --- | ---: | --- | --- |");
         let mut n = 0;
-        for g in &self.groups {
+        for g in self.groups.iter().chain(&self.sustained) {
             let note = match &g.blocked {
                 None => String::new(),
                 Some(Blocked::Unavailable(why)) => format!("ep_unavailable: {why}"),
@@ -75,7 +83,11 @@ impl SweepPlan {
             };
             for c in &g.cases {
                 n += 1;
-                let test = test_name(c);
+                let test = if c.key.ends_with(SUSTAINED_SUFFIX) {
+                    format!("sustained/{}", test_name(c))
+                } else {
+                    test_name(c)
+                };
                 let _ = writeln!(
                     s,
                     "| {n} | {} | {} | {} | {} | {test} | {note} |",
@@ -90,6 +102,9 @@ impl SweepPlan {
 fn test_name(c: &JobCase) -> String {
     c.workload().test_name()
 }
+
+/// What ends the key of a sustained case.
+pub const SUSTAINED_SUFFIX: &str = "/sustained";
 
 /// The key of a case: `model/backend/tT/test`.
 pub fn case_key(model_id: &str, backend: &str, c: &JobCase) -> String {
@@ -148,15 +163,7 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
             if cases.is_empty() {
                 continue;
             }
-            let blocked = match backend.parse::<BackendKind>() {
-                Ok(kind) if !kind.compiled_in() => Some(Blocked::Unavailable(format!(
-                    "backend '{backend}' is not compiled into this edgebench"
-                ))),
-                Ok(_) => None,
-                Err(_) => Some(Blocked::Unavailable(format!(
-                    "backend '{backend}' is not built yet in this edgebench"
-                ))),
-            };
+            let blocked = availability(backend);
             let (model, blocked) = match &resolved {
                 Some(Ok(r)) => (Some(r.clone()), blocked),
                 Some(Err(mismatch)) => (None, Some(Blocked::ArtifactMismatch(mismatch.clone()))),
@@ -171,11 +178,95 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
             });
         }
     }
+    let sustained = sustained_groups(profile, filter, seed, &groups, &mut problems);
     if problems.is_empty() {
-        Ok(SweepPlan { groups })
+        Ok(SweepPlan { groups, sustained })
     } else {
         Err(problems)
     }
+}
+
+/// Why a backend cannot run in this build, if it cannot.
+fn availability(backend: &str) -> Option<Blocked> {
+    match backend.parse::<BackendKind>() {
+        Ok(kind) if !kind.compiled_in() => Some(Blocked::Unavailable(format!(
+            "backend '{backend}' is not compiled into this edgebench"
+        ))),
+        Ok(_) => None,
+        Err(_) => Some(Blocked::Unavailable(format!(
+            "backend '{backend}' is not built yet in this edgebench"
+        ))),
+    }
+}
+
+/// One group per `[sustained]` model x backend the filter lets through;
+/// models already resolved for the matrix are not hashed again.
+fn sustained_groups(
+    profile: &Profile,
+    filter: &Filter,
+    seed: u64,
+    matrix: &[SweepGroup],
+    problems: &mut Vec<String>,
+) -> Vec<SweepGroup> {
+    let Some(s) = &profile.sustained else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for id in &s.models {
+        let Some(entry) = profile.models.iter().find(|m| &m.id == id) else {
+            continue;
+        };
+        let wanted: Vec<&String> = s
+            .backends
+            .iter()
+            .filter(|b| filter.matches_group(id, b))
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let resolved = match matrix.iter().find(|g| &g.model_id == id) {
+            Some(g) => match (&g.model, &g.blocked) {
+                (Some(m), _) => Some(Ok(m.clone())),
+                (None, Some(Blocked::ArtifactMismatch(why))) => Some(Err(why.clone())),
+                (None, _) => None,
+            },
+            None => match resolve_entry(profile, entry) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
+            },
+        };
+        for backend in wanted {
+            let case = JobCase {
+                key: format!("{id}/{backend}/t{}{SUSTAINED_SUFFIX}", s.threads),
+                threads: s.threads,
+                n_prompt: s.n_prompt,
+                n_gen: s.n_gen,
+                n_depth: 0,
+                reps: 1,
+                warmup: 0,
+                batch: profile.matrix.batch,
+                ubatch: profile.matrix.ubatch,
+                seed,
+            };
+            let blocked = availability(backend);
+            let (model, blocked) = match &resolved {
+                Some(Ok(r)) => (Some(r.clone()), blocked),
+                Some(Err(why)) => (None, Some(Blocked::ArtifactMismatch(why.clone()))),
+                None => (None, blocked),
+            };
+            out.push(SweepGroup {
+                model_id: id.clone(),
+                backend: backend.clone(),
+                model,
+                blocked,
+                cases: vec![case],
+            });
+        }
+    }
+    out
 }
 
 /// Resolves a profile model to a checked GGUF file. Outer Err: a problem

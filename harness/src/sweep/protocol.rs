@@ -28,6 +28,9 @@ pub struct Job {
     pub device_figures: crate::roofline::DeviceFigures,
     /// Cases in run order.
     pub cases: Vec<JobCase>,
+    /// Wait for the device to cool before each case (`[matrix] cooldown`).
+    #[serde(default)]
+    pub cooldown: Option<edgebench_devices::profile::Cooldown>,
 }
 
 /// One case of a job.
@@ -75,6 +78,12 @@ impl JobCase {
 pub enum Event {
     /// The worker read its job and is loading the model.
     Loading,
+    /// The worker waits for the device to cool before case `key` (the
+    /// supervisor allows the cool-down timeout on top of the case's).
+    Cooling {
+        /// Case key.
+        key: String,
+    },
     /// Case `key` starts now (its timeout starts here).
     Start {
         /// Case key.

@@ -105,6 +105,12 @@ impl Supervisor {
                 match worker.lines.recv_timeout(wait) {
                     Ok(Msg::Line(line)) => match serde_json::from_str::<Event>(&line) {
                         Ok(Event::Loading) => {}
+                        Ok(Event::Cooling { key }) => {
+                            current = Some(key);
+                            let cool_s = job.cooldown.map_or(0.0, |c| c.timeout_s);
+                            deadline =
+                                Instant::now() + self.timeout + Duration::from_secs_f64(cool_s);
+                        }
                         Ok(Event::Start { key }) => {
                             current = Some(key);
                             deadline = Instant::now() + self.timeout;

@@ -10,6 +10,7 @@ use edgebench_backends::{BackendKind, ContextSettings, LoadSettings};
 use edgebench_devices::HostInfo;
 
 use super::protocol::{Event, Job, JobCase};
+use crate::cooldown;
 use crate::plan::{Case, Group, ModelSource};
 use crate::run::{GroupRun, ResolvedModel, run_group};
 
@@ -55,15 +56,26 @@ pub fn main() -> Result<i32> {
     };
     let keys: Vec<&str> = job.cases.iter().map(|c| c.key.as_str()).collect();
     let emit = std::cell::RefCell::new(emit);
+    let root = edgebench_devices::telemetry::sysfs_root();
+    let cooled = std::cell::RefCell::new(vec![None; keys.len()]);
     run_group(
         &run,
         |i| {
+            if let Some(cd) = &job.cooldown {
+                let _ = (emit.borrow_mut())(&Event::Cooling {
+                    key: keys[i].to_string(),
+                });
+                cooled.borrow_mut()[i] = Some(cooldown::wait(&root, cd));
+            }
             let _ = (emit.borrow_mut())(&Event::Start {
                 key: keys[i].to_string(),
             });
         },
         |i, mut record| {
             record.device = job.device.clone();
+            if let (Some(cd), Some(outcome)) = (&job.cooldown, &cooled.borrow()[i]) {
+                cooldown::apply(&mut record, outcome, cd);
+            }
             (emit.borrow_mut())(&Event::Record {
                 key: keys[i].to_string(),
                 record: Box::new(record),

@@ -1,0 +1,150 @@
+//! The sweep's sustained runs (`[sustained]`): each is an
+//! `edgebench sustained` child process with a deadline, so a crash or a hang
+//! costs that run only, and Ctrl-C stops it like any case.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use edgebench_devices::profile::Sustained;
+use edgebench_reports::{Record, Status};
+
+use super::plan::SweepGroup;
+
+/// How a sustained child ended.
+pub enum Ended {
+    /// It wrote its record.
+    Record(Box<Record>),
+    /// It did not; the status and reason to record.
+    Decided(Status, String),
+    /// Ctrl-C arrived.
+    Interrupted,
+}
+
+/// What every sustained child of a sweep shares.
+pub struct Runner<'a> {
+    /// The edgebench binary.
+    pub exe: PathBuf,
+    /// The profile's `[sustained]`.
+    pub settings: &'a Sustained,
+    /// Extra time beyond the run itself (the matrix's per-case timeout).
+    pub slack_s: f64,
+    /// The cool-down watch's limit, seconds.
+    pub cooldown_timeout_s: f64,
+    /// Mock backend spec (tests).
+    pub mock_spec: &'a str,
+    /// Set by Ctrl-C.
+    pub interrupted: Arc<AtomicBool>,
+    /// Where the record and the child's log are written.
+    pub scratch: &'a Path,
+}
+
+fn secs(x: f64) -> String {
+    format!("{}ms", (x * 1e3).round() as u64)
+}
+
+impl Runner<'_> {
+    /// Runs the group's one sustained case on its resolved model.
+    pub fn run(&self, group: &SweepGroup, model_path: &Path) -> Result<Ended> {
+        let s = self.settings;
+        let case = &group.cases[0];
+        let stem = super::store::file_stem(&case.key);
+        let out = self.scratch.join(format!("{stem}.sustained.json"));
+        let log_path = self.scratch.join(format!("{stem}.sustained.log"));
+        let _ = std::fs::remove_file(&out);
+        let log = std::fs::File::create(&log_path)
+            .with_context(|| format!("cannot create {}", log_path.display()))?;
+        let mut cmd = Command::new(&self.exe);
+        cmd.arg("sustained")
+            .arg("-m")
+            .arg(model_path)
+            .args(["-b", &group.backend])
+            .args([
+                "--duration",
+                &secs(s.duration_s),
+                "--window",
+                &secs(s.window_s),
+            ])
+            .args(["--gap", &secs(s.gap_s)])
+            .args([
+                "-p",
+                &case.n_prompt.to_string(),
+                "-n",
+                &case.n_gen.to_string(),
+            ])
+            .args([
+                "-t",
+                &case.threads.to_string(),
+                "--seed",
+                &case.seed.to_string(),
+            ])
+            .args(["--telemetry-hz", &s.telemetry_hz.to_string(), "-o", "json"])
+            .args(["--cooldown-timeout", &secs(self.cooldown_timeout_s)])
+            .args(["--mock-spec", self.mock_spec])
+            .arg("--out")
+            .arg(&out)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
+        if s.cooldown_watch {
+            cmd.arg("--cooldown-watch");
+        }
+        let mut child = cmd.spawn().context("cannot start the sustained run")?;
+        let watch = if s.cooldown_watch {
+            self.cooldown_timeout_s
+        } else {
+            0.0
+        };
+        let limit = s.duration_s + watch + self.slack_s;
+        let t0 = Instant::now();
+        let status = loop {
+            if let Some(st) = child.try_wait()? {
+                break st;
+            }
+            if self.interrupted.load(Ordering::SeqCst) {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(Ended::Interrupted);
+            }
+            if t0.elapsed().as_secs_f64() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(Ended::Decided(
+                    Status::Timeout,
+                    format!(
+                        "the sustained run did not finish within {limit:.0} s (duration + \
+                         cool-down watch + [matrix] timeout); it was killed"
+                    ),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let tail = || {
+            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().rev().take(5).collect();
+            lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        };
+        match status.code() {
+            Some(0 | 1) => {
+                let bytes = std::fs::read(&out).with_context(|| {
+                    format!("the sustained run wrote no record at {}", out.display())
+                })?;
+                let record: Record = serde_json::from_slice(&bytes)
+                    .with_context(|| format!("{} is not a record", out.display()))?;
+                let _ = std::fs::remove_file(&out);
+                let _ = std::fs::remove_file(&log_path);
+                Ok(Ended::Record(Box::new(record)))
+            }
+            Some(code) => Ok(Ended::Decided(
+                Status::Failed,
+                format!("the sustained run exited with code {code}: {}", tail()),
+            )),
+            None => Ok(Ended::Decided(
+                Status::Crashed,
+                format!("the sustained run was killed by a signal: {}", tail()),
+            )),
+        }
+    }
+}
