@@ -103,6 +103,13 @@ pub fn run_case(
         0,
         w.n_prompt,
     );
+    // One unrecorded request first: first-touch allocations and cold caches
+    // are not heat.
+    if let Err(e) = warm_up(backend.as_mut(), &prompt, w.n_gen) {
+        record.status = Status::Failed;
+        record.reason = Some(format!("{e} (in the warm-up request)"));
+        return record;
+    }
     let sources = Sources::discover_at(&cfg.sysfs_root);
     let origin = Instant::now();
     let expected_s = cfg.duration_s
@@ -266,6 +273,22 @@ impl Load {
         }
         Ok(())
     }
+}
+
+fn warm_up(
+    backend: &mut dyn Backend,
+    prompt: &[u32],
+    n_gen: u32,
+) -> Result<(), edgebench_backends::BackendError> {
+    backend.clear()?;
+    backend.prefill(prompt, 0)?;
+    let mut token = backend.next_token()?;
+    for i in 1..n_gen {
+        backend.decode(token, prompt.len() as u32 + i - 1)?;
+        token = backend.next_token()?;
+    }
+    backend.synchronize();
+    Ok(())
 }
 
 /// Waits until the hottest sensor is back within 1 °C of its start

@@ -66,9 +66,11 @@ pub fn analyze_rates(windows: &[(f64, f64, f64)], duration_s: f64) -> Option<Rat
             }
         }
     };
+    // Falls are counted from the peak on: the ramp up to it is no fall.
+    let at_peak = (from..rm.len()).find(|&k| rm[k] >= peak).unwrap_or(from);
     let stays_below = |share: f64| {
         let limit = (1.0 - share) * peak;
-        (0..rm.len().saturating_sub(1))
+        (at_peak..rm.len().saturating_sub(1))
             .find(|&k| rm[k] <= limit && rm[k + 1] <= limit)
             .map(|k| windows[k].1)
     };
@@ -244,6 +246,20 @@ mod tests {
         assert_eq!(s.steady, None);
         // Tail: windows starting at >= 72 s (75, 80, 85; ends 80..90).
         assert!(close(s.sustained, 50.0 - 8.5), "{}", s.sustained);
+    }
+
+    #[test]
+    fn a_slow_start_is_not_a_fall() {
+        // 10, 20, then 40 tok/s for ten minutes: no t_10, no degradation.
+        let f = |t: f64| match t {
+            t if t <= 5.0 => 10.0,
+            t if t <= 10.0 => 20.0,
+            _ => 40.0,
+        };
+        let s = analyze_rates(&series(10.0, f), 600.0).unwrap();
+        assert!(close(s.peak, 40.0));
+        assert_eq!((s.t10_s, s.t25_s), (None, None));
+        assert!(close(s.degradation, 0.0));
     }
 
     #[test]
