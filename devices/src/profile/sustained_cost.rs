@@ -32,50 +32,20 @@ pub(crate) fn sustained(
     let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
     let model_list = match s.models {
         None => ids.iter().map(|s| s.to_string()).collect(),
-        Some(list) => {
-            let mut out = Vec::new();
-            for (j, m) in list.into_inner().into_iter().enumerate() {
-                if ids.contains(&m.get_ref().as_str()) {
-                    out.push(m.into_inner());
-                } else {
-                    c.add(
-                        Some(m.span()),
-                        &format!("sustained.models[{j}]"),
-                        format!(
-                            "`{}` is not a [[model]] id; known: {}",
-                            m.get_ref(),
-                            ids.join(", ")
-                        ),
-                    );
-                }
-            }
-            out
-        }
+        Some(list) => known_only(c, list, "sustained.models", &ids, "a [[model]] id"),
     };
     let backends = match s.backends {
         None => matrix
             .and_then(|m| m.backends.first().cloned())
             .into_iter()
             .collect(),
-        Some(list) => {
-            let mut out = Vec::new();
-            for (j, b) in list.into_inner().into_iter().enumerate() {
-                if KNOWN_BACKENDS.contains(&b.get_ref().as_str()) {
-                    out.push(b.into_inner());
-                } else {
-                    c.add(
-                        Some(b.span()),
-                        &format!("sustained.backends[{j}]"),
-                        format!(
-                            "`{}` is not a backend id; known: {}",
-                            b.get_ref(),
-                            KNOWN_BACKENDS.join(", ")
-                        ),
-                    );
-                }
-            }
-            out
-        }
+        Some(list) => known_only(
+            c,
+            list,
+            "sustained.backends",
+            &KNOWN_BACKENDS,
+            "a backend id",
+        ),
     };
     let mut positive = |v: Option<S<u32>>, key: &str, default: u32| match v {
         Some(v) if *v.get_ref() == 0 => {
@@ -124,6 +94,34 @@ pub(crate) fn sustained(
         telemetry_hz: hz,
         cooldown_watch: s.cooldown_watch.map(S::into_inner).unwrap_or(false),
     }
+}
+
+/// The items of `list` that are in `known`; each other one is a problem
+/// at `key[j]`.
+fn known_only(
+    c: &mut Checker,
+    list: S<Vec<S<String>>>,
+    key: &str,
+    known: &[&str],
+    what: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (j, item) in list.into_inner().into_iter().enumerate() {
+        if known.contains(&item.get_ref().as_str()) {
+            out.push(item.into_inner());
+        } else {
+            c.add(
+                Some(item.span()),
+                &format!("{key}[{j}]"),
+                format!(
+                    "`{}` is not {what}; known: {}",
+                    item.get_ref(),
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+    out
 }
 
 /// `[cost]`: capex defaults to `[device] price_usd`, upkeep and engineering

@@ -130,25 +130,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
         if todo.is_empty() {
             continue;
         }
-        let job = Job {
-            model_path: group
-                .model
-                .as_ref()
-                .map(|m| m.path.display().to_string())
-                .unwrap_or_default(),
-            model: group
-                .model
-                .as_ref()
-                .map(|m| m.record.clone())
-                .unwrap_or_else(|| placeholder_model(group)),
-            backend: group.backend.clone(),
-            n_gpu_layers: profile.matrix.n_gpu_layers,
-            mock_spec: opts.mock_spec.clone(),
-            device: Some(device.clone()),
-            device_figures: device_figures.clone(),
-            cases: todo,
-            cooldown: profile.matrix.cooldown,
-        };
+        let job = job_for(&profile, opts, group, &device, &device_figures, todo);
         let mut first_record = true;
         let mut on_case = |case: &protocol::JobCase, outcome: CaseOutcome| -> Result<()> {
             let record = match outcome {
@@ -214,25 +196,14 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
             if records.contains_key(&case.key) {
                 continue;
             }
-            let job = Job {
-                model_path: group
-                    .model
-                    .as_ref()
-                    .map(|m| m.path.display().to_string())
-                    .unwrap_or_default(),
-                model: group
-                    .model
-                    .as_ref()
-                    .map(|m| m.record.clone())
-                    .unwrap_or_else(|| placeholder_model(group)),
-                backend: group.backend.clone(),
-                n_gpu_layers: profile.matrix.n_gpu_layers,
-                mock_spec: opts.mock_spec.clone(),
-                device: Some(device.clone()),
-                device_figures: device_figures.clone(),
-                cases: group.cases.clone(),
-                cooldown: profile.matrix.cooldown,
-            };
+            let job = job_for(
+                &profile,
+                opts,
+                group,
+                &device,
+                &device_figures,
+                group.cases.clone(),
+            );
             let decided = |status, reason: &str| {
                 let mut r = decided_record(&host, &device, group, &job, case, status, reason);
                 r.kind = edgebench_reports::record::RecordKind::Sustained;
@@ -413,6 +384,36 @@ fn default_out(profile: &Profile) -> PathBuf {
 }
 
 /// The model section for a group whose model could not be resolved.
+/// The worker job of a group: its model, backend and the cases to run.
+fn job_for(
+    profile: &Profile,
+    opts: &SweepOptions,
+    group: &SweepGroup,
+    device: &DeviceRef,
+    device_figures: &crate::roofline::DeviceFigures,
+    cases: Vec<protocol::JobCase>,
+) -> Job {
+    Job {
+        model_path: group
+            .model
+            .as_ref()
+            .map(|m| m.path.display().to_string())
+            .unwrap_or_default(),
+        model: group
+            .model
+            .as_ref()
+            .map(|m| m.record.clone())
+            .unwrap_or_else(|| placeholder_model(group)),
+        backend: group.backend.clone(),
+        n_gpu_layers: profile.matrix.n_gpu_layers,
+        mock_spec: opts.mock_spec.clone(),
+        device: Some(device.clone()),
+        device_figures: device_figures.clone(),
+        cases,
+        cooldown: profile.matrix.cooldown,
+    }
+}
+
 fn placeholder_model(group: &SweepGroup) -> edgebench_reports::record::ModelInfo {
     edgebench_reports::record::ModelInfo {
         id: Some(group.model_id.clone()),
