@@ -151,3 +151,25 @@ fn sampler_follows_files_rewritten_while_it_runs() {
     assert_eq!(last[t], Some(71.5));
     assert!(series.sampler_cpu_s.is_some());
 }
+
+/// On the real root, NVML channels exist exactly when the probe sees NVML;
+/// a machine without it (this VM) gets no GPU channel and no error.
+#[test]
+fn nvml_channels_follow_nvml_availability() {
+    let sources = Sources::discover();
+    let nvml_channels = sources
+        .channels()
+        .iter()
+        .filter(|c| c.name.starts_with("nvml"))
+        .count();
+    match edgebench_devices::ProbeReport::collect(Vec::new()).gpus {
+        edgebench_devices::probe::GpuProbe::Nvml { gpus } if !gpus.is_empty() => {
+            assert!(
+                nvml_channels > 0,
+                "NVML has {} GPU(s) but no channel",
+                gpus.len()
+            );
+        }
+        _ => assert_eq!(nvml_channels, 0),
+    }
+}
