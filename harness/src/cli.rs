@@ -30,6 +30,8 @@ pub enum Command {
     Bandwidth(BandwidthArgs),
     /// Write a synthetic llama-architecture GGUF model (random weights, real format).
     Synth(SynthArgs),
+    /// Hardware-selection report (HTML + Markdown) from sweep outputs: SLO verdicts, charts, cost.
+    Report(ReportArgs),
     /// Internal: run one model group for a sweep (reads a job on stdin).
     #[command(hide = true)]
     Worker,
@@ -253,4 +255,21 @@ pub struct SynthArgs {
     /// Output file (.gguf).
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// Flags of `edgebench report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Sweep output folders, sweep.json files or result files (JSON / JSON Lines), one or many devices.
+    #[arg(required = true, value_name = "RESULTS")]
+    pub results: Vec<PathBuf>,
+    /// Output folder (default: the input folder when there is one, else edgebench-report).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Files to write: html, md or html,md.
+    #[arg(long, default_value = "html,md")]
+    pub format: String,
+    /// Judge every device by this profile's SLOs (its [cost] fills in where a device has none).
+    #[arg(long = "slo-profile", value_name = "PROFILE")]
+    pub slo_profile: Option<PathBuf>,
 }

@@ -13,6 +13,7 @@ fn main() {
         Command::Roofline(args) => commands::roofline(args),
         Command::Bandwidth(args) => commands::bandwidth(args),
         Command::Synth(args) => commands::synth(args),
+        Command::Report(args) => edgebench::report_cmd::report(args),
         Command::Worker => edgebench::sweep::worker::main(),
     };
     match result {

@@ -5,6 +5,7 @@
 pub mod bandwidth;
 pub mod export;
 pub mod load;
+pub mod report;
 pub mod record;
 pub mod roofline;
 pub mod slo;
