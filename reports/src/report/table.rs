@@ -103,16 +103,13 @@ impl Table {
             let cells: Vec<String> = row
                 .iter()
                 .map(|c| {
-                    let text = c
-                        .lines
+                    // Tone is in the words (PASS, FAIL); bold would not
+                    // survive the line breaks.
+                    c.lines
                         .iter()
                         .map(|l| md_cell(l))
                         .collect::<Vec<_>>()
-                        .join("<br>");
-                    match c.tone {
-                        Tone::Fail => format!("**{text}**"),
-                        _ => text,
-                    }
+                        .join("<br>")
                 })
                 .collect();
             s.push_str(&format!("| {} |\n", cells.join(" | ")));

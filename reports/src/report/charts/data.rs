@@ -38,6 +38,17 @@ pub struct Series {
     pub dashed: bool,
 }
 
+/// Where a line chart's legend goes: the corner the data leave free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Corner {
+    /// Top left.
+    UpperLeft,
+    /// Bottom left.
+    LowerLeft,
+    /// Bottom right.
+    LowerRight,
+}
+
 /// The kinds of chart.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChartData {
@@ -62,6 +73,8 @@ pub enum ChartData {
         x_ticks: Vec<(f64, String)>,
         /// The series.
         series: Vec<Series>,
+        /// Legend placement.
+        legend: Corner,
     },
 }
 
@@ -182,6 +195,7 @@ fn ttft(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
             log_y: false,
             x_ticks: Vec::new(),
             series,
+            legend: Corner::UpperLeft,
         },
     };
     (title, Ok(chart))
@@ -227,6 +241,7 @@ fn itl(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
                 (3.0, "max".into()),
             ],
             series,
+            legend: Corner::LowerRight,
         },
     };
     (title, Ok(chart))
@@ -267,8 +282,11 @@ fn roofline(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
             Err("no ok case has a roofline (decode rate and bytes per token)".into()),
         );
     }
-    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min) / 2.0;
-    let hi = xs.iter().copied().fold(0.0, f64::max) * 2.0;
+    // Ceilings span the whole decades the points fall in.
+    let lo = 10f64.powf(xs.iter().copied().fold(f64::INFINITY, f64::min).log10().floor());
+    let hi = 10f64
+        .powf(xs.iter().copied().fold(0.0, f64::max).log10().ceil())
+        .max(lo * 10.0);
     for (i, d) in devices.iter().enumerate() {
         let peak = d.profile.as_ref().and_then(|p| p.mem_bandwidth_gbs);
         let measured = d.bandwidth.as_ref().and_then(|b| b.best_read_gbs());
@@ -303,6 +321,7 @@ fn roofline(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
             log_y: true,
             x_ticks: Vec::new(),
             series,
+            legend: Corner::LowerLeft,
         },
     };
     (title, Ok(chart))

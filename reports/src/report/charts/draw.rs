@@ -2,7 +2,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::data::{Bar, ChartData, Series};
+use super::data::{Bar, ChartData, Corner, Series};
 use super::style::{FONT, Marker, colour, marker};
 use super::Chart;
 
@@ -35,8 +35,10 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) ->
             log_y,
             x_ticks,
             series,
+            legend,
         } => {
             let spec = LineSpec {
+                legend: *legend,
                 title: &chart.title,
                 x_label,
                 y_label,
@@ -68,8 +70,8 @@ fn draw_bars<DB: DrawingBackend>(
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
     // Bar 0 is drawn on top: row k holds bar n - 1 - k.
     let label_of = |v: &SegmentValue<i32>| match v {
-        SegmentValue::CenterOf(k) => labels
-            .get((n - 1 - *k).max(0) as usize)
+        SegmentValue::CenterOf(k) if *k < n => labels
+            .get((n - 1 - *k) as usize)
             .cloned()
             .unwrap_or_default(),
         _ => String::new(),
@@ -79,13 +81,15 @@ fn draw_bars<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(label_w)
-        .build_cartesian_2d(0f64..xmax, (0..n).into_segmented())
+        // A segmented 0..top has top + 1 rows.
+        .build_cartesian_2d(0f64..xmax, (0..(n - 1).max(1)).into_segmented())
         .map_err(err)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(bars.len())
         .y_label_formatter(&label_of)
+        .x_label_formatter(&|v| axis_num(*v))
         .x_desc(value_label)
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))
@@ -94,7 +98,7 @@ fn draw_bars<DB: DrawingBackend>(
         .map_err(err)?;
     for (i, b) in bars.iter().enumerate() {
         let k = n - 1 - i as i32;
-        let fill = colour(b.style).mix(0.85).filled();
+        let fill = colour(b.style).mix(0.45).filled();
         let mut rect = Rectangle::new(
             [
                 (0.0, SegmentValue::Exact(k)),
@@ -139,11 +143,22 @@ fn draw_bars<DB: DrawingBackend>(
 }
 
 struct LineSpec<'a> {
+    legend: Corner,
     title: &'a str,
     x_label: &'a str,
     y_label: &'a str,
     x_ticks: &'a [(f64, String)],
     series: &'a [Series],
+}
+
+/// An axis tick: whole numbers plain, else up to three decimals, trailing
+/// zeros dropped.
+fn axis_num(v: f64) -> String {
+    if v.fract() == 0.0 || v.abs() >= 100.0 {
+        return format!("{v:.0}");
+    }
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn bounds(series: &[Series], x: bool) -> (f64, f64) {
@@ -177,7 +192,7 @@ fn draw_lines<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &LineSpec) -
     let ticks = s.x_ticks.to_vec();
     let tick_label = |v: &f64| {
         if ticks.is_empty() {
-            crate::report::fmt::num(*v)
+            axis_num(*v)
         } else {
             ticks
                 .iter()
@@ -200,14 +215,14 @@ fn draw_lines<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &LineSpec) -
         .axis_desc_style((FONT, 14))
         .light_line_style(RGBColor(235, 235, 235))
         .x_label_formatter(&tick_label)
-        .y_label_formatter(&|v| crate::report::fmt::num(*v));
+        .y_label_formatter(&|v| axis_num(*v));
     if !ticks.is_empty() {
         // 4 ticks at 0..3: ask for a tick per 0.25 and name the whole ones.
         mesh.x_labels(4 * ticks.len() + 1);
     }
     mesh.draw().map_err(err)?;
     draw_series(&mut chart, s.series)?;
-    legend(&mut chart)?;
+    legend(&mut chart, s.legend)?;
     area.present().map_err(err)
 }
 
@@ -222,10 +237,22 @@ fn draw_log_lines<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &LineSpe
     if !(yl.is_finite() && yl > 0.0) {
         yl = 1.0;
     }
-    // Room above the points for the ceilings, within reason.
-    let yh = (yh.max(yl) * 20.0).max(yl * 10.0);
-    let yl = yl / 5.0;
-    let (xl, xh) = (xl.max(1e-9), xh.max(xl * 10.0));
+    // Room above the points for the ceilings.
+    let top = s
+        .series
+        .iter()
+        .flat_map(|x| &x.points)
+        .map(|p| p.1)
+        .filter(|y| y.is_finite())
+        .fold(yh, f64::max);
+    let yh = (top * 1.5).max(yl * 10.0);
+    let yl = yl / 3.0;
+    // Whole decades, so the log axes have labelled ticks at both ends.
+    let decade_down = |v: f64| 10f64.powf(v.log10().floor());
+    let decade_up = |v: f64| 10f64.powf(v.log10().ceil());
+    let xl = decade_down(xl.max(1e-9));
+    let xh = decade_up(xh).max(xl * 10.0);
+    let (yl, yh) = (decade_down(yl), decade_up(yh));
     let mut chart = ChartBuilder::on(area)
         .caption(s.title, (FONT, 18))
         .margin(12)
@@ -235,13 +262,15 @@ fn draw_log_lines<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &LineSpe
         .map_err(err)?;
     chart
         .configure_mesh()
+        .x_labels(12)
+        .y_labels(12)
         .x_desc(s.x_label)
         .y_desc(s.y_label)
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))
         .light_line_style(RGBColor(235, 235, 235))
-        .x_label_formatter(&|v| crate::report::fmt::num(*v))
-        .y_label_formatter(&|v| crate::report::fmt::num(*v))
+        .x_label_formatter(&|v| axis_num(*v))
+        .y_label_formatter(&|v| axis_num(*v))
         .draw()
         .map_err(err)?;
     // Ceilings beyond the y range are clipped by the backend.
@@ -260,7 +289,7 @@ fn draw_log_lines<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &LineSpe
         })
         .collect();
     draw_series(&mut chart, &clipped)?;
-    legend(&mut chart)?;
+    legend(&mut chart, s.legend)?;
     area.present().map_err(err)
 }
 
@@ -372,7 +401,10 @@ fn marker_outline(m: Marker, dx: i32) -> Vec<(i32, i32)> {
     pts
 }
 
-fn legend<'a, DB, X, Y>(chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>) -> DrawResult
+fn legend<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    corner: Corner,
+) -> DrawResult
 where
     DB: DrawingBackend + 'a,
     X: Ranged<ValueType = f64>,
@@ -380,7 +412,11 @@ where
 {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(match corner {
+            Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
+            Corner::LowerRight => SeriesLabelPosition::LowerRight,
+        })
         .label_font((FONT, 12))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(120, 120, 120))

@@ -7,7 +7,7 @@ mod draw;
 mod render;
 mod style;
 
-pub use data::{Bar, ChartData, Series, build};
+pub use data::{Bar, ChartData, Corner, Series, build};
 pub use render::{png, svg};
 
 /// One chart: its file stem, title, text alternative and data.
