@@ -21,6 +21,7 @@ table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .85rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 td.pass { background: var(--pass); }
 td.fail { background: var(--fail); font-weight: 600; }
 td.muted { color: var(--muted); font-style: italic; }
@@ -97,7 +98,7 @@ pub fn render(
                         message,
                     })?;
                     s.push_str(&format!(
-                        "<figure id=\"chart-{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+                        "<figure id=\"chart-{}\" title=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
                         html(stem),
                         html(title),
                         accessible(&svg, alt),
