@@ -57,7 +57,10 @@ fn parse_formats(list: &str) -> Result<Vec<ReportFormat>> {
 
 /// Prints where the report is, HTML first as the page to open.
 fn announce(written: &[PathBuf]) {
-    for p in written.iter().filter(|p| p.extension().is_some_and(|e| e != "png")) {
+    for p in written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e != "png"))
+    {
         let shown = std::path::absolute(p).unwrap_or_else(|_| p.clone());
         if p.extension().is_some_and(|e| e == "html") {
             eprintln!("edgebench: report: open file://{}", shown.display());
@@ -74,9 +77,8 @@ pub fn after_sweep(dir: &Path) {
         slo_profile: None,
         edgebench_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    let made = report::build(&[dir.to_path_buf()], &opts).and_then(|r| {
-        report::write(&r, dir, &[ReportFormat::Html, ReportFormat::Md])
-    });
+    let made = report::build(&[dir.to_path_buf()], &opts)
+        .and_then(|r| report::write(&r, dir, &[ReportFormat::Html, ReportFormat::Md]));
     match made {
         Ok(written) => announce(&written),
         Err(ReportError::NoResults { .. }) => {}

@@ -89,7 +89,10 @@ fn report_of_a_sweep_folder_into_another_folder() {
     assert!(rep.join("report.md").is_file());
     assert!(!rep.join("report.html").exists(), "--format md only");
     let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
-    assert!(md.contains("devices for V"), "cost model from the sweep's profile: {md}");
+    assert!(
+        md.contains("devices for V"),
+        "cost model from the sweep's profile: {md}"
+    );
 }
 
 #[test]

@@ -5,8 +5,8 @@
 pub mod bandwidth;
 pub mod export;
 pub mod load;
-pub mod report;
 pub mod record;
+pub mod report;
 pub mod roofline;
 pub mod slo;
 pub mod stats;

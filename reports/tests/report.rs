@@ -31,10 +31,22 @@ fn report_md_for_two_devices() {
     let (jetson, pi) = report_fixtures::two_devices(dir.path());
     let out = dir.path().join("report");
     let md = report_md(&[jetson, pi], &out);
-    for chart in ["decode-tps", "prefill-tps", "ttft-vs-prompt", "itl-percentiles", "roofline"] {
+    for chart in [
+        "decode-tps",
+        "prefill-tps",
+        "ttft-vs-prompt",
+        "itl-percentiles",
+        "roofline",
+    ] {
         let png = std::fs::read(out.join("charts").join(format!("{chart}.png"))).unwrap();
-        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{chart}.png is a PNG");
-        assert!(md.contains(&format!("](charts/{chart}.png)")), "{chart} linked");
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{chart}.png is a PNG"
+        );
+        assert!(
+            md.contains(&format!("](charts/{chart}.png)")),
+            "{chart} linked"
+        );
     }
     let root = dir.path().display().to_string();
     insta::with_settings!({filters => vec![(root.as_str(), "[TMP]")]}, {
@@ -51,14 +63,22 @@ fn slo_matrix_ranking_and_missing_backend() {
     let (j, p) = (&r.devices[0], &r.devices[1]);
     assert!(j.meets_every_slo(), "{:?}", j.verdicts);
     assert!(!p.meets_every_slo());
-    let failed: Vec<&str> = p.verdicts.iter().filter(|v| !v.pass).map(|v| v.slo.as_str()).collect();
+    let failed: Vec<&str> = p
+        .verdicts
+        .iter()
+        .filter(|v| !v.pass)
+        .map(|v| v.slo.as_str())
+        .collect();
     assert_eq!(failed, ["readable streaming", "readable streaming"]);
     let ranked = report::device::ranking(&r.devices);
     assert_eq!(ranked.len(), 1);
     assert_eq!(ranked[0].0.label, "Jetson AGX Orin 64GB");
     // Jetson fleet for 100k queries: one device, 1999 + 7 x 36 + 20000.
     assert!(close(ranked[0].1.unwrap(), 22_251.0));
-    assert!(!p.pairs().contains(&("llama-1b".to_owned(), "onnx:cuda".to_owned())));
+    assert!(
+        !p.pairs()
+            .contains(&("llama-1b".to_owned(), "onnx:cuda".to_owned()))
+    );
 }
 
 /// The Jetson profile's [cost] (profiles/jetson.toml), worked by hand.
@@ -89,7 +109,10 @@ fn cost_model_hand_worked() {
     assert!((m.tipping_queries_per_month - 1_236_166.666_666_7).abs() < 1e-3);
     // Without V there is no cloud cost, but the tipping volume stands.
     let m = CostModel::compute(&jetson_inputs(None));
-    assert_eq!((m.cloud_usd, m.savings_usd, m.savings_pct), (None, None, None));
+    assert_eq!(
+        (m.cloud_usd, m.savings_usd, m.savings_pct),
+        (None, None, None)
+    );
     assert!(close(m.tipping_queries_per_month, 22_251.0 / 0.018));
 }
 
@@ -103,7 +126,10 @@ fn device_count_hand_worked() {
     assert_eq!(c.capex_covers, Some(true));
     assert!(close(c.fleet_edge_usd.unwrap(), 22_251.0));
     // 22,251 / (100,000 x 36 x 128 tokens) x 1e6 = $48.29 per million tokens
-    assert!(close(c.edge_usd_per_mtok.unwrap(), 22_251.0 / 460_800_000.0 * 1e6));
+    assert!(close(
+        c.edge_usd_per_mtok.unwrap(),
+        22_251.0 / 460_800_000.0 * 1e6
+    ));
     // cloud: 0.0005 / 128 x 1e6 = $3.90625 per million tokens
     assert!(close(c.cloud_usd_per_mtok.unwrap(), 3.906_25));
 
@@ -136,11 +162,18 @@ fn newer_schema_is_refused_clearly() {
     assert!(matches!(err, ReportError::NewerSchema(_)), "{err}");
     let msg = err.to_string();
     assert!(msg.contains("newer.jsonl line 1"), "{msg}");
-    assert!(msg.contains("schema_version 99") && msg.contains("upgrade edgebench"), "{msg}");
+    assert!(
+        msg.contains("schema_version 99") && msg.contains("upgrade edgebench"),
+        "{msg}"
+    );
 
     let summary = jetson.join("sweep.json");
     let text = std::fs::read_to_string(&summary).unwrap();
-    std::fs::write(&summary, text.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1)).unwrap();
+    std::fs::write(
+        &summary,
+        text.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1),
+    )
+    .unwrap();
     let err = report::build(&[jetson], &opts()).unwrap_err();
     assert!(err.to_string().contains("sweep.json"), "{err}");
     assert!(err.to_string().contains("upgrade edgebench"), "{err}");
@@ -158,7 +191,11 @@ fn corrupt_file_is_named_and_the_rest_reported() {
     assert_eq!(r.devices.len(), 1, "the Jetson is still reported");
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert!(r.warnings[0].contains("pi/sweep.json"), "{}", r.warnings[0]);
-    assert!(r.warnings[0].contains("malformed JSON"), "{}", r.warnings[0]);
+    assert!(
+        r.warnings[0].contains("malformed JSON"),
+        "{}",
+        r.warnings[0]
+    );
     report::write(&r, &out, &[ReportFormat::Md]).unwrap();
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("pi/sweep.json"), "the warning is in the report");

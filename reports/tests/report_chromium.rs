@@ -107,15 +107,26 @@ fn report_html_in_headless_chromium() {
         .collect();
     assert_eq!(
         stems,
-        ["decode-tps", "prefill-tps", "ttft-vs-prompt", "itl-percentiles", "roofline"]
+        [
+            "decode-tps",
+            "prefill-tps",
+            "ttft-vs-prompt",
+            "itl-percentiles",
+            "roofline"
+        ]
     );
     for (stem, f) in stems.iter().zip(&figures) {
         let f = f.split("</figure>").next().unwrap_or("");
         let svg = f.split("<svg").nth(1).unwrap_or("");
         assert!(!svg.is_empty(), "{stem}: no <svg> in the DOM");
-        let drawn = svg.matches("<text").count() + svg.matches("<polyline").count()
-            + svg.matches("<rect").count() + svg.matches("<path").count();
-        assert!(drawn > 10, "{stem}: the SVG is (nearly) empty: {drawn} shapes");
+        let drawn = svg.matches("<text").count()
+            + svg.matches("<polyline").count()
+            + svg.matches("<rect").count()
+            + svg.matches("<path").count();
+        assert!(
+            drawn > 10,
+            "{stem}: the SVG is (nearly) empty: {drawn} shapes"
+        );
         assert!(svg.contains("viewBox"), "{stem}: SVG does not scale");
     }
 
@@ -136,5 +147,9 @@ fn report_html_in_headless_chromium() {
     let _ = std::fs::copy(&page, target_dir().join("report-screenshot.html"));
     let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
-    assert!(png.len() > 50_000, "screenshot suspiciously small: {} bytes", png.len());
+    assert!(
+        png.len() > 50_000,
+        "screenshot suspiciously small: {} bytes",
+        png.len()
+    );
 }

@@ -88,7 +88,9 @@ impl CostModel {
         let i = inputs;
         let t = i.horizon_months;
         let edge = i.capex_usd + i.lifecycle_usd_per_month * t + i.engineering_usd;
-        let cloud = i.monthly_queries.map(|v| i.cloud_cost_per_query_usd * v * t);
+        let cloud = i
+            .monthly_queries
+            .map(|v| i.cloud_cost_per_query_usd * v * t);
         let savings = cloud.map(|c| c - edge);
         let savings_pct = cloud
             .zip(savings)
@@ -148,9 +150,7 @@ impl Capacity {
             n as f64 * (unit + inputs.lifecycle_usd_per_month * t) + inputs.engineering_usd
         });
         let cloud = v.map(|v| inputs.cloud_cost_per_query_usd * v * t);
-        let tokens = v
-            .map(|v| v * t * f64::from(n_gen))
-            .filter(|x| *x > 0.0);
+        let tokens = v.map(|v| v * t * f64::from(n_gen)).filter(|x| *x > 0.0);
         Some(Capacity {
             e2e_ms,
             n_gen,

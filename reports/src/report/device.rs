@@ -164,8 +164,7 @@ fn evaluate(d: &mut DeviceResults, override_profile: Option<&ProfileFacts>) {
         .filter_map(|r| r.metrics.e2e_ms.as_ref().map(|s| (r, s.mean)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     if let Some((r, e2e)) = heaviest {
-        d.capacity =
-            Capacity::compute(&inputs, e2e, r.workload.n_gen).map(|c| (case_label(r), c));
+        d.capacity = Capacity::compute(&inputs, e2e, r.workload.n_gen).map(|c| (case_label(r), c));
     }
 }
 

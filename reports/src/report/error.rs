@@ -30,7 +30,9 @@ pub enum ReportError {
         known: u32,
     },
     /// Nothing in the inputs was a result record.
-    #[error("no results found in {inputs}{why}; give the folder a sweep wrote (it holds sweep.json) or result files from `edgebench run --out`")]
+    #[error(
+        "no results found in {inputs}{why}; give the folder a sweep wrote (it holds sweep.json) or result files from `edgebench run --out`"
+    )]
     NoResults {
         /// The inputs as given, joined.
         inputs: String,

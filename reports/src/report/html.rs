@@ -47,7 +47,8 @@ pub fn render(
     doc: &[Section],
     built: &[(String, Result<Chart, String>)],
 ) -> Result<String, ReportError> {
-    let mut s = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let mut s =
+        String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     s.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     s.push_str("<title>edgebench hardware-selection report</title>\n<style>");
     s.push_str(CSS);

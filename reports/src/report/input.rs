@@ -117,11 +117,7 @@ fn load_dir(dir: &Path, depth: usize, loaded: &mut Loaded) -> Result<(), ReportE
 
 /// The runs added since `from` become one run named by `dir`.
 fn merge_runs_from(loaded: &mut Loaded, from: usize, dir: &Path) {
-    let merged: Vec<Record> = loaded
-        .runs
-        .drain(from..)
-        .flat_map(|r| r.records)
-        .collect();
+    let merged: Vec<Record> = loaded.runs.drain(from..).flat_map(|r| r.records).collect();
     if !merged.is_empty() {
         loaded.runs.push(Run {
             source: dir.to_path_buf(),

@@ -39,7 +39,9 @@ impl std::str::FromStr for ReportFormat {
         match s.trim() {
             "html" => Ok(ReportFormat::Html),
             "md" => Ok(ReportFormat::Md),
-            other => Err(format!("`{other}` is not a report format; use html, md or html,md")),
+            other => Err(format!(
+                "`{other}` is not a report format; use html, md or html,md"
+            )),
         }
     }
 }

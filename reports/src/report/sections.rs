@@ -48,12 +48,21 @@ fn summary(report: &Report) -> Section {
         s.push(Block::Sub("Warnings".into()));
         s.push(Block::List(report.warnings.clone()));
     }
-    s.push(Block::Sub("Devices that meet every SLO, cheapest first".into()));
+    s.push(Block::Sub(
+        "Devices that meet every SLO, cheapest first".into(),
+    ));
     let ranked = ranking(&report.devices);
     if ranked.is_empty() {
         s.para("No device meets every SLO (or no SLOs were given): see the verdicts below.");
     } else {
-        let mut t = Table::new(&["#", "device", "SLO checks", ">cost", "cost basis", ">devices needed"]);
+        let mut t = Table::new(&[
+            "#",
+            "device",
+            "SLO checks",
+            ">cost",
+            "cost basis",
+            ">devices needed",
+        ]);
         for (k, (d, cost, basis)) in ranked.iter().enumerate() {
             let devices = d
                 .capacity
@@ -80,7 +89,11 @@ fn summary(report: &Report) -> Section {
                 format!("{}: no SLOs to check", d.label)
             } else {
                 let failed = d.verdicts.iter().filter(|v| !v.pass).count();
-                format!("{}: {failed} of {} SLO checks failed", d.label, d.verdicts.len())
+                format!(
+                    "{}: {failed} of {} SLO checks failed",
+                    d.label,
+                    d.verdicts.len()
+                )
             }
         })
         .collect();
@@ -93,8 +106,11 @@ fn summary(report: &Report) -> Section {
 
 /// Every (model, backend) column over all devices.
 fn columns(report: &Report) -> Vec<(String, String)> {
-    let set: BTreeSet<(String, String)> =
-        report.devices.iter().flat_map(DeviceResults::pairs).collect();
+    let set: BTreeSet<(String, String)> = report
+        .devices
+        .iter()
+        .flat_map(DeviceResults::pairs)
+        .collect();
     set.into_iter().collect()
 }
 
@@ -134,7 +150,10 @@ fn verdicts(report: &Report) -> Section {
         let pairs = d.pairs();
         for (m, b) in &cols {
             if !pairs.contains(&(m.clone(), b.clone())) {
-                row.push(Cell::lines(vec!["not run on this device".into()], Tone::Muted));
+                row.push(Cell::lines(
+                    vec!["not run on this device".into()],
+                    Tone::Muted,
+                ));
                 continue;
             }
             let vs: Vec<&Verdict> = d
@@ -143,14 +162,25 @@ fn verdicts(report: &Report) -> Section {
                 .filter(|v| &v.model == m && &v.backend == b)
                 .collect();
             if vs.is_empty() {
-                let why = if d.slos.is_empty() { "no SLOs given" } else { "no SLO applies" };
+                let why = if d.slos.is_empty() {
+                    "no SLOs given"
+                } else {
+                    "no SLO applies"
+                };
                 row.push(Cell::lines(vec![why.into()], Tone::Muted));
                 continue;
             }
             let cases: BTreeSet<(&str, u32)> =
                 vs.iter().map(|v| (v.test.as_str(), v.threads)).collect();
-            let lines = vs.iter().map(|v| verdict_line(v, cases.len() > 1)).collect();
-            let tone = if vs.iter().all(|v| v.pass) { Tone::Pass } else { Tone::Fail };
+            let lines = vs
+                .iter()
+                .map(|v| verdict_line(v, cases.len() > 1))
+                .collect();
+            let tone = if vs.iter().all(|v| v.pass) {
+                Tone::Pass
+            } else {
+                Tone::Fail
+            };
             row.push(Cell::lines(lines, tone));
         }
         t.row(row);
@@ -252,7 +282,12 @@ fn cost(report: &Report) -> Section {
         t.row(vec![
             "tipping volume V_tipping".into(),
             "(CAPEX + C_lifecycle × T + C_eng) / (C_query × T)".into(),
-            format!("{} / ({} × {t_m})", num(c.edge_usd), i.cloud_cost_per_query_usd).into(),
+            format!(
+                "{} / ({} × {t_m})",
+                num(c.edge_usd),
+                i.cloud_cost_per_query_usd
+            )
+            .into(),
             format!("{} queries/month", thousands(c.tipping_queries_per_month)).into(),
         ]);
         if let Some((label, k)) = &d.capacity {
@@ -320,7 +355,13 @@ fn cost(report: &Report) -> Section {
                 t.row(vec![
                     "edge cost per million generated tokens".into(),
                     "fleet / (V × T × n_gen) × 1e6".into(),
-                    format!("{} / ({} × {t_m} × {}) × 1e6", num(k.fleet_edge_usd.unwrap_or(0.0)), thousands(v), k.n_gen).into(),
+                    format!(
+                        "{} / ({} × {t_m} × {}) × 1e6",
+                        num(k.fleet_edge_usd.unwrap_or(0.0)),
+                        thousands(v),
+                        k.n_gen
+                    )
+                    .into(),
                     opt_usd(k.edge_usd_per_mtok).into(),
                 ]);
             }
@@ -369,7 +410,9 @@ fn chart_section(report: &Report, charts: &[(String, Result<Chart, String>)]) ->
     for d in &report.devices {
         let read = d.bandwidth.as_ref().and_then(|b| b.best_read_gbs());
         let peak = d.profile.as_ref().and_then(|p| p.mem_bandwidth_gbs);
-        let pct = read.zip(peak).map(|(r, p)| format!("{:.1}%", r / p * 100.0));
+        let pct = read
+            .zip(peak)
+            .map(|(r, p)| format!("{:.1}%", r / p * 100.0));
         if read.is_some() || peak.is_some() {
             t.row(vec![
                 d.label.clone().into(),
@@ -447,11 +490,10 @@ fn cases(report: &Report) -> Section {
                     Tone::Fail,
                 )
             };
-            let ttft = r
-                .metrics
-                .ttft_ms
-                .as_ref()
-                .map_or_else(|| "-".into(), |s| format!("{} / {}", num(s.p50), num(s.p99)));
+            let ttft = r.metrics.ttft_ms.as_ref().map_or_else(
+                || "-".into(),
+                |s| format!("{} / {}", num(s.p50), num(s.p99)),
+            );
             t.row(vec![
                 d.label.clone().into(),
                 m.into(),
@@ -464,7 +506,11 @@ fn cases(report: &Report) -> Section {
                 ttft.into(),
                 opt(r.metrics.itl_ms.as_ref().map(|s| s.p99)).into(),
                 opt(r.metrics.e2e_ms.as_ref().map(|s| s.mean)).into(),
-                opt(r.metrics.peak_rss_bytes.map(|b| (b as f64 / BYTES_PER_MB).round())).into(),
+                opt(r
+                    .metrics
+                    .peak_rss_bytes
+                    .map(|b| (b as f64 / BYTES_PER_MB).round()))
+                .into(),
             ]);
         }
     }
@@ -474,15 +520,26 @@ fn cases(report: &Report) -> Section {
 
 fn provenance(report: &Report) -> Section {
     let mut s = Section::new("Provenance", "provenance");
-    let mut t = Table::new(&["device", "host", "edgebench", "backends", "models", "ran", "from"]);
+    let mut t = Table::new(&[
+        "device",
+        "host",
+        "edgebench",
+        "backends",
+        "models",
+        "ran",
+        "from",
+    ]);
     for d in &report.devices {
-        let Some(first) = d.records.first() else { continue };
+        let Some(first) = d.records.first() else {
+            continue;
+        };
         let h = &first.host;
         let mut host = vec![format!(
             "{} ({}), {} cores / {} threads, {}",
             h.cpu_model.as_deref().unwrap_or("unknown CPU"),
             h.arch,
-            h.physical_cores.map_or_else(|| "?".into(), |c| c.to_string()),
+            h.physical_cores
+                .map_or_else(|| "?".into(), |c| c.to_string()),
             h.logical_cores,
             super::fmt::gib(h.ram_bytes)
         )];
@@ -498,7 +555,11 @@ fn provenance(report: &Report) -> Section {
         for g in &h.gpus {
             host.push(format!("GPU {g}"));
         }
-        if let Some(m) = h.nvpmodel_mode.as_ref().or(first.device.as_ref().and_then(|d| d.power_mode.as_ref())) {
+        if let Some(m) = h
+            .nvpmodel_mode
+            .as_ref()
+            .or(first.device.as_ref().and_then(|d| d.power_mode.as_ref()))
+        {
             host.push(format!("power mode {m}"));
         }
         let mut tools: Vec<String> = d
@@ -506,9 +567,13 @@ fn provenance(report: &Report) -> Section {
             .iter()
             .map(|r| {
                 let e = &r.edgebench;
-                let dirty = if e.dirty == Some(true) { " (dirty)" } else { "" };
+                let dirty = if e.dirty == Some(true) {
+                    " (dirty)"
+                } else {
+                    ""
+                };
                 match &e.commit {
-                    Some(c) => format!("{} {}{dirty}", e.version, &c[..c.len().min(12)]),
+                    Some(c) => format!("{} {}{dirty}", e.version, prefix(c, 12)),
                     None => e.version.clone(),
                 }
             })
@@ -525,7 +590,10 @@ fn provenance(report: &Report) -> Section {
                 } else {
                     format!(" [{}]", r.backend.build_features.join(", "))
                 };
-                format!("{} {} on {}{f}", r.backend.id, r.backend.version, r.backend.device)
+                format!(
+                    "{} {} on {}{f}",
+                    r.backend.id, r.backend.version, r.backend.device
+                )
             })
             .collect();
         backends.sort();
@@ -535,12 +603,11 @@ fn provenance(report: &Report) -> Section {
             .iter()
             .filter(|r| !r.model.sha256.is_empty())
             .map(|r| {
-                let sha = &r.model.sha256;
                 format!(
                     "{} {} sha256 {}",
                     pair_of(r).0,
                     r.model.quant,
-                    &sha[..sha.len().min(16)]
+                    prefix(&r.model.sha256, 16)
                 )
             })
             .collect();
@@ -561,12 +628,32 @@ fn provenance(report: &Report) -> Section {
             d.label.clone().into(),
             Cell::lines(host, Tone::Plain),
             Cell::lines(tools, Tone::Plain),
-            Cell::lines(if backends.is_empty() { vec!["-".into()] } else { backends }, Tone::Plain),
-            Cell::lines(if models.is_empty() { vec!["-".into()] } else { models }, Tone::Plain),
+            Cell::lines(
+                if backends.is_empty() {
+                    vec!["-".into()]
+                } else {
+                    backends
+                },
+                Tone::Plain,
+            ),
+            Cell::lines(
+                if models.is_empty() {
+                    vec!["-".into()]
+                } else {
+                    models
+                },
+                Tone::Plain,
+            ),
             Cell::lines(ran, Tone::Plain),
             Cell::lines(from, Tone::Plain),
         ]);
     }
     s.push(Block::Table(t));
     s
+}
+
+/// The first `n` characters of `s` (files may hold anything, so never a
+/// byte slice that could split a character).
+fn prefix(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
 }

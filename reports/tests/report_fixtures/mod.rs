@@ -208,7 +208,8 @@ pub fn record(c: &Case) -> Record {
             seed: 42,
         },
         status: c.status,
-        reason: (!ok).then(|| format!("backend '{}' is not built yet in this edgebench", c.backend)),
+        reason: (!ok)
+            .then(|| format!("backend '{}' is not built yet in this edgebench", c.backend)),
         timestamp: format!("2026-11-20T10:{:02}:00.000Z", c.minute),
         thermal_at_start: vec![],
         metrics: Metrics {
@@ -233,7 +234,13 @@ pub fn record(c: &Case) -> Record {
 }
 
 /// Writes a sweep folder `dir/name` holding sweep.json as a sweep does.
-pub fn write_sweep(dir: &Path, name: &str, profile: &Profile, host: &HostInfo, records: &[Record]) -> PathBuf {
+pub fn write_sweep(
+    dir: &Path,
+    name: &str,
+    profile: &Profile,
+    host: &HostInfo,
+    records: &[Record],
+) -> PathBuf {
     let out = dir.join(name);
     std::fs::create_dir_all(out.join("cases")).unwrap();
     let summary = serde_json::json!({

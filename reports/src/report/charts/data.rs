@@ -136,18 +136,26 @@ fn rate_bars(
             bars.len()
         ),
         data: ChartData::Bars {
-            value_label: format!("{} rate (tok/s), mean ± sd", what.split(' ').next().unwrap_or(what).to_lowercase()),
+            value_label: format!(
+                "{} rate (tok/s), mean ± sd",
+                what.split(' ').next().unwrap_or(what).to_lowercase()
+            ),
             bars,
         },
     };
     (title, Ok(chart))
 }
 
+/// Device index, model, backend, threads, depth: one TTFT line each.
+type SeriesKey = (usize, String, String, u32, u32);
+
+/// Prompt length, mean TTFT, its sd.
+type Point = (f64, f64, Option<f64>);
+
 fn ttft(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
     let title = "Time to first token against prompt length (ms, mean ± sd)".to_owned();
     // One series per device, model, backend, threads and depth.
-    let mut groups: BTreeMap<(usize, String, String, u32, u32), Vec<(f64, f64, Option<f64>)>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<SeriesKey, Vec<Point>> = BTreeMap::new();
     for (i, _, r) in ok_records(devices) {
         if let Some(s) = &r.metrics.ttft_ms {
             let (m, b) = pair_of(r);
@@ -283,7 +291,13 @@ fn roofline(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
         );
     }
     // Ceilings span the whole decades the points fall in.
-    let lo = 10f64.powf(xs.iter().copied().fold(f64::INFINITY, f64::min).log10().floor());
+    let lo = 10f64.powf(
+        xs.iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+            .log10()
+            .floor(),
+    );
     let hi = 10f64
         .powf(xs.iter().copied().fold(0.0, f64::max).log10().ceil())
         .max(lo * 10.0);

@@ -2,9 +2,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::Chart;
 use super::data::{Bar, ChartData, Corner, Series};
 use super::style::{FONT, Marker, colour, marker};
-use super::Chart;
 
 /// Width of every chart, pixels.
 pub const WIDTH: u32 = 960;
@@ -64,8 +64,16 @@ fn draw_bars<DB: DrawingBackend>(
         .iter()
         .map(|b| b.value + b.sd.unwrap_or(0.0))
         .fold(0.0, f64::max);
-    let xmax = if xmax.is_finite() && xmax > 0.0 { xmax * 1.12 } else { 1.0 };
-    let longest = bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(10);
+    let xmax = if xmax.is_finite() && xmax > 0.0 {
+        xmax * 1.12
+    } else {
+        1.0
+    };
+    let longest = bars
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(10);
     let label_w = (longest as u32 * 7 + 16).clamp(120, 560);
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
     // Bar 0 is drawn on top: row k holds bar n - 1 - k.
@@ -171,7 +179,9 @@ fn bounds(series: &[Series], x: bool) -> (f64, f64) {
     });
     let (lo, hi) = vals
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
     if lo.is_finite() && hi.is_finite() {
         (lo, hi)
     } else {
@@ -347,7 +357,11 @@ where
             } else {
                 (WHITE.mix(0.0).filled(), Vec::new())
             };
-            let shape = if markers { shape_points(m, 8) } else { vec![(8, 0)] };
+            let shape = if markers {
+                shape_points(m, 8)
+            } else {
+                vec![(8, 0)]
+            };
             EmptyElement::at((x, y))
                 + PathElement::new(seg1, c.stroke_width(2))
                 + PathElement::new(seg2, c.stroke_width(2))
@@ -382,7 +396,10 @@ fn shape_points(m: Marker, dx: i32) -> Vec<(i32, i32)> {
         Marker::Circle => (0..12)
             .map(|k| {
                 let a = f64::from(k) * std::f64::consts::PI / 6.0;
-                ((5.0 * a.cos()).round() as i32, (5.0 * a.sin()).round() as i32)
+                (
+                    (5.0 * a.cos()).round() as i32,
+                    (5.0 * a.sin()).round() as i32,
+                )
             })
             .collect(),
         Marker::Triangle => vec![(0, -6), (6, 5), (-6, 5)],

@@ -5,12 +5,12 @@ use plotters::style::RGBColor;
 
 /// Series colours, dark and light alternating.
 pub const PALETTE: [RGBColor; 6] = [
-    RGBColor(0, 0, 0),       // black
-    RGBColor(230, 159, 0),   // orange (light)
-    RGBColor(0, 114, 178),   // blue (dark)
-    RGBColor(86, 180, 233),  // sky blue (light)
-    RGBColor(213, 94, 0),    // vermillion (mid)
-    RGBColor(0, 158, 115),   // bluish green (mid)
+    RGBColor(0, 0, 0),      // black
+    RGBColor(230, 159, 0),  // orange (light)
+    RGBColor(0, 114, 178),  // blue (dark)
+    RGBColor(86, 180, 233), // sky blue (light)
+    RGBColor(213, 94, 0),   // vermillion (mid)
+    RGBColor(0, 158, 115),  // bluish green (mid)
 ];
 
 /// The colour of series `i`.
@@ -33,7 +33,12 @@ pub enum Marker {
 
 /// The marker of series `i`.
 pub fn marker(i: usize) -> Marker {
-    [Marker::Circle, Marker::Triangle, Marker::Square, Marker::Diamond][i % 4]
+    [
+        Marker::Circle,
+        Marker::Triangle,
+        Marker::Square,
+        Marker::Diamond,
+    ][i % 4]
 }
 
 /// Whether series `i` is drawn dashed (every other one).
