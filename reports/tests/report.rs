@@ -264,3 +264,31 @@ fn html_is_self_contained() {
     assert!(page.contains("No sustained results in these inputs."));
     assert!(page.contains("No conformance results in these inputs."));
 }
+
+#[test]
+fn the_same_sweep_given_twice_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jetson, _) = report_fixtures::two_devices(dir.path());
+    let r = report::build(&[jetson.clone(), jetson.join("sweep.json")], &opts()).unwrap();
+    assert_eq!(r.devices.len(), 1);
+    assert_eq!(r.devices[0].records.len(), 4);
+}
+
+#[test]
+fn an_interrupted_sweep_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jetson, _) = report_fixtures::two_devices(dir.path());
+    let summary = jetson.join("sweep.json");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(
+        &summary,
+        text.replace("\"complete\": true", "\"complete\": false"),
+    )
+    .unwrap();
+    let r = report::build(&[jetson], &opts()).unwrap();
+    assert!(
+        r.warnings.iter().any(|w| w.contains("did not complete")),
+        "{:?}",
+        r.warnings
+    );
+}

@@ -104,7 +104,11 @@ pub fn group(loaded: &Loaded, override_profile: Option<&ProfileFacts>) -> Vec<De
                 }
             };
             let d = &mut devices[i];
-            d.records.push(r.clone());
+            // The same sweep given twice (its folder and its sweep.json)
+            // counts once.
+            if !d.records.contains(r) {
+                d.records.push(r.clone());
+            }
             if !d.sources.contains(&source) {
                 d.sources.push(source);
             }

@@ -269,6 +269,12 @@ fn load_summary(
         },
         _ => None,
     };
+    if fields.get("complete").and_then(Value::as_bool) == Some(false) {
+        loaded.warnings.push(format!(
+            "{}: the sweep did not complete (interrupted); its missing cases are not in this report",
+            path.display()
+        ));
+    }
     for k in ["sustained", "conformance"] {
         if fields.get(k).is_some_and(|v| !v.is_null()) {
             count_other(k, loaded);
