@@ -292,3 +292,26 @@ fn an_interrupted_sweep_says_so() {
         r.warnings
     );
 }
+
+#[test]
+fn one_profile_on_two_hosts_is_two_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jetson, _) = report_fixtures::two_devices(dir.path());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(jetson.join("sweep.json")).unwrap()).unwrap();
+    let other = dir.path().join("jetson-2");
+    std::fs::create_dir(&other).unwrap();
+    let text = serde_json::to_string(&v)
+        .unwrap()
+        .replace("orin-01", "orin-02");
+    std::fs::write(other.join("sweep.json"), text).unwrap();
+    let r = report::build(&[jetson, other], &opts()).unwrap();
+    let labels: Vec<&str> = r.devices.iter().map(|d| d.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Jetson AGX Orin 64GB @ orin-01",
+            "Jetson AGX Orin 64GB @ orin-02"
+        ]
+    );
+}

@@ -122,10 +122,7 @@ fn rate_bars(
     if bars.is_empty() {
         return (
             title,
-            Err(format!(
-                "no ok case measured the {} rate",
-                what.to_lowercase()
-            )),
+            Err(format!("no ok case measured the {}", what.to_lowercase())),
         );
     }
     let chart = Chart {
@@ -227,7 +224,7 @@ fn itl(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
     if series.is_empty() {
         return (
             title,
-            Err("no ok case measured inter-token latency (n_gen < 2)".into()),
+            Err("no ok case measured inter-token latency (it needs n_gen >= 2)".into()),
         );
     }
     let chart = Chart {
