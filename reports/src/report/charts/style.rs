@@ -41,10 +41,27 @@ pub fn marker(i: usize) -> Marker {
     ][i % 4]
 }
 
-/// Whether series `i` is drawn dashed (every other one).
+/// Whether series `i` is drawn dashed: alternating, with the pattern
+/// flipped after every four, so the first eight series each have their
+/// own (marker, dash) pair even in greyscale.
 pub fn dashed(i: usize) -> bool {
-    i % 2 == 1
+    (i % 2 + i / 4) % 2 == 1
 }
 
 /// The font family registered for every chart.
 pub const FONT: &str = "sans-serif";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eight_series_differ_without_colour() {
+        let mut seen: Vec<(Marker, bool)> = (0..8).map(|i| (marker(i), dashed(i))).collect();
+        seen.dedup();
+        let n = seen.len();
+        seen.sort_by_key(|(m, d)| (*m as u8, *d));
+        seen.dedup();
+        assert_eq!((n, seen.len()), (8, 8));
+    }
+}
