@@ -122,6 +122,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_serialised_profile_with_cost_reads_back() {
+        let text = r#"
+[device]
+name = "board"
+class = "sbc"
+price_usd = 80
+mem_bandwidth_gbs = 17.07
+
+[[model]]
+id = "m"
+synth = { preset = "tiny", quant = "q4_0" }
+
+[matrix]
+backends = ["mock"]
+threads = [1]
+n_prompt = [16]
+n_gen = [4]
+
+[[slo]]
+name = "floor"
+model = "m"
+backend = "mock"
+metric = "decode_tps.p50"
+op = ">="
+threshold = 15
+
+[cost]
+lifecycle_usd_per_month = 1
+cloud_cost_per_query_usd = 0.001
+monthly_queries = 5000
+"#;
+        let p = Profile::parse(text, "board.toml", std::path::Path::new(".")).unwrap();
+        let json = serde_json::to_value(&p).unwrap();
+        let facts = ProfileFacts::from_sweep_json(&json).unwrap();
+        assert_eq!(facts, ProfileFacts::of(&p));
+        assert_eq!(facts.cost.as_ref().map(|c| c.capex_usd), Some(80.0));
+        assert_eq!(facts.slos.len(), 1);
+    }
+
+    #[test]
     fn a_serialised_profile_reads_back() {
         let p = Profile::parse(
             edgebench_devices::profile::EMBEDDED_LOCAL,
