@@ -12,12 +12,12 @@ const CSS: &str = r#"
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: var(--fg);
        max-width: 1100px; margin: 0 auto; padding: 1.5rem; line-height: 1.45; font-size: 15px; }
-h1 { font-size: 1.7rem; margin-bottom: .2rem; }
-h2 { font-size: 1.3rem; border-bottom: 2px solid var(--fg); padding-bottom: .2rem; margin-top: 2.2rem; }
-h3 { font-size: 1.05rem; margin-top: 1.4rem; }
+h1 { font-size: 1.7em; margin-bottom: .2rem; }
+h2 { font-size: 1.3em; border-bottom: 2px solid var(--fg); padding-bottom: .2rem; margin-top: 2.2rem; }
+h3 { font-size: 1.05em; margin-top: 1.4rem; }
 nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; }
 .scroll { overflow-x: auto; }
-table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .85rem; }
+table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .85em; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -27,7 +27,7 @@ td.fail { background: var(--fail); font-weight: 600; }
 td.muted { color: var(--muted); font-style: italic; }
 figure { margin: 1rem 0 2rem; page-break-inside: avoid; break-inside: avoid; }
 figure svg { width: 100%; height: auto; border: 1px solid var(--line); }
-figcaption { font-size: .85rem; color: var(--muted); }
+figcaption { font-size: .85em; color: var(--muted); }
 pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; }
 .meta { color: var(--muted); }
 @media print {
