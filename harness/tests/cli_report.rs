@@ -180,3 +180,22 @@ fn a_corrupt_file_is_named_and_the_rest_reported() {
     assert!(md.contains("broken.json"), "the warning is in the report");
     assert!(md.contains("test box"));
 }
+
+#[test]
+fn a_corrupt_sweep_json_falls_back_to_its_case_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = mock_sweep(dir.path());
+    std::fs::write(out.join("sweep.json"), "{\"kind\": \"sweep\", ").unwrap();
+    let rep = dir.path().join("rep");
+    edgebench(dir.path())
+        .arg("report")
+        .arg(&out)
+        .arg("--out")
+        .arg(&rep)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("sweep.json"))
+        .stderr(predicate::str::contains("reporting its case files"));
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("4 case(s)"), "{md}");
+}

@@ -84,21 +84,35 @@ pub fn load(inputs: &[PathBuf]) -> Result<Loaded, ReportError> {
 /// of result files.
 fn load_dir(dir: &Path, depth: usize, loaded: &mut Loaded) -> Result<(), ReportError> {
     let summary = dir.join("sweep.json");
-    if summary.is_file() {
-        return load_file(&summary, loaded);
-    }
     let cases = dir.join("cases");
+    if summary.is_file() {
+        let before = loaded.runs.len();
+        load_file(&summary, loaded)?;
+        if loaded.runs.len() > before || !cases.is_dir() {
+            return Ok(());
+        }
+        // sweep.json was unreadable: its case files still hold the results.
+    }
     if cases.is_dir() {
-        // An interrupted sweep: no sweep.json yet, but its case files.
+        let files: Vec<PathBuf> = sorted_entries(&cases, loaded)
+            .into_iter()
+            .filter(|f| is_result_file(f))
+            .collect();
+        if files.is_empty() {
+            return Ok(());
+        }
+        let why = if summary.is_file() {
+            "sweep.json could not be read"
+        } else {
+            "no sweep.json (the sweep did not finish)"
+        };
         loaded.warnings.push(format!(
-            "{}: no sweep.json (the sweep did not finish); reporting its case files without the profile's SLOs and cost",
+            "{}: {why}; reporting its case files without the profile's SLOs and cost",
             dir.display()
         ));
         let before = loaded.runs.len();
-        for f in sorted_entries(&cases, loaded) {
-            if is_result_file(&f) {
-                load_file(&f, loaded)?;
-            }
+        for f in &files {
+            load_file(f, loaded)?;
         }
         merge_runs_from(loaded, before, dir);
         return Ok(());
