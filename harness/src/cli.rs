@@ -33,6 +33,8 @@ pub enum Command {
     /// Back-to-back requests for a fixed time with device telemetry: peak,
     /// sustained rate, degradation, throttling, energy per token.
     Sustained(SustainedArgs),
+    /// Hardware-selection report (HTML + Markdown) from sweep outputs: SLO verdicts, charts, cost.
+    Report(ReportArgs),
     /// Internal: run one model group for a sweep (reads a job on stdin).
     #[command(hide = true)]
     Worker,
@@ -315,4 +317,21 @@ fn parse_duration_s(s: &str) -> Result<f64, String> {
     humantime::parse_duration(s)
         .map(|d| d.as_secs_f64())
         .map_err(|e| format!("'{s}': {e}; give a duration like 90s or 10m"))
+}
+
+/// Flags of `edgebench report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Sweep output folders, sweep.json files or result files (JSON / JSON Lines), one or many devices.
+    #[arg(required = true, value_name = "RESULTS")]
+    pub results: Vec<PathBuf>,
+    /// Output folder (default: the input folder when there is one, else edgebench-report).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Files to write: html, md or html,md.
+    #[arg(long, default_value = "html,md")]
+    pub format: String,
+    /// Judge every device by this profile's SLOs (its [cost] fills in where a device has none).
+    #[arg(long = "slo-profile", value_name = "PROFILE")]
+    pub slo_profile: Option<PathBuf>,
 }

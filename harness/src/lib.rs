@@ -13,6 +13,7 @@ pub mod output;
 pub mod plan;
 pub mod prompt;
 pub mod provenance;
+pub mod report_cmd;
 pub mod roofline;
 pub mod run;
 pub mod sustained;

@@ -14,6 +14,7 @@ fn main() {
         Command::Bandwidth(args) => commands::bandwidth(args),
         Command::Synth(args) => commands::synth(args),
         Command::Sustained(args) => edgebench::sustained::command(args),
+        Command::Report(args) => edgebench::report_cmd::report(args),
         Command::Worker => edgebench::sweep::worker::main(),
     };
     match result {

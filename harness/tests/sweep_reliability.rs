@@ -293,6 +293,7 @@ fn existing_results_are_never_overwritten() {
 }
 
 /// Children of `pid` (all its threads), from /proc.
+#[cfg_attr(not(feature = "llama"), allow(dead_code))] // its callers need llama.cpp
 fn children(pid: u32) -> Vec<u32> {
     let mut out = vec![];
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {

@@ -6,6 +6,7 @@ pub mod bandwidth;
 pub mod export;
 pub mod load;
 pub mod record;
+pub mod report;
 pub mod roofline;
 pub mod slo;
 pub mod stats;

@@ -294,6 +294,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
     }
     eprintln!("edgebench: results in {}", store.dir().display());
     eprintln!("edgebench: summary {}", sweep_json.display());
+    crate::report_cmd::after_sweep(store.dir());
     if was_interrupted {
         let device_flag = opts
             .device

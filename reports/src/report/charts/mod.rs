@@ -1,0 +1,87 @@
+//! The report's charts: what each shows, built from the devices' results,
+//! then drawn with plotters as SVG (inline in report.html) and PNG (beside
+//! report.md). Every style tells series apart by marker shape and dash
+//! pattern as well as colour, so a greyscale print stays readable.
+mod data;
+mod draw;
+mod render;
+mod style;
+
+pub use data::{Bar, ChartData, Corner, Series, build};
+pub use render::{png, svg};
+
+/// One chart: its file stem, title, text alternative and data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// File stem, e.g. `decode-tps` (`charts/decode-tps.png`).
+    pub stem: String,
+    /// Title drawn above the chart and used as its heading.
+    pub title: String,
+    /// Text alternative for screen readers and Markdown viewers.
+    pub alt: String,
+    /// What to draw.
+    pub data: ChartData,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(series: Vec<Series>, log: bool) -> Chart {
+        Chart {
+            stem: "t".into(),
+            title: "t".into(),
+            alt: "t".into(),
+            data: ChartData::Lines {
+                x_label: "x (units)".into(),
+                y_label: "y (units)".into(),
+                log_x: log,
+                log_y: log,
+                x_ticks: Vec::new(),
+                series,
+                legend: Corner::UpperLeft,
+            },
+        }
+    }
+
+    fn one_point(y: f64) -> Series {
+        Series {
+            name: "only".into(),
+            points: vec![(3.0, y)],
+            err: vec![None],
+            line: true,
+            markers: true,
+            style: 0,
+            dashed: false,
+        }
+    }
+
+    #[test]
+    fn degenerate_charts_still_draw() {
+        let bars = Chart {
+            stem: "b".into(),
+            title: "b".into(),
+            alt: "b".into(),
+            data: ChartData::Bars {
+                value_label: "v (tok/s)".into(),
+                bars: vec![Bar {
+                    label: "one".into(),
+                    value: 0.0,
+                    sd: None,
+                    style: 0,
+                }],
+            },
+        };
+        for chart in [
+            bars,
+            lines(vec![one_point(5.0)], false),
+            lines(vec![one_point(0.0)], false),
+            lines(vec![one_point(5.0)], true),
+        ] {
+            let svg = svg(&chart).unwrap();
+            assert!(svg.contains("<svg"), "{}", chart.stem);
+            let png = png(&chart).unwrap();
+            assert!(png.starts_with(b"\x89PNG"), "{}", chart.stem);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Results grouped by device: a device is a profile name on a host, so the
+//! same profile run on two machines makes two devices.
+use std::collections::BTreeSet;
+
+use super::cost::{Capacity, CostInputs, CostModel};
+use super::input::Loaded;
+use super::profile::ProfileFacts;
+use crate::bandwidth::BandwidthRecord;
+use crate::record::{Record, Status};
+use crate::slo::{self, Verdict};
+
+/// One device's results and what the report derives from them.
+#[derive(Debug, Clone)]
+pub struct DeviceResults {
+    /// Name shown in tables and charts (unique within the report).
+    pub label: String,
+    /// `[device] name`, else the host's board or CPU.
+    pub name: String,
+    /// The host name, when known.
+    pub hostname: Option<String>,
+    /// Its case records, in input order.
+    pub records: Vec<Record>,
+    /// The files they came from.
+    pub sources: Vec<String>,
+    /// The profile its SLOs and cost come from, when one is known.
+    pub profile: Option<ProfileFacts>,
+    /// Where the SLOs came from (the profile, or `--slo-profile`).
+    pub slo_origin: Option<String>,
+    /// The SLOs applied to it.
+    pub slos: Vec<edgebench_devices::profile::Slo>,
+    /// One verdict per SLO and matching case.
+    pub verdicts: Vec<Verdict>,
+    /// The bandwidth probe of its sweep.
+    pub bandwidth: Option<BandwidthRecord>,
+    /// Cost model, when a `[cost]` is known.
+    pub cost: Option<CostModel>,
+    /// Capacity of the heaviest ok case (largest mean e2e), with its label.
+    pub capacity: Option<(String, Capacity)>,
+}
+
+impl DeviceResults {
+    /// Whether it has SLOs and every verdict passed.
+    pub fn meets_every_slo(&self) -> bool {
+        !self.verdicts.is_empty() && slo::all_pass(&self.verdicts)
+    }
+
+    /// (model, backend) pairs it has records for.
+    pub fn pairs(&self) -> BTreeSet<(String, String)> {
+        self.records.iter().map(pair_of).collect()
+    }
+}
+
+/// The (model, backend) column of a record.
+pub fn pair_of(r: &Record) -> (String, String) {
+    (
+        r.model.id.clone().unwrap_or_else(|| r.model_label()),
+        r.backend.id.clone(),
+    )
+}
+
+/// A case's short label: model · backend · test · threads.
+pub fn case_label(r: &Record) -> String {
+    let (m, b) = pair_of(r);
+    format!("{m} · {b} · {} · t{}", r.workload.test, r.workload.threads)
+}
+
+/// Groups the loaded runs by device and evaluates SLOs and cost.
+/// `override_profile` (`--slo-profile`) gives every device its SLOs, and
+/// its `[cost]` to devices whose own profile has none.
+pub fn group(loaded: &Loaded, override_profile: Option<&ProfileFacts>) -> Vec<DeviceResults> {
+    let mut devices: Vec<DeviceResults> = Vec::new();
+    for run in &loaded.runs {
+        for r in &run.records {
+            let name = r
+                .device
+                .as_ref()
+                .map(|d| d.name.clone())
+                .or_else(|| r.host.board.clone())
+                .or_else(|| r.host.cpu_model.clone())
+                .unwrap_or_else(|| "unknown device".into());
+            let hostname = r.host.hostname.clone();
+            let source = run.source.display().to_string();
+            let i = match devices
+                .iter()
+                .position(|d| d.name == name && d.hostname == hostname)
+            {
+                Some(i) => i,
+                None => {
+                    devices.push(DeviceResults {
+                        label: name.clone(),
+                        name,
+                        hostname,
+                        records: Vec::new(),
+                        sources: Vec::new(),
+                        profile: None,
+                        slo_origin: None,
+                        slos: Vec::new(),
+                        verdicts: Vec::new(),
+                        bandwidth: None,
+                        cost: None,
+                        capacity: None,
+                    });
+                    devices.len() - 1
+                }
+            };
+            let d = &mut devices[i];
+            // The same sweep given twice (its folder and its sweep.json)
+            // counts once.
+            if !d.records.contains(r) {
+                d.records.push(r.clone());
+            }
+            if !d.sources.contains(&source) {
+                d.sources.push(source);
+            }
+            if d.profile.is_none() {
+                d.profile = run.profile.clone();
+            }
+            if d.bandwidth.is_none() {
+                d.bandwidth = run.bandwidth.clone();
+            }
+        }
+    }
+    unique_labels(&mut devices);
+    for d in &mut devices {
+        evaluate(d, override_profile);
+    }
+    devices
+}
+
+/// Two devices of the same name get their host names appended.
+fn unique_labels(devices: &mut [DeviceResults]) {
+    let names: Vec<String> = devices.iter().map(|d| d.name.clone()).collect();
+    for d in devices.iter_mut() {
+        if names.iter().filter(|n| **n == d.name).count() > 1 {
+            d.label = format!(
+                "{} @ {}",
+                d.name,
+                d.hostname.as_deref().unwrap_or("unknown host")
+            );
+        }
+    }
+}
+
+fn evaluate(d: &mut DeviceResults, override_profile: Option<&ProfileFacts>) {
+    let slo_source = override_profile.or(d.profile.as_ref());
+    if let Some(p) = slo_source {
+        d.slos = p.slos.clone();
+        d.slo_origin = Some(p.origin.clone());
+    }
+    d.verdicts = slo::evaluate(&d.slos, &d.records);
+    let cost_source = d
+        .profile
+        .as_ref()
+        .filter(|p| p.cost.is_some())
+        .or(override_profile);
+    let Some((cost, price)) =
+        cost_source.and_then(|p| p.cost.as_ref().map(|c| (c.clone(), p.price_usd)))
+    else {
+        return;
+    };
+    let inputs = CostInputs::of(&cost, price);
+    d.cost = Some(CostModel::compute(&inputs));
+    // The fleet is sized for the heaviest request shape the device ran.
+    let heaviest = d
+        .records
+        .iter()
+        .filter(|r| r.status == Status::Ok)
+        .filter_map(|r| r.metrics.e2e_ms.as_ref().map(|s| (r, s.mean)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((r, e2e)) = heaviest {
+        d.capacity = Capacity::compute(&inputs, e2e, r.workload.n_gen).map(|c| (case_label(r), c));
+    }
+}
+
+/// Devices that meet every SLO, cheapest first: by the fleet's cost over
+/// the horizon when the volume is known, else by the edge cost over the
+/// horizon, else by price; those without any cost figure last, by name.
+pub fn ranking(devices: &[DeviceResults]) -> Vec<(&DeviceResults, Option<f64>, &'static str)> {
+    let mut v: Vec<(&DeviceResults, Option<f64>, &'static str)> = devices
+        .iter()
+        .filter(|d| d.meets_every_slo())
+        .map(|d| {
+            let fleet = d.capacity.as_ref().and_then(|(_, c)| c.fleet_edge_usd);
+            match (fleet, &d.cost, d.profile.as_ref().and_then(|p| p.price_usd)) {
+                (Some(f), _, _) => (d, Some(f), "fleet cost over the horizon"),
+                (None, Some(c), _) => (d, Some(c.edge_usd), "edge cost over the horizon"),
+                (None, None, Some(p)) => (d, Some(p), "device price"),
+                _ => (d, None, "no cost known"),
+            }
+        })
+        .collect();
+    v.sort_by(|a, b| match (a.1, b.1) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.0.label.cmp(&b.0.label),
+    });
+    v
+}

@@ -1,0 +1,184 @@
+//! The cost section: the MEASUREMENT.md model from each device's [cost],
+//! then the measured capacity, each row with its formula and inputs.
+use crate::report::Report;
+use crate::report::cost::{DUTY_CYCLE, SECONDS_PER_MONTH};
+use crate::report::doc::{Block, Section};
+use crate::report::fmt::{num, opt_usd, thousands, usd};
+use crate::report::table::{Cell, Table, Tone};
+
+/// The cost section.
+pub(super) fn section(report: &Report) -> Section {
+    let mut s = Section::new("Cost: edge against cloud", "cost");
+    s.para(format!(
+        "The cost model of MEASUREMENT.md from each profile's [cost], inputs exactly as given, then what the measurements add: the queries per month one device serves at the measured mean end-to-end latency (one request at a time, duty cycle {DUTY_CYCLE}, {} s per month), the devices the stated volume needs and what they cost.",
+        thousands(SECONDS_PER_MONTH)
+    ));
+    let mut without = Vec::new();
+    for d in &report.devices {
+        let Some(c) = &d.cost else {
+            without.push(d.label.clone());
+            continue;
+        };
+        let i = &c.inputs;
+        s.push(Block::Sub(d.label.clone()));
+        s.para(format!(
+            "Inputs: CAPEX = {}, C_lifecycle = {} per month, C_eng = {}, T = {} months, C_query = {}, V = {} queries per month, price_usd = {}.",
+            usd(i.capex_usd),
+            usd(i.lifecycle_usd_per_month),
+            usd(i.engineering_usd),
+            num(i.horizon_months),
+            usd(i.cloud_cost_per_query_usd),
+            i.monthly_queries.map_or_else(|| "not given".to_owned(), thousands),
+            opt_usd(i.price_usd),
+        ));
+        let mut t = Table::new(&["quantity", "formula", "with the inputs", ">value"]);
+        let v = i.monthly_queries;
+        let t_m = num(i.horizon_months);
+        t.row(vec![
+            "cloud cost over T".into(),
+            "C_query × V × T".into(),
+            v.map_or_else(
+                || "V not given".to_owned(),
+                |v| format!("{} × {} × {t_m}", i.cloud_cost_per_query_usd, thousands(v)),
+            )
+            .into(),
+            opt_usd(c.cloud_usd).into(),
+        ]);
+        t.row(vec![
+            "edge cost over T".into(),
+            "CAPEX + C_lifecycle × T + C_eng".into(),
+            format!(
+                "{} + {} × {t_m} + {}",
+                num(i.capex_usd),
+                num(i.lifecycle_usd_per_month),
+                num(i.engineering_usd)
+            )
+            .into(),
+            usd(c.edge_usd).into(),
+        ]);
+        let savings = match (c.savings_usd, c.savings_pct) {
+            (Some(x), Some(p)) => format!("{} ({:+.1}%)", usd(x), p),
+            (Some(x), None) => usd(x),
+            _ => "-".into(),
+        };
+        let tone = match c.savings_usd {
+            Some(x) if x >= 0.0 => Tone::Pass,
+            Some(_) => Tone::Fail,
+            None => Tone::Plain,
+        };
+        t.row(vec![
+            "savings over T".into(),
+            "cloud - edge (and / cloud)".into(),
+            "".into(),
+            Cell::lines(vec![savings], tone),
+        ]);
+        t.row(vec![
+            "tipping volume V_tipping".into(),
+            "(CAPEX + C_lifecycle × T + C_eng) / (C_query × T)".into(),
+            format!(
+                "{} / ({} × {t_m})",
+                num(c.edge_usd),
+                i.cloud_cost_per_query_usd
+            )
+            .into(),
+            format!("{} queries/month", thousands(c.tipping_queries_per_month)).into(),
+        ]);
+        if let Some((label, k)) = &d.capacity {
+            t.row(vec![
+                "request shape".into(),
+                "the heaviest ok case (largest mean e2e)".into(),
+                label.clone().into(),
+                format!("{} ms, {} tokens", num(k.e2e_ms), k.n_gen).into(),
+            ]);
+            t.row(vec![
+                "queries per month, one device".into(),
+                "s per month × duty / (e2e_ms / 1000)".into(),
+                format!(
+                    "{} × {DUTY_CYCLE} / {}",
+                    thousands(SECONDS_PER_MONTH),
+                    num(k.e2e_ms / 1000.0)
+                )
+                .into(),
+                thousands(k.queries_per_month_per_device).into(),
+            ]);
+            if let (Some(v), Some(n)) = (v, k.devices_needed) {
+                t.row(vec![
+                    "devices for V".into(),
+                    "ceil(V / queries per device)".into(),
+                    format!(
+                        "ceil({} / {})",
+                        thousands(v),
+                        thousands(k.queries_per_month_per_device)
+                    )
+                    .into(),
+                    n.to_string().into(),
+                ]);
+                let covered = match k.capex_covers {
+                    Some(true) => ("yes", Tone::Pass),
+                    Some(false) => ("no", Tone::Fail),
+                    None => ("-", Tone::Plain),
+                };
+                t.row(vec![
+                    "fleet hardware; covered by CAPEX?".into(),
+                    "devices × price_usd <= CAPEX".into(),
+                    format!("{n} × {} vs {}", num(i.unit_price_usd()), num(i.capex_usd)).into(),
+                    Cell::lines(
+                        vec![format!("{}: {}", opt_usd(k.fleet_hardware_usd), covered.0)],
+                        covered.1,
+                    ),
+                ]);
+                t.row(vec![
+                    "fleet cost over T".into(),
+                    "devices × (price_usd + C_lifecycle × T) + C_eng".into(),
+                    format!(
+                        "{n} × ({} + {} × {t_m}) + {}",
+                        num(i.unit_price_usd()),
+                        num(i.lifecycle_usd_per_month),
+                        num(i.engineering_usd)
+                    )
+                    .into(),
+                    opt_usd(k.fleet_edge_usd).into(),
+                ]);
+                t.row(vec![
+                    "fleet savings over T".into(),
+                    "cloud - fleet".into(),
+                    "".into(),
+                    opt_usd(k.fleet_savings_usd).into(),
+                ]);
+                t.row(vec![
+                    "edge cost per million generated tokens".into(),
+                    "fleet / (V × T × n_gen) × 1e6".into(),
+                    format!(
+                        "{} / ({} × {t_m} × {}) × 1e6",
+                        num(k.fleet_edge_usd.unwrap_or(0.0)),
+                        thousands(v),
+                        k.n_gen
+                    )
+                    .into(),
+                    opt_usd(k.edge_usd_per_mtok).into(),
+                ]);
+            }
+            t.row(vec![
+                "cloud cost per million generated tokens".into(),
+                "C_query / n_gen × 1e6".into(),
+                format!("{} / {} × 1e6", i.cloud_cost_per_query_usd, k.n_gen).into(),
+                opt_usd(k.cloud_usd_per_mtok).into(),
+            ]);
+        } else {
+            t.row(vec![
+                "queries per month, one device".into(),
+                "needs an ok case with e2e_ms".into(),
+                "".into(),
+                "-".into(),
+            ]);
+        }
+        s.push(Block::Table(t));
+    }
+    if !without.is_empty() {
+        s.para(format!(
+            "No [cost] for: {}. Add a [cost] section to the device profile, or pass --slo-profile with one.",
+            without.join(", ")
+        ));
+    }
+    s
+}

@@ -1,0 +1,274 @@
+//! The report's content, section by section, as [`Section`]s both
+//! renderings share.
+use std::collections::BTreeSet;
+
+mod cases;
+mod cost;
+
+use super::Report;
+use super::charts::Chart;
+use super::device::{DeviceResults, ranking};
+use super::doc::{Block, Section};
+use super::fmt::{num, opt, opt_usd, signed};
+use super::table::{Cell, Table, Tone};
+use crate::record::Status;
+use crate::slo::Verdict;
+
+/// Every section, in reading order.
+pub fn build(report: &Report, charts: &[(String, Result<Chart, String>)]) -> Vec<Section> {
+    vec![
+        summary(report),
+        verdicts(report),
+        cost::section(report),
+        chart_section(report, charts),
+        cases::section(report),
+        cases::provenance(report),
+    ]
+}
+
+fn summary(report: &Report) -> Section {
+    let mut s = Section::new("Summary", "summary");
+    let n_cases: usize = report.devices.iter().map(|d| d.records.len()).sum();
+    let n_ok: usize = report
+        .devices
+        .iter()
+        .flat_map(|d| &d.records)
+        .filter(|r| r.status == Status::Ok)
+        .count();
+    s.para(format!(
+        "{} device(s), {n_cases} case(s) ({n_ok} ok), from: {}.",
+        report.devices.len(),
+        report.inputs.join(", ")
+    ));
+    if let Some(p) = &report.slo_profile {
+        s.para(format!(
+            "Every device is judged by the SLOs of {p} (--slo-profile); its [cost] stands in where a device's own profile has none."
+        ));
+    }
+    if !report.warnings.is_empty() {
+        s.push(Block::Sub("Warnings".into()));
+        s.push(Block::List(report.warnings.clone()));
+    }
+    s.push(Block::Sub(
+        "Devices that meet every SLO, cheapest first".into(),
+    ));
+    let ranked = ranking(&report.devices);
+    if ranked.is_empty() {
+        s.para("No device meets every SLO (or no SLOs were given): see the verdicts below.");
+    } else {
+        let mut t = Table::new(&[
+            "#",
+            "device",
+            "SLO checks",
+            ">cost",
+            "cost basis",
+            ">devices needed",
+        ]);
+        for (k, (d, cost, basis)) in ranked.iter().enumerate() {
+            let devices = d
+                .capacity
+                .as_ref()
+                .and_then(|(_, c)| c.devices_needed)
+                .map_or_else(|| "-".to_owned(), |n| n.to_string());
+            t.row(vec![
+                (k + 1).to_string().into(),
+                d.label.clone().into(),
+                format!("{} passed", d.verdicts.len()).into(),
+                opt_usd(*cost).into(),
+                (*basis).into(),
+                devices.into(),
+            ]);
+        }
+        s.push(Block::Table(t));
+    }
+    let failing: Vec<String> = report
+        .devices
+        .iter()
+        .filter(|d| !d.meets_every_slo())
+        .map(|d| {
+            if d.verdicts.is_empty() {
+                format!("{}: no SLOs to check", d.label)
+            } else {
+                let failed = d.verdicts.iter().filter(|v| !v.pass).count();
+                format!(
+                    "{}: {failed} of {} SLO checks failed",
+                    d.label,
+                    d.verdicts.len()
+                )
+            }
+        })
+        .collect();
+    if !failing.is_empty() {
+        s.para("Not ranked:");
+        s.push(Block::List(failing));
+    }
+    s
+}
+
+/// Every (model, backend) column over all devices.
+fn columns(report: &Report) -> Vec<(String, String)> {
+    let set: BTreeSet<(String, String)> = report
+        .devices
+        .iter()
+        .flat_map(DeviceResults::pairs)
+        .collect();
+    set.into_iter().collect()
+}
+
+fn verdict_line(v: &Verdict, with_case: bool) -> String {
+    let result = if v.pass { "PASS" } else { "FAIL" };
+    let case = if with_case {
+        format!(" [{} t{}]", v.test, v.threads)
+    } else {
+        String::new()
+    };
+    match (v.measured, v.margin) {
+        (Some(m), Some(margin)) => format!(
+            "{result} {}{case}: {} {} {} (margin {})",
+            v.slo,
+            num(m),
+            v.op,
+            num(v.threshold),
+            signed(margin)
+        ),
+        _ => format!(
+            "{result} {}{case}: {}",
+            v.slo,
+            v.note.as_deref().unwrap_or("not measured")
+        ),
+    }
+}
+
+fn verdicts(report: &Report) -> Section {
+    let mut s = Section::new("SLO verdicts", "slo");
+    s.para("Rows are devices, columns (model, backend). Each line is one SLO on one case: PASS or FAIL, the measured value against the limit (in the metric's unit: ms, tok/s or MiB) and the margin (positive inside the limit).");
+    let cols = columns(report);
+    let mut headers: Vec<String> = vec!["device".into()];
+    headers.extend(cols.iter().map(|(m, b)| format!("{m} · {b}")));
+    let mut t = Table::new(&headers.iter().map(String::as_str).collect::<Vec<_>>());
+    for d in &report.devices {
+        let mut row: Vec<Cell> = vec![d.label.clone().into()];
+        let pairs = d.pairs();
+        for (m, b) in &cols {
+            if !pairs.contains(&(m.clone(), b.clone())) {
+                row.push(Cell::lines(
+                    vec!["not run on this device".into()],
+                    Tone::Muted,
+                ));
+                continue;
+            }
+            let vs: Vec<&Verdict> = d
+                .verdicts
+                .iter()
+                .filter(|v| &v.model == m && &v.backend == b)
+                .collect();
+            if vs.is_empty() {
+                let why = if d.slos.is_empty() {
+                    "no SLOs given"
+                } else {
+                    "no SLO applies"
+                };
+                row.push(Cell::lines(vec![why.into()], Tone::Muted));
+                continue;
+            }
+            let cases: BTreeSet<(&str, u32)> =
+                vs.iter().map(|v| (v.test.as_str(), v.threads)).collect();
+            let lines = vs
+                .iter()
+                .map(|v| verdict_line(v, cases.len() > 1))
+                .collect();
+            let tone = if vs.iter().all(|v| v.pass) {
+                Tone::Pass
+            } else {
+                Tone::Fail
+            };
+            row.push(Cell::lines(lines, tone));
+        }
+        t.row(row);
+    }
+    s.push(Block::Table(t));
+    for d in &report.devices {
+        let unmatched: Vec<String> = d
+            .verdicts
+            .iter()
+            .filter(|v| v.test == "*")
+            .map(|v| verdict_line(v, false))
+            .collect();
+        if !unmatched.is_empty() {
+            s.para(format!("{}: SLOs that matched no case:", d.label));
+            s.push(Block::List(unmatched));
+        }
+        if d.slos.is_empty() {
+            s.para(format!(
+                "{}: no SLOs (its results carry no profile); pass --slo-profile PROFILE to judge it.",
+                d.label
+            ));
+        } else if let Some(o) = &d.slo_origin {
+            let passed = d.verdicts.iter().filter(|v| v.pass).count();
+            s.para(format!(
+                "{}: {passed} of {} SLO checks passed (SLOs from {o}).",
+                d.label,
+                d.verdicts.len()
+            ));
+        }
+    }
+    s
+}
+
+fn chart_section(report: &Report, charts: &[(String, Result<Chart, String>)]) -> Section {
+    let mut s = Section::new("Charts", "charts");
+    for (title, chart) in charts {
+        match chart {
+            Ok(c) => s.push(Block::Chart {
+                stem: c.stem.clone(),
+                title: c.title.clone(),
+                alt: c.alt.clone(),
+            }),
+            Err(why) => {
+                s.push(Block::Sub(title.clone()));
+                s.para(format!("Not drawn: {why}."));
+            }
+        }
+    }
+    s.push(Block::Sub("Memory bandwidth".into()));
+    let mut t = Table::new(&["device", ">best read (GB/s)", ">peak (GB/s)", ">% of peak"]);
+    for d in &report.devices {
+        let read = d.bandwidth.as_ref().and_then(|b| b.best_read_gbs());
+        let peak = d.profile.as_ref().and_then(|p| p.mem_bandwidth_gbs);
+        let pct = read
+            .zip(peak)
+            .map(|(r, p)| format!("{:.1}%", r / p * 100.0));
+        if read.is_some() || peak.is_some() {
+            t.row(vec![
+                d.label.clone().into(),
+                opt(read).into(),
+                opt(peak).into(),
+                pct.unwrap_or_else(|| "-".into()).into(),
+            ]);
+        }
+    }
+    if t.rows.is_empty() {
+        s.para("No bandwidth results or profile peaks in these inputs.");
+    } else {
+        s.push(Block::Table(t));
+    }
+    s.push(Block::Sub("Sustained throughput and temperature".into()));
+    s.para(if report.sustained_seen > 0 {
+        format!(
+            "{} sustained result(s) found, but this build of edgebench cannot chart them yet.",
+            report.sustained_seen
+        )
+    } else {
+        "No sustained results in these inputs.".into()
+    });
+    s.push(Block::Sub("Conformance across backends".into()));
+    s.para(if report.conformance_seen > 0 {
+        format!(
+            "{} conformance result(s) found, but this build of edgebench cannot chart them yet.",
+            report.conformance_seen
+        )
+    } else {
+        "No conformance results in these inputs.".into()
+    });
+    s
+}
