@@ -3,12 +3,15 @@
 #![deny(missing_docs)]
 
 pub mod bandwidth;
+pub mod compare;
 pub mod export;
+pub mod input;
 pub mod load;
 pub mod record;
 pub mod roofline;
 pub mod slo;
 pub mod stats;
+pub mod synthetic;
 
 pub use export::{ExportError, Format, UnknownFormat, render};
 pub use load::{LoadError, read_records};

@@ -1,0 +1,2 @@
+//! stub
+#![deny(missing_docs)]
