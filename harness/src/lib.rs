@@ -7,6 +7,8 @@ pub mod bandwidth;
 pub mod cache;
 pub mod cli;
 pub mod commands;
+pub mod compare;
+pub mod history;
 pub mod measure;
 pub mod output;
 pub mod plan;

@@ -13,6 +13,8 @@ fn main() {
         Command::Roofline(args) => commands::roofline(args),
         Command::Bandwidth(args) => commands::bandwidth(args),
         Command::Synth(args) => commands::synth(args),
+        Command::Compare(args) => edgebench::compare::compare(args),
+        Command::History(args) => edgebench::history::history(args),
         Command::Worker => edgebench::sweep::worker::main(),
     };
     match result {
