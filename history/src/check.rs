@@ -173,7 +173,7 @@ pub fn to_markdown(r: &CheckReport, opts: &CheckOptions) -> String {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} (#{} of {}) | {} | {:.3} | {:.3} | {:+.2}% | {:.2e} | {:.2}% |",
-                g.key.label(&g.model_label),
+                g.key.label(&g.model_label).replace('|', "\\|"),
                 g.metric,
                 g.started_at,
                 g.run_index + 1,

@@ -106,8 +106,8 @@ pub fn estimate(baseline: &[f64], candidate: &[f64], better: Better, threshold_p
     };
     if baseline.len() < MIN_SAMPLES || candidate.len() < MIN_SAMPLES {
         e.note = Some(format!(
-            "{} vs {} samples; at least {MIN_SAMPLES} on each side are needed for a verdict \
-             (raise the repetitions)",
+            "{} vs {} samples; at least {MIN_SAMPLES} on each side are needed for a verdict; \
+             raise the repetitions",
             baseline.len(),
             candidate.len()
         ));

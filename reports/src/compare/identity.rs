@@ -57,7 +57,7 @@ impl CaseKey {
         }
     }
 
-    /// One line for tables: `device | model | backend[:ep] | workload`,
+    /// One line for tables: `device / model (sha) / backend[:ep] / workload`,
     /// the model shortened to the first 12 hex digits of its sha256.
     pub fn label(&self, model_label: &str) -> String {
         let sha: String = self.model_sha256.chars().take(12).collect();
@@ -66,7 +66,7 @@ impl CaseKey {
             None => self.backend.clone(),
         };
         format!(
-            "{} | {model_label} ({sha}) | {backend} | {}",
+            "{} / {model_label} ({sha}) / {backend} / {}",
             self.device, self.workload
         )
     }

@@ -11,6 +11,11 @@ fn side(s: Side) -> &'static str {
     }
 }
 
+/// `|` would end a table cell early; names come from profiles and files.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
 fn signed(x: f64) -> String {
     format!("{x:+.2}%")
 }
@@ -54,7 +59,7 @@ pub fn to_markdown(c: &Comparison) -> String {
                 let _ = writeln!(
                     s,
                     "| {} | {} | {:.3} (n={}) | {:.3} (n={}) | {} | {ci} | {verdict} |",
-                    case.label,
+                    cell(&case.label),
                     m.metric,
                     e.baseline_mean,
                     e.baseline_n,
