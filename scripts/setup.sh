@@ -2,11 +2,14 @@
 # Installs the system packages edgebench's build needs on Debian/Ubuntu:
 #   cmake, clang, libclang-dev  - llama.cpp is built from source by
 #                                 llama-cpp-sys-2 (cmake) with bindgen (libclang)
+#   postgresql                  - the history store tests start a throw-away
+#                                 PostgreSQL server (initdb/pg_ctl from
+#                                 /usr/lib/postgresql/*/bin) on a private port
 # Idempotent: installs only what is missing. Called by the README's commands
 # and by .ci/run; nothing else needs to be installed by hand.
 set -euo pipefail
 
-packages=(cmake clang libclang-dev)
+packages=(cmake clang libclang-dev postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
