@@ -59,9 +59,7 @@ mod enabled {
             added += out.added;
             present += out.already_present;
         }
-        eprintln!(
-            "edgebench: history {url}: {added} record(s) added, {present} already present"
-        );
+        eprintln!("edgebench: history {url}: {added} record(s) added, {present} already present");
         Ok(EXIT_OK)
     }
 

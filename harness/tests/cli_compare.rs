@@ -38,8 +38,16 @@ fn compare(base: &Path, cand: &Path, extra: &[&str]) -> assert_cmd::assert::Asse
 #[test]
 fn a_ten_percent_slowdown_with_ten_samples_is_slower_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
-    let b = write(dir.path(), "b.json", &[synthetic::record(&case(), &rates(100.0, 10, 1))]);
-    let c = write(dir.path(), "c.json", &[synthetic::record(&case(), &rates(90.0, 10, 2))]);
+    let b = write(
+        dir.path(),
+        "b.json",
+        &[synthetic::record(&case(), &rates(100.0, 10, 1))],
+    );
+    let c = write(
+        dir.path(),
+        "c.json",
+        &[synthetic::record(&case(), &rates(90.0, 10, 2))],
+    );
     compare(&b, &c, &[]).code(1).stdout(
         predicate::str::contains("REGRESSION")
             .and(predicate::str::contains("| decode_tps |"))
@@ -52,9 +60,21 @@ fn a_ten_percent_slowdown_with_ten_samples_is_slower_and_exits_1() {
 #[test]
 fn noise_only_is_same_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
-    let b = write(dir.path(), "b.json", &[synthetic::record(&case(), &rates(100.0, 10, 3))]);
-    let c = write(dir.path(), "c.json", &[synthetic::record(&case(), &rates(100.0, 10, 4))]);
-    let out = compare(&b, &c, &["-o", "json"]).code(0).get_output().stdout.clone();
+    let b = write(
+        dir.path(),
+        "b.json",
+        &[synthetic::record(&case(), &rates(100.0, 10, 3))],
+    );
+    let c = write(
+        dir.path(),
+        "c.json",
+        &[synthetic::record(&case(), &rates(100.0, 10, 4))],
+    );
+    let out = compare(&b, &c, &["-o", "json"])
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let metrics = v["cases"][0]["metrics"].as_array().unwrap();
     assert_eq!(metrics.len(), 2, "decode_tps and ttft_ms: {v}");
@@ -67,22 +87,42 @@ fn noise_only_is_same_and_exits_0() {
 #[test]
 fn three_against_three_is_inconclusive_never_same() {
     let dir = tempfile::tempdir().unwrap();
-    let b = write(dir.path(), "b.json", &[synthetic::record(&case(), &[100.0, 100.0, 100.0])]);
-    let c = write(dir.path(), "c.json", &[synthetic::record(&case(), &[100.0, 100.0, 100.0])]);
+    let b = write(
+        dir.path(),
+        "b.json",
+        &[synthetic::record(&case(), &[100.0, 100.0, 100.0])],
+    );
+    let c = write(
+        dir.path(),
+        "c.json",
+        &[synthetic::record(&case(), &[100.0, 100.0, 100.0])],
+    );
     compare(&b, &c, &[]).code(0).stdout(
         predicate::str::contains("inconclusive (3 vs 3 samples")
             .and(predicate::str::contains("| same").not()),
     );
     // Even a large drop over 3 samples is not called slower.
-    let c = write(dir.path(), "c2.json", &[synthetic::record(&case(), &[50.0, 51.0, 49.0])]);
-    compare(&b, &c, &[]).code(0).stdout(predicate::str::contains("inconclusive"));
+    let c = write(
+        dir.path(),
+        "c2.json",
+        &[synthetic::record(&case(), &[50.0, 51.0, 49.0])],
+    );
+    compare(&b, &c, &[])
+        .code(0)
+        .stdout(predicate::str::contains("inconclusive"));
 }
 
 #[test]
 fn invalid_and_hot_cases_are_left_out_with_the_reason_and_unmatched_are_listed() {
     let dir = tempfile::tempdir().unwrap();
-    let other = SyntheticCase { test: "pp512+tg128", ..case() };
-    let only_base = SyntheticCase { backend: "llama.cpp", ..case() };
+    let other = SyntheticCase {
+        test: "pp512+tg128",
+        ..case()
+    };
+    let only_base = SyntheticCase {
+        backend: "llama.cpp",
+        ..case()
+    };
     let b = write(
         dir.path(),
         "b.json",
@@ -94,7 +134,8 @@ fn invalid_and_hot_cases_are_left_out_with_the_reason_and_unmatched_are_listed()
     );
     let mut invalid = synthetic::record(&case(), &rates(50.0, 10, 8));
     invalid.status = edgebench_reports::Status::Invalid;
-    invalid.reason = Some("started at 81.5 °C (gpu-thermal), above the profile's max_start_temp_c".into());
+    invalid.reason =
+        Some("started at 81.5 °C (gpu-thermal), above the profile's max_start_temp_c".into());
     let mut hot = synthetic::record(&other, &rates(50.0, 10, 9));
     hot.thermal_at_start = vec![edgebench_devices::probe::TemperatureReading {
         sensor: "cpu-thermal".into(),
@@ -105,7 +146,9 @@ fn invalid_and_hot_cases_are_left_out_with_the_reason_and_unmatched_are_listed()
         .code(0)
         .stdout(
             predicate::str::contains("### Left out")
-                .and(predicate::str::contains("(candidate): invalid: started at 81.5 °C"))
+                .and(predicate::str::contains(
+                    "(candidate): invalid: started at 81.5 °C",
+                ))
                 .and(predicate::str::contains("hot start: 90.0 °C (cpu-thermal)"))
                 .and(predicate::str::contains("only in baseline"))
                 .and(predicate::str::contains("llama.cpp")),
@@ -123,27 +166,41 @@ fn a_sweep_folder_is_read_through_its_sweep_json() {
         "records": [synthetic::record(&case(), &rates(100.0, 10, 10))],
     });
     std::fs::write(sweep.join("sweep.json"), summary.to_string()).unwrap();
-    let c = write(dir.path(), "c.json", &[synthetic::record(&case(), &rates(80.0, 10, 11))]);
-    compare(&sweep, &c, &[]).code(1).stdout(predicate::str::contains("**slower**"));
+    let c = write(
+        dir.path(),
+        "c.json",
+        &[synthetic::record(&case(), &rates(80.0, 10, 11))],
+    );
+    compare(&sweep, &c, &[])
+        .code(1)
+        .stdout(predicate::str::contains("**slower**"));
 }
 
 #[test]
 fn bad_input_exits_2_and_names_the_problem() {
     let dir = tempfile::tempdir().unwrap();
-    let good = write(dir.path(), "b.json", &[synthetic::record(&case(), &rates(100.0, 10, 1))]);
+    let good = write(
+        dir.path(),
+        "b.json",
+        &[synthetic::record(&case(), &rates(100.0, 10, 1))],
+    );
     compare(&good, &dir.path().join("missing.json"), &[])
         .code(2)
         .stderr(predicate::str::contains("missing.json"));
-    let mut future = serde_json::to_value(synthetic::record(&case(), &rates(100.0, 10, 1))).unwrap();
+    let mut future =
+        serde_json::to_value(synthetic::record(&case(), &rates(100.0, 10, 1))).unwrap();
     future["schema_version"] = 99.into();
     let future_path = dir.path().join("future.json");
     std::fs::write(&future_path, future.to_string()).unwrap();
     compare(&good, &future_path, &[]).code(2).stderr(
-        predicate::str::contains("schema_version 99 is newer").and(predicate::str::contains("future.json")),
+        predicate::str::contains("schema_version 99 is newer")
+            .and(predicate::str::contains("future.json")),
     );
     compare(&good, &good, &["--threshold=-3"])
         .code(2)
-        .stderr(predicate::str::contains("--threshold -3: give a percentage"));
+        .stderr(predicate::str::contains(
+            "--threshold -3: give a percentage",
+        ));
     let empty = dir.path().join("empty.jsonl");
     std::fs::write(&empty, "").unwrap();
     compare(&good, &empty, &[])

@@ -20,11 +20,21 @@ fn nightly(nights: usize, step_at: usize, step_pct: f64, seed: u64) -> Vec<Recor
     let mut rng = SplitMix64(seed);
     (0..nights)
         .map(|i| {
-            let level = if i >= step_at { 100.0 - step_pct } else { 100.0 };
+            let level = if i >= step_at {
+                100.0 - step_pct
+            } else {
+                100.0
+            };
             let l = level * (1.0 + 0.02 * rng.normal());
             let samples: Vec<f64> = (0..5).map(|_| l * (1.0 + 0.005 * rng.normal())).collect();
             let ts = night(i);
-            synthetic::record(&SyntheticCase { timestamp: &ts, ..Default::default() }, &samples)
+            synthetic::record(
+                &SyntheticCase {
+                    timestamp: &ts,
+                    ..Default::default()
+                },
+                &samples,
+            )
         })
         .collect()
 }
@@ -41,7 +51,10 @@ fn write_jsonl(dir: &Path, name: &str, records: &[Record]) -> PathBuf {
 
 #[cfg(feature = "history")]
 fn history(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
-    edgebench(&dir.join("cache")).arg("history").args(args).assert()
+    edgebench(&dir.join("cache"))
+        .arg("history")
+        .args(args)
+        .assert()
 }
 
 #[cfg(feature = "history")]
@@ -56,15 +69,24 @@ fn add_is_idempotent_and_check_names_where_the_regression_started() {
     let b_s = b.display().to_string();
     history(dir.path(), &["add", &a_s, "--store", &store])
         .code(0)
-        .stderr(predicate::str::contains("30 record(s) added, 0 already present"));
+        .stderr(predicate::str::contains(
+            "30 record(s) added, 0 already present",
+        ));
     history(dir.path(), &["add", &a_s, &b_s, "--store", &store])
         .code(0)
-        .stderr(predicate::str::contains("30 record(s) added, 30 already present"));
-    history(dir.path(), &["check", "--store", &store]).code(1).stdout(
-        predicate::str::contains("REGRESSION")
-            .and(predicate::str::contains(format!("{} (#46 of 60)", night(45))))
-            .and(predicate::str::contains("decode_tps")),
-    );
+        .stderr(predicate::str::contains(
+            "30 record(s) added, 30 already present",
+        ));
+    history(dir.path(), &["check", "--store", &store])
+        .code(1)
+        .stdout(
+            predicate::str::contains("REGRESSION")
+                .and(predicate::str::contains(format!(
+                    "{} (#46 of 60)",
+                    night(45)
+                )))
+                .and(predicate::str::contains("decode_tps")),
+        );
     let out = history(dir.path(), &["check", "--store", &store, "-o", "json"])
         .code(1)
         .get_output()
@@ -76,9 +98,12 @@ fn add_is_idempotent_and_check_names_where_the_regression_started() {
     assert!((r["change_pct"].as_f64().unwrap() + 6.0).abs() < 1.5, "{r}");
     assert!(r["p_value"].as_f64().unwrap() < 1e-4, "{r}");
     // Changes that started before --since are history, not news.
-    history(dir.path(), &["check", "--store", &store, "--since", "2026-06-03"])
-        .code(0)
-        .stdout(predicate::str::contains("no regression"));
+    history(
+        dir.path(),
+        &["check", "--store", &store, "--since", "2026-06-03"],
+    )
+    .code(0)
+    .stdout(predicate::str::contains("no regression"));
 }
 
 #[cfg(feature = "history")]
@@ -112,14 +137,30 @@ fn bad_input_exits_2_with_a_clear_error() {
     let f_s = f.display().to_string();
     history(dir.path(), &["add", &f_s, "--store", "mysql://db/x"])
         .code(2)
-        .stderr(predicate::str::contains("store URL mysql://db/x").and(predicate::str::contains("unknown scheme")));
-    history(dir.path(), &["check", "--store", "postgres://lab:secret@db:notaport/x"])
-        .code(2)
-        .stderr(predicate::str::contains("store URL").and(predicate::str::contains("secret").not()));
+        .stderr(
+            predicate::str::contains("store URL mysql://db/x")
+                .and(predicate::str::contains("unknown scheme")),
+        );
+    history(
+        dir.path(),
+        &["check", "--store", "postgres://lab:secret@db:notaport/x"],
+    )
+    .code(2)
+    .stderr(predicate::str::contains("store URL").and(predicate::str::contains("secret").not()));
     // Port 1 on this machine: nothing listens there.
-    history(dir.path(), &["add", &f_s, "--store", "postgres://edgebench@127.0.0.1:1/lab?connect_timeout=5"])
-        .code(2)
-        .stderr(predicate::str::contains("cannot connect to the PostgreSQL store"));
+    history(
+        dir.path(),
+        &[
+            "add",
+            &f_s,
+            "--store",
+            "postgres://edgebench@127.0.0.1:1/lab?connect_timeout=5",
+        ],
+    )
+    .code(2)
+    .stderr(predicate::str::contains(
+        "cannot connect to the PostgreSQL store",
+    ));
     // A record from a newer schema: refused, and nothing of the batch is stored.
     let mut future = serde_json::to_value(&nightly(1, usize::MAX, 0.0, 6)[0]).unwrap();
     future["schema_version"] = 2.into();
@@ -128,11 +169,16 @@ fn bad_input_exits_2_with_a_clear_error() {
     let fp = future_path.display().to_string();
     history(dir.path(), &["add", &f_s, &fp, "--store", &store_s])
         .code(2)
-        .stderr(predicate::str::contains("future.jsonl line 1: schema_version 2 is newer"));
+        .stderr(predicate::str::contains(
+            "future.jsonl line 1: schema_version 2 is newer",
+        ));
     assert!(!store.exists(), "nothing is stored when an input is bad");
-    history(dir.path(), &["check", "--store", &store_s, "--since", "last tuesday"])
-        .code(2)
-        .stderr(predicate::str::contains("--since last tuesday"));
+    history(
+        dir.path(),
+        &["check", "--store", &store_s, "--since", "last tuesday"],
+    )
+    .code(2)
+    .stderr(predicate::str::contains("--since last tuesday"));
 }
 
 #[cfg(not(feature = "history"))]

@@ -292,7 +292,9 @@ fn existing_results_are_never_overwritten() {
         .stderr(predicate::str::contains("--resume"));
 }
 
-/// Children of `pid` (all its threads), from /proc.
+/// Children of `pid` (all its threads), from /proc. Only the llama.cpp
+/// tests use it, so a build without that feature would call it dead code.
+#[cfg_attr(not(feature = "llama"), allow(dead_code))]
 fn children(pid: u32) -> Vec<u32> {
     let mut out = vec![];
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {

@@ -36,8 +36,14 @@ impl Default for CheckOptions {
 /// that comparing it with stored timestamps as text is meaningful.
 pub fn validate_since(since: &str) -> Result<(), HistoryError> {
     let b = since.as_bytes();
-    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
-    let date_ok = b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let date_ok = b.len() >= 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10);
     if date_ok && (b.len() == 10 || b[10] == b'T') {
         Ok(())
     } else {
@@ -91,7 +97,10 @@ pub struct CheckReport {
 pub fn check(points: &[Point], opts: &CheckOptions) -> CheckReport {
     let mut series: BTreeMap<(CaseKey, String), Vec<&Point>> = BTreeMap::new();
     for p in points {
-        series.entry((p.key.clone(), p.metric.clone())).or_default().push(p);
+        series
+            .entry((p.key.clone(), p.metric.clone()))
+            .or_default()
+            .push(p);
     }
     let mut report = CheckReport {
         series: series.len(),
@@ -112,7 +121,11 @@ pub fn check(points: &[Point], opts: &CheckOptions) -> CheckReport {
         let values: Vec<f64> = pts.iter().map(|p| p.mean).collect();
         for cp in changepoint::detect(&values, &opts.params) {
             let first = pts[cp.index];
-            if opts.since.as_deref().is_some_and(|s| first.timestamp.as_str() < s) {
+            if opts
+                .since
+                .as_deref()
+                .is_some_and(|s| first.timestamp.as_str() < s)
+            {
                 continue;
             }
             let r = Regression {
@@ -140,15 +153,23 @@ pub fn check(points: &[Point], opts: &CheckOptions) -> CheckReport {
             }
         }
     }
-    report.regressions.sort_by(|a, b| a.started_at.cmp(&b.started_at));
-    report.improvements.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    report
+        .regressions
+        .sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    report
+        .improvements
+        .sort_by(|a, b| a.started_at.cmp(&b.started_at));
     report
 }
 
 /// The report as Markdown for a CI log.
 pub fn to_markdown(r: &CheckReport, opts: &CheckOptions) -> String {
     let mut s = String::new();
-    let head = if r.regressions.is_empty() { "no regression" } else { "REGRESSION" };
+    let head = if r.regressions.is_empty() {
+        "no regression"
+    } else {
+        "REGRESSION"
+    };
     let _ = writeln!(
         s,
         "## edgebench history check: {head}\n\n{} series, {} too short to test; {} regression(s), \
@@ -158,11 +179,16 @@ pub fn to_markdown(r: &CheckReport, opts: &CheckOptions) -> String {
         r.too_short,
         r.regressions.len(),
         r.improvements.len(),
-        opts.since.as_ref().map_or(String::new(), |s| format!(" since {s}")),
+        opts.since
+            .as_ref()
+            .map_or(String::new(), |s| format!(" since {s}")),
         opts.params.max_pvalue,
         opts.params.min_segment
     );
-    for (title, list) in [("Regressions", &r.regressions), ("Improvements", &r.improvements)] {
+    for (title, list) in [
+        ("Regressions", &r.regressions),
+        ("Improvements", &r.improvements),
+    ] {
         if list.is_empty() {
             continue;
         }

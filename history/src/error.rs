@@ -16,9 +16,7 @@ pub enum HistoryError {
         reason: String,
     },
     /// No default store location exists (no data directory).
-    #[error(
-        "no data directory for the default store; give --store PATH or set EDGEBENCH_HISTORY"
-    )]
+    #[error("no data directory for the default store; give --store PATH or set EDGEBENCH_HISTORY")]
     NoDefaultLocation,
     /// The SQLite file could not be opened or created.
     #[error("cannot open the SQLite store {}: {source}", .path.display())]
@@ -72,6 +70,8 @@ pub enum HistoryError {
     #[error("cannot encode a record: {0}")]
     Encode(#[from] serde_json::Error),
     /// `--since` is not a date.
-    #[error("--since {0}: not a date; give YYYY-MM-DD or an RFC 3339 time such as 2026-11-21T00:00:00Z")]
+    #[error(
+        "--since {0}: not a date; give YYYY-MM-DD or an RFC 3339 time such as 2026-11-21T00:00:00Z"
+    )]
     BadSince(String),
 }

@@ -47,9 +47,12 @@ impl PostgresStore {
             .map_err(err)?;
         tx.batch_execute(CREATE_MIGRATIONS_TABLE).map_err(err)?;
         let current: i64 = tx
-            .query_one("SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations", &[])
-            .map_err(err)?
-            .get(0);
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
+                &[],
+            )
+            .and_then(|r| r.try_get(0))
+            .map_err(err)?;
         if current > schema::latest_version() {
             return Err(HistoryError::NewerStoreSchema {
                 store: shown.clone(),
@@ -108,7 +111,7 @@ impl PostgresStore {
                 out.already_present += 1;
                 continue;
             };
-            let id: i64 = inserted.get(0);
+            let id: i64 = inserted.try_get(0).map_err(err)?;
             for m in &row.measurements {
                 tx.execute(
                     "INSERT INTO measurements (result_id, metric, mean, sd, n, p50)
@@ -125,27 +128,31 @@ impl PostgresStore {
 
     /// Every measurement of every ok result, oldest first.
     pub fn points(&mut self) -> Result<Vec<Point>, HistoryError> {
-        let rows = self.client.query(POINTS_SQL, &[]).map_err(|source| HistoryError::Postgres {
+        let err = |source| HistoryError::Postgres {
             url: self.shown.clone(),
             source,
-        })?;
-        Ok(rows
-            .iter()
-            .map(|r| Point {
-                key: CaseKey {
-                    device: r.get(0),
-                    model_sha256: r.get(1),
-                    backend: r.get(2),
-                    execution_provider: r.get(3),
-                    workload: r.get(4),
-                },
-                model_label: r.get(5),
-                metric: r.get(6),
-                timestamp: r.get(7),
-                edgebench_commit: r.get(8),
-                mean: r.get(9),
+        };
+        let rows = self.client.query(POINTS_SQL, &[]).map_err(err)?;
+        // try_get, not get: a column altered by hand must be an error, not a panic.
+        rows.iter()
+            .map(|r| {
+                Ok(Point {
+                    key: CaseKey {
+                        device: r.try_get(0)?,
+                        model_sha256: r.try_get(1)?,
+                        backend: r.try_get(2)?,
+                        execution_provider: r.try_get(3)?,
+                        workload: r.try_get(4)?,
+                    },
+                    model_label: r.try_get(5)?,
+                    metric: r.try_get(6)?,
+                    timestamp: r.try_get(7)?,
+                    edgebench_commit: r.try_get(8)?,
+                    mean: r.try_get(9)?,
+                })
             })
-            .collect())
+            .collect::<Result<Vec<_>, postgres::Error>>()
+            .map_err(err)
     }
 
     /// The schema version the database is at.
@@ -161,7 +168,7 @@ impl PostgresStore {
     fn one(&mut self, sql: &str) -> Result<i64, HistoryError> {
         self.client
             .query_one(sql, &[])
-            .map(|r| r.get(0))
+            .and_then(|r| r.try_get(0))
             .map_err(|source| HistoryError::Postgres {
                 url: self.shown.clone(),
                 source,

@@ -174,7 +174,9 @@ impl SqliteStore {
     /// The schema version the file is at.
     pub fn schema_version(&mut self) -> Result<i64, HistoryError> {
         self.conn
-            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
             .map_err(|e| self.err(e))
     }
 

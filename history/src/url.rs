@@ -59,7 +59,9 @@ impl FromStr for StoreUrl {
             reason,
         };
         if s.trim().is_empty() {
-            return Err(bad("empty; give sqlite:PATH, a file path or postgres://...".into()));
+            return Err(bad(
+                "empty; give sqlite:PATH, a file path or postgres://...".into(),
+            ));
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             let mut config = postgres::Config::from_str(s).map_err(|e| {
@@ -68,7 +70,9 @@ impl FromStr for StoreUrl {
                 ))
             })?;
             if config.get_hosts().is_empty() {
-                return Err(bad("no host; expected postgres://USER@HOST[:PORT]/DATABASE".into()));
+                return Err(bad(
+                    "no host; expected postgres://USER@HOST[:PORT]/DATABASE".into(),
+                ));
             }
             if config.get_connect_timeout().is_none() {
                 config.connect_timeout(Duration::from_secs(DEFAULT_CONNECT_TIMEOUT_S));
@@ -100,7 +104,9 @@ pub fn default_store() -> Result<StoreUrl, HistoryError> {
         return v.parse();
     }
     let dir = dirs::data_dir().ok_or(HistoryError::NoDefaultLocation)?;
-    Ok(StoreUrl::Sqlite(dir.join("edgebench").join("history.sqlite")))
+    Ok(StoreUrl::Sqlite(
+        dir.join("edgebench").join("history.sqlite"),
+    ))
 }
 
 #[cfg(test)]
@@ -109,10 +115,19 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert!(matches!("sqlite:/tmp/h.db".parse::<StoreUrl>(), Ok(StoreUrl::Sqlite(p)) if p == PathBuf::from("/tmp/h.db")));
-        assert!(matches!("sqlite:///tmp/h.db".parse::<StoreUrl>(), Ok(StoreUrl::Sqlite(p)) if p == PathBuf::from("/tmp/h.db")));
-        assert!(matches!("h.sqlite".parse::<StoreUrl>(), Ok(StoreUrl::Sqlite(_))));
-        let pg: StoreUrl = "postgres://lab:secret@db.lab:5433/edgebench".parse().unwrap();
+        assert!(
+            matches!("sqlite:/tmp/h.db".parse::<StoreUrl>(), Ok(StoreUrl::Sqlite(p)) if p == std::path::Path::new("/tmp/h.db"))
+        );
+        assert!(
+            matches!("sqlite:///tmp/h.db".parse::<StoreUrl>(), Ok(StoreUrl::Sqlite(p)) if p == std::path::Path::new("/tmp/h.db"))
+        );
+        assert!(matches!(
+            "h.sqlite".parse::<StoreUrl>(),
+            Ok(StoreUrl::Sqlite(_))
+        ));
+        let pg: StoreUrl = "postgres://lab:secret@db.lab:5433/edgebench"
+            .parse()
+            .unwrap();
         assert_eq!(pg.to_string(), "postgres://lab:***@db.lab:5433/edgebench");
     }
 
@@ -122,7 +137,10 @@ mod tests {
             let e = bad.parse::<StoreUrl>().unwrap_err().to_string();
             assert!(e.starts_with("store URL"), "{bad}: {e}");
         }
-        let e = "postgres://u:pw@h:notaport/db".parse::<StoreUrl>().unwrap_err().to_string();
+        let e = "postgres://u:pw@h:notaport/db"
+            .parse::<StoreUrl>()
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("pw"), "{e}");
     }
 }

@@ -10,7 +10,11 @@ fn series(nights: usize, noise_pct: f64, step_at: usize, step_pct: f64, seed: u6
     let mut rng = SplitMix64(seed);
     (0..nights)
         .map(|i| {
-            let level = if i + 1 >= step_at { 100.0 * (1.0 - step_pct / 100.0) } else { 100.0 };
+            let level = if i + 1 >= step_at {
+                100.0 * (1.0 - step_pct / 100.0)
+            } else {
+                100.0
+            };
             level * (1.0 + noise_pct / 100.0 * rng.normal())
         })
         .collect()
@@ -23,7 +27,11 @@ fn nightly_alarms(values: &[f64], params: &Params) -> Vec<(usize, usize)> {
     let mut seen: Vec<(usize, usize)> = Vec::new();
     for night in 2 * params.min_segment..=values.len() {
         for cp in detect(&values[..night], params) {
-            if cp.change_pct < 0.0 && !seen.iter().any(|&(start, _)| start.abs_diff(cp.index + 1) <= 3) {
+            if cp.change_pct < 0.0
+                && !seen
+                    .iter()
+                    .any(|&(start, _)| start.abs_diff(cp.index + 1) <= 3)
+            {
                 seen.push((cp.index + 1, night));
             }
         }
@@ -44,12 +52,18 @@ fn two_hundred_nights_of_noise_raise_at_most_one_alarm() {
             .into_iter()
             .filter(|c| c.change_pct < 0.0)
             .count();
-        assert!(once <= 1, "seed {seed}: {once} alarms in one check of 200 nights");
+        assert!(
+            once <= 1,
+            "seed {seed}: {once} alarms in one check of 200 nights"
+        );
         let nightly = nightly_alarms(&v, &DEFAULT_PARAMS);
         assert!(nightly.len() <= 1, "seed {seed}: {nightly:?}");
         total += nightly.len();
     }
-    println!("noise only: {total} alarm(s) over {} series of 200 nightly checks", SEEDS.end);
+    println!(
+        "noise only: {total} alarm(s) over {} series of 200 nightly checks",
+        SEEDS.end
+    );
     assert!(total <= 4, "{total} false alarms over {} series", SEEDS.end);
 }
 
@@ -81,7 +95,11 @@ fn a_five_percent_step_at_night_120_is_found_within_three_nights() {
     }
     delays.sort_unstable();
     println!("5% step at night 120: found after {delays:?} nights");
-    assert!(on_time * 100 >= 85 * SEEDS.end as usize, "{on_time} of {} on time: {delays:?}", SEEDS.end);
+    assert!(
+        on_time * 100 >= 85 * SEEDS.end as usize,
+        "{on_time} of {} on time: {delays:?}",
+        SEEDS.end
+    );
 }
 /// Not a gate: the false-alarm and delay figures over many seeds, printed
 /// for docs/history.md (`cargo test -p edgebench-history --test detection -- --ignored --nocapture`).
@@ -89,11 +107,15 @@ fn a_five_percent_step_at_night_120_is_found_within_three_nights() {
 #[ignore]
 fn figures_over_seeds() {
     for p in [1e-3, 1e-4, 1e-5] {
-        let params = Params { max_pvalue: p, ..DEFAULT_PARAMS };
+        let params = Params {
+            max_pvalue: p,
+            ..DEFAULT_PARAMS
+        };
         let (mut false_alarms, mut delays, mut missed) = (0, Vec::new(), 0);
         let seeds = 100;
         for s in 0..seeds {
-            false_alarms += nightly_alarms(&series(200, 2.0, usize::MAX, 0.0, 1000 + s), &params).len();
+            false_alarms +=
+                nightly_alarms(&series(200, 2.0, usize::MAX, 0.0, 1000 + s), &params).len();
             let alarms = nightly_alarms(&series(200, 2.0, 120, 5.0, 5000 + s), &params);
             match alarms.iter().find(|&&(start, _)| start.abs_diff(120) <= 3) {
                 Some(&(_, night)) => delays.push(night - 120),

@@ -66,14 +66,24 @@ impl Server {
                 .arg(dir.path())
                 .status()
                 .is_ok_and(|s| s.success());
-            assert!(ok, "cannot chown {} to the postgres user", dir.path().display());
+            assert!(
+                ok,
+                "cannot chown {} to the postgres user",
+                dir.path().display()
+            );
         }
         // A free port: bind port 0, read it, let it go.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let mut server = Server { dir, bin, port, as_postgres, running: false };
+        let mut server = Server {
+            dir,
+            bin,
+            port,
+            as_postgres,
+            running: false,
+        };
         let out = server
             .command("initdb")
             .arg("-D")
@@ -81,7 +91,11 @@ impl Server {
             .args(["-A", "trust", "-U", "edgebench", "-E", "UTF8", "--no-sync"])
             .output()
             .expect("run initdb");
-        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             server.dir.path().display()
@@ -96,7 +110,11 @@ impl Server {
             .output()
             .expect("run pg_ctl");
         let log = std::fs::read_to_string(server.dir.path().join("server.log")).unwrap_or_default();
-        assert!(out.status.success(), "pg_ctl start failed: {}\n{log}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed: {}\n{log}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         server.running = true;
         server
     }
@@ -152,5 +170,8 @@ fn postgres_store_passes_the_store_tests_and_a_stopped_server_is_a_clear_error()
     let err = Store::open(&url).err().expect("the server is down");
     assert!(matches!(err, HistoryError::PostgresConnect { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("cannot connect") && msg.contains(&server.port.to_string()), "{msg}");
+    assert!(
+        msg.contains("cannot connect") && msg.contains(&server.port.to_string()),
+        "{msg}"
+    );
 }

@@ -35,7 +35,10 @@ fn a_store_from_a_newer_edgebench_is_refused() {
     .unwrap();
     drop(conn);
     let err = Store::open(&url).err().unwrap();
-    assert!(matches!(err, HistoryError::NewerStoreSchema { found: 99, .. }), "{err}");
+    assert!(
+        matches!(err, HistoryError::NewerStoreSchema { found: 99, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("upgrade edgebench"), "{err}");
 }
 
@@ -43,7 +46,14 @@ fn a_store_from_a_newer_edgebench_is_refused() {
 fn a_file_that_is_not_a_database_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes.txt");
-    std::fs::write(&path, "this is not sqlite, just text that is long enough to have a header").unwrap();
-    let err = Store::open(&StoreUrl::Sqlite(path.clone())).err().unwrap().to_string();
+    std::fs::write(
+        &path,
+        "this is not sqlite, just text that is long enough to have a header",
+    )
+    .unwrap();
+    let err = Store::open(&StoreUrl::Sqlite(path.clone()))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("notes.txt"), "{err}");
 }

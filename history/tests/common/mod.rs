@@ -17,7 +17,12 @@ pub fn night(i: usize) -> String {
         day -= DAYS[month % 12];
         month += 1;
     }
-    format!("{}-{:02}-{:02}T02:00:00.000Z", 2026 + month / 12, month % 12 + 1, day + 1)
+    format!(
+        "{}-{:02}-{:02}T02:00:00.000Z",
+        2026 + month / 12,
+        month % 12 + 1,
+        day + 1
+    )
 }
 
 /// `nights` nightly records of one case: decode rate around 100 t/s with
@@ -26,11 +31,23 @@ pub fn nightly(nights: usize, step_at: usize, step_pct: f64, seed: u64) -> Vec<R
     let mut rng = SplitMix64(seed);
     (0..nights)
         .map(|i| {
-            let level = if i >= step_at { 100.0 * (1.0 - step_pct / 100.0) } else { 100.0 };
+            let level = if i >= step_at {
+                100.0 * (1.0 - step_pct / 100.0)
+            } else {
+                100.0
+            };
             let night_level = level * (1.0 + 0.02 * rng.normal());
-            let samples: Vec<f64> = (0..5).map(|_| night_level * (1.0 + 0.005 * rng.normal())).collect();
+            let samples: Vec<f64> = (0..5)
+                .map(|_| night_level * (1.0 + 0.005 * rng.normal()))
+                .collect();
             let ts = night(i);
-            synthetic::record(&SyntheticCase { timestamp: &ts, ..Default::default() }, &samples)
+            synthetic::record(
+                &SyntheticCase {
+                    timestamp: &ts,
+                    ..Default::default()
+                },
+                &samples,
+            )
         })
         .collect()
 }
@@ -73,6 +90,9 @@ pub fn exercise(url: &StoreUrl) {
         assert!(r.p_value < 1e-4);
     }
     // --since after the step: nothing new.
-    let later = CheckOptions { since: Some(night(35)), ..Default::default() };
+    let later = CheckOptions {
+        since: Some(night(35)),
+        ..Default::default()
+    };
     assert!(check(&points, &later).regressions.is_empty());
 }

@@ -89,7 +89,12 @@ pub struct Estimate {
 
 /// Compares `baseline` and `candidate` samples (finite, as [`crate::Summary`]
 /// keeps them); `threshold_pct` >= 0.
-pub fn estimate(baseline: &[f64], candidate: &[f64], better: Better, threshold_pct: f64) -> Estimate {
+pub fn estimate(
+    baseline: &[f64],
+    candidate: &[f64],
+    better: Better,
+    threshold_pct: f64,
+) -> Estimate {
     let mb = mean(baseline);
     let mc = mean(candidate);
     let change_pct = pct_change(mb, mc);
@@ -129,12 +134,18 @@ pub fn estimate(baseline: &[f64], candidate: &[f64], better: Better, threshold_p
     e.verdict = if lo >= -t && hi <= t {
         Verdict::Same
     } else if significant && change_pct.abs() > t {
-        if worse { Verdict::Slower } else { Verdict::Faster }
+        if worse {
+            Verdict::Slower
+        } else {
+            Verdict::Faster
+        }
     } else {
         e.note = Some(if significant {
             format!("a significant change, but its interval reaches past the {t}% threshold")
         } else {
-            format!("the interval is wider than the {t}% threshold; more repetitions would narrow it")
+            format!(
+                "the interval is wider than the {t}% threshold; more repetitions would narrow it"
+            )
         });
         Verdict::Inconclusive
     };
@@ -220,7 +231,9 @@ mod tests {
 
     fn noisy(mean: f64, sd_pct: f64, n: usize, seed: u64) -> Vec<f64> {
         let mut rng = SplitMix64(seed);
-        (0..n).map(|_| mean * (1.0 + sd_pct / 100.0 * rng.normal())).collect()
+        (0..n)
+            .map(|_| mean * (1.0 + sd_pct / 100.0 * rng.normal()))
+            .collect()
     }
 
     #[test]

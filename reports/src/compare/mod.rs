@@ -158,7 +158,9 @@ pub fn compare(baseline: &[Record], candidate: &[Record], opts: &Options) -> Com
         let usable_b = usable(b, opts);
         let usable_c = usable(c, opts);
         let mut skip = false;
-        for (side, (records, reasons)) in [(Side::Baseline, &usable_b), (Side::Candidate, &usable_c)] {
+        for (side, (records, reasons)) in
+            [(Side::Baseline, &usable_b), (Side::Candidate, &usable_c)]
+        {
             if records.is_empty() {
                 skip = true;
                 out.skipped.push(Skipped {
