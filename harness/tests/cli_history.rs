@@ -1,7 +1,11 @@
 //! `edgebench history add|check` through the CLI on an SQLite store in a
 //! temp folder: idempotent add, a regression found with the run where it
 //! started (exit 1), quiet noise (exit 0), and bad input (exit 2).
+#![cfg_attr(not(feature = "history"), allow(dead_code))]
 mod common;
+#[cfg(feature = "history")]
+#[path = "../../history/tests/common/server.rs"]
+mod pg_server;
 use std::path::{Path, PathBuf};
 
 use common::edgebench;
@@ -179,6 +183,37 @@ fn bad_input_exits_2_with_a_clear_error() {
     )
     .code(2)
     .stderr(predicate::str::contains("--since last tuesday"));
+}
+
+#[cfg(feature = "history")]
+#[test]
+fn the_same_commands_work_on_postgresql() {
+    let Some(bin) = pg_server::server_bin() else {
+        println!("SKIPPED: {}", pg_server::skip_reason().unwrap_or_default());
+        return;
+    };
+    let server = pg_server::Server::start(bin);
+    let store = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let records = nightly(40, 30, 8.0, 9);
+    let f = write_jsonl(dir.path(), "all.jsonl", &records);
+    let f_s = f.display().to_string();
+    history(dir.path(), &["add", &f_s, "--store", &store])
+        .code(0)
+        .stderr(predicate::str::contains(
+            "40 record(s) added, 0 already present",
+        ));
+    history(dir.path(), &["add", &f_s, "--store", &store])
+        .code(0)
+        .stderr(predicate::str::contains(
+            "0 record(s) added, 40 already present",
+        ));
+    history(dir.path(), &["check", "--store", &store])
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "{} (#31 of 40)",
+            night(30)
+        )));
 }
 
 #[cfg(not(feature = "history"))]

@@ -5,144 +5,11 @@
 //! creates. Skipped, saying why, only where no server binaries exist
 //! (scripts/setup.sh installs them).
 mod common;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use edgebench_history::{HistoryError, Store, StoreUrl};
 
-/// The newest /usr/lib/postgresql/<version>/bin holding initdb and pg_ctl.
-fn server_bin() -> Option<PathBuf> {
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let version: u32 = e.file_name().to_str()?.split('.').next()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            (bin.join("initdb").is_file() && bin.join("pg_ctl").is_file()).then_some((version, bin))
-        })
-        .collect();
-    found.sort();
-    found.pop().map(|(_, bin)| bin)
-}
+use common::server::{Server, server_bin, skip_reason};
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// A running throw-away server.
-struct Server {
-    dir: tempfile::TempDir,
-    bin: PathBuf,
-    port: u16,
-    as_postgres: bool,
-    running: bool,
-}
-
-impl Server {
-    fn command(&self, tool: &str) -> Command {
-        let exe = self.bin.join(tool);
-        if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(exe);
-            c
-        } else {
-            Command::new(exe)
-        }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn start(bin: PathBuf) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let as_postgres = is_root();
-        if as_postgres {
-            let ok = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(
-                ok,
-                "cannot chown {} to the postgres user",
-                dir.path().display()
-            );
-        }
-        // A free port: bind port 0, read it, let it go.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut server = Server {
-            dir,
-            bin,
-            port,
-            as_postgres,
-            running: false,
-        };
-        let out = server
-            .command("initdb")
-            .arg("-D")
-            .arg(server.data())
-            .args(["-A", "trust", "-U", "edgebench", "-E", "UTF8", "--no-sync"])
-            .output()
-            .expect("run initdb");
-        assert!(
-            out.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            server.dir.path().display()
-        );
-        let out = server
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(server.data())
-            .arg("-l")
-            .arg(server.dir.path().join("server.log"))
-            .args(["-w", "-t", "60", "-o", &opts, "start"])
-            .output()
-            .expect("run pg_ctl");
-        let log = std::fs::read_to_string(server.dir.path().join("server.log")).unwrap_or_default();
-        assert!(
-            out.status.success(),
-            "pg_ctl start failed: {}\n{log}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        server.running = true;
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://edgebench@127.0.0.1:{}/postgres", self.port)
-    }
-
-    fn stop(&mut self) {
-        if self.running {
-            let _ = self
-                .command("pg_ctl")
-                .arg("-D")
-                .arg(self.data())
-                .args(["-m", "immediate", "-w", "stop"])
-                .output();
-            self.running = false;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn socket_dir_ok(p: &Path) -> bool {
+fn socket_dir_ok(p: &std::path::Path) -> bool {
     // Unix socket paths are limited to ~107 bytes.
     p.as_os_str().len() < 80
 }
@@ -150,10 +17,7 @@ fn socket_dir_ok(p: &Path) -> bool {
 #[test]
 fn postgres_store_passes_the_store_tests_and_a_stopped_server_is_a_clear_error() {
     let Some(bin) = server_bin() else {
-        println!(
-            "SKIPPED: no PostgreSQL server under /usr/lib/postgresql/*/bin; \
-             run scripts/setup.sh (installs Debian's postgresql package)"
-        );
+        println!("SKIPPED: {}", skip_reason().unwrap_or_default());
         return;
     };
     let mut server = Server::start(bin);

@@ -1,6 +1,8 @@
 //! The store tests every backend must pass, run by sqlite_store.rs and
 //! postgres_store.rs against their own databases.
 #![allow(dead_code)]
+pub mod server;
+
 use edgebench_history::check::{CheckOptions, check};
 use edgebench_history::schema::latest_version;
 use edgebench_history::{Store, StoreUrl};
