@@ -78,7 +78,7 @@ pub struct CaseChange {
     pub metrics: Vec<MetricChange>,
 }
 
-/// A case left out, with the reason.
+/// A case left out, or some of its records, with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Skipped {
     /// Its identity.
@@ -111,7 +111,7 @@ pub struct Comparison {
     pub min_samples: usize,
     /// Matched, comparable cases, in key order.
     pub cases: Vec<CaseChange>,
-    /// Matched cases left out, with the reason.
+    /// Matched cases left out (or compared on part of their records), with the reason.
     pub skipped: Vec<Skipped>,
     /// Cases on one side only.
     pub unmatched: Vec<Unmatched>,
@@ -161,15 +161,28 @@ pub fn compare(baseline: &[Record], candidate: &[Record], opts: &Options) -> Com
         for (side, (records, reasons)) in
             [(Side::Baseline, &usable_b), (Side::Candidate, &usable_c)]
         {
-            if records.is_empty() {
-                skip = true;
-                out.skipped.push(Skipped {
-                    key: key.clone(),
-                    label: label.clone(),
-                    side,
-                    reason: reasons.join("; "),
-                });
+            if reasons.is_empty() {
+                continue;
             }
+            // A case with some unusable runs is still compared on the rest,
+            // but says so.
+            let total = records.len() + reasons.len();
+            let reason = if records.is_empty() {
+                skip = true;
+                reasons.join("; ")
+            } else {
+                format!(
+                    "{} of {total} records left out, compared on the rest: {}",
+                    reasons.len(),
+                    reasons.join("; ")
+                )
+            };
+            out.skipped.push(Skipped {
+                key: key.clone(),
+                label: label.clone(),
+                side,
+                reason,
+            });
         }
         if skip {
             continue;
