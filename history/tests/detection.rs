@@ -101,6 +101,23 @@ fn a_five_percent_step_at_night_120_is_found_within_three_nights() {
         SEEDS.end
     );
 }
+#[test]
+fn each_series_is_judged_against_its_own_noise() {
+    // The same 3 % drop: plain on a quiet server (0.5 % noise), lost in a
+    // throttling phone's noise (6 %) until it has many nights behind it.
+    let quiet = series(60, 0.5, 50, 3.0, 77);
+    let found = detect(&quiet, &DEFAULT_PARAMS);
+    assert!(
+        found
+            .iter()
+            .any(|c| (c.index + 1).abs_diff(50) <= 1 && c.noise_pct < 1.0),
+        "{found:?}"
+    );
+    let noisy = series(60, 6.0, 50, 3.0, 77);
+    let found = detect(&noisy, &DEFAULT_PARAMS);
+    assert!(found.is_empty(), "{found:?}");
+}
+
 /// Not a gate: the false-alarm and delay figures over many seeds, printed
 /// for docs/history.md (`cargo test -p edgebench-history --test detection -- --ignored --nocapture`).
 #[test]
