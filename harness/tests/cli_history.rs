@@ -112,6 +112,36 @@ fn add_is_idempotent_and_check_names_where_the_regression_started() {
 
 #[cfg(feature = "history")]
 #[test]
+fn a_sweep_folder_its_sweep_json_and_its_case_files_are_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("h.sqlite").display());
+    let sweep = dir.path().join("sweep");
+    std::fs::create_dir_all(sweep.join("cases")).unwrap();
+    let records = nightly(4, usize::MAX, 0.0, 8);
+    for (i, r) in records.iter().enumerate() {
+        let text = serde_json::to_string_pretty(r).unwrap();
+        std::fs::write(sweep.join(format!("cases/c{i}.json")), text).unwrap();
+    }
+    let summary = serde_json::json!({"profile": "x", "records": records});
+    std::fs::write(sweep.join("sweep.json"), summary.to_string()).unwrap();
+    let folder = sweep.display().to_string();
+    let summary_file = sweep.join("sweep.json").display().to_string();
+    let one_case = sweep.join("cases/c0.json").display().to_string();
+    history(dir.path(), &["add", &folder, "--store", &store])
+        .code(0)
+        .stderr(predicate::str::contains("4 record(s) added"));
+    history(
+        dir.path(),
+        &["add", &summary_file, &one_case, "--store", &store],
+    )
+    .code(0)
+    .stderr(predicate::str::contains(
+        "0 record(s) added, 5 already present",
+    ));
+}
+
+#[cfg(feature = "history")]
+#[test]
 fn noise_only_is_quiet_and_the_env_var_names_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("env.sqlite");
