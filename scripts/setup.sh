@@ -4,11 +4,14 @@
 #                                 llama-cpp-sys-2 (cmake) with bindgen (libclang)
 #   chromium                    - the report test opens report.html in headless
 #                                 Chromium (reports/tests/report_chromium.rs)
+#   postgresql                  - the history store tests start a throw-away
+#                                 PostgreSQL server (initdb/pg_ctl from
+#                                 /usr/lib/postgresql/*/bin) on a private port
 # Idempotent: installs only what is missing. Called by the README's commands
 # and by .ci/run; nothing else needs to be installed by hand.
 set -euo pipefail
 
-packages=(cmake clang libclang-dev chromium)
+packages=(cmake clang libclang-dev chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

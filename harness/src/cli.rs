@@ -35,6 +35,10 @@ pub enum Command {
     Sustained(SustainedArgs),
     /// Hardware-selection report (HTML + Markdown) from sweep outputs: SLO verdicts, charts, cost.
     Report(ReportArgs),
+    /// Compare candidate results with a baseline: % change, 95% interval, verdict per metric.
+    Compare(CompareArgs),
+    /// Keep results in a history store and find where regressions started.
+    History(HistoryArgs),
     /// Internal: run one model group for a sweep (reads a job on stdin).
     #[command(hide = true)]
     Worker,
@@ -141,6 +145,71 @@ pub struct SweepArgs {
 
 fn parse_filter(s: &str) -> Result<crate::sweep::filter::Filter, String> {
     s.parse()
+}
+
+/// Flags of `edgebench compare`. Exit 1 when any metric is significantly slower.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Baseline results: a results file (json/jsonl), a sweep.json, or a sweep's --out folder.
+    pub baseline: PathBuf,
+    /// Candidate results, in the same forms.
+    pub candidate: PathBuf,
+    /// Changes within +/- this many % count as the same; beyond it, slower or faster.
+    #[arg(long, default_value_t = edgebench_reports::compare::DEFAULT_THRESHOLD_PCT)]
+    pub threshold: f64,
+    /// Leave out cases that started above this temperature, °C (sweeps already mark them invalid).
+    #[arg(long = "max-start-temp-c")]
+    pub max_start_temp_c: Option<f64>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
+    pub output: ProbeFormat,
+}
+
+/// Flags of `edgebench history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// What to do with the history.
+    #[command(subcommand)]
+    pub command: HistoryCommand,
+}
+
+/// Subcommands of `edgebench history`.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Store results (adding the same results twice stores them once).
+    Add(HistoryAddArgs),
+    /// Find change points in every series; exit 1 when one is a regression.
+    Check(HistoryCheckArgs),
+}
+
+/// Flags of `edgebench history add`.
+#[derive(Debug, Args)]
+pub struct HistoryAddArgs {
+    /// Results files, sweep.json files or sweep --out folders.
+    #[arg(required = true)]
+    pub results: Vec<PathBuf>,
+    /// Store: sqlite:PATH, a file path, or postgres://USER@HOST[:PORT]/DB
+    /// (default: $EDGEBENCH_HISTORY, else <data dir>/edgebench/history.sqlite).
+    #[arg(long)]
+    pub store: Option<String>,
+}
+
+/// Flags of `edgebench history check`.
+#[derive(Debug, Args)]
+pub struct HistoryCheckArgs {
+    /// Store, as for `history add`.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Report only changes that started at or after this date (YYYY-MM-DD or RFC 3339, UTC);
+    /// older runs still set the baseline and the noise.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// A change point is kept when its t test's p-value is below this.
+    #[arg(long = "max-pvalue", default_value_t = 1e-4)]
+    pub max_pvalue: f64,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
+    pub output: ProbeFormat,
 }
 
 /// Output formats of `run`.

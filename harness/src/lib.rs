@@ -8,6 +8,8 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod cooldown;
+pub mod compare;
+pub mod history;
 pub mod measure;
 pub mod output;
 pub mod plan;

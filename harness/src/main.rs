@@ -15,6 +15,8 @@ fn main() {
         Command::Synth(args) => commands::synth(args),
         Command::Sustained(args) => edgebench::sustained::command(args),
         Command::Report(args) => edgebench::report_cmd::report(args),
+        Command::Compare(args) => edgebench::compare::compare(args),
+        Command::History(args) => edgebench::history::history(args),
         Command::Worker => edgebench::sweep::worker::main(),
     };
     match result {

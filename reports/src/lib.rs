@@ -3,7 +3,9 @@
 #![deny(missing_docs)]
 
 pub mod bandwidth;
+pub mod compare;
 pub mod export;
+pub mod input;
 pub mod load;
 pub mod record;
 pub mod report;
@@ -11,6 +13,7 @@ pub mod roofline;
 pub mod slo;
 pub mod stats;
 pub mod sustained;
+pub mod synthetic;
 
 pub use export::{ExportError, Format, UnknownFormat, render};
 pub use load::{LoadError, read_records};

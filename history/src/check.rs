@@ -1,0 +1,218 @@
+//! `history check`: every series (device x model x backend x workload x
+//! metric) of stored `ok` runs, oldest first, through change-point
+//! detection; each change in the bad direction is a regression, named by
+//! the run where it started.
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use edgebench_reports::compare::{Better, CaseKey, METRICS};
+use serde::Serialize;
+
+use crate::changepoint::{self, Params};
+use crate::error::HistoryError;
+use crate::row::Point;
+
+/// Settings of a check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckOptions {
+    /// Only changes whose first run started at or after this time (RFC 3339
+    /// or YYYY-MM-DD, compared as UTC text) are reported; earlier runs still
+    /// give the baseline and the noise.
+    pub since: Option<String>,
+    /// The detector's settings.
+    pub params: Params,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions {
+            since: None,
+            params: changepoint::DEFAULT_PARAMS,
+        }
+    }
+}
+
+/// Checks that `since` looks like `YYYY-MM-DD` or an RFC 3339 time, so
+/// that comparing it with stored timestamps as text is meaningful.
+pub fn validate_since(since: &str) -> Result<(), HistoryError> {
+    let b = since.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let date_ok = b.len() >= 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10);
+    if date_ok && (b.len() == 10 || b[10] == b'T') {
+        Ok(())
+    } else {
+        Err(HistoryError::BadSince(since.to_string()))
+    }
+}
+
+/// One change found in a series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Regression {
+    /// The case.
+    pub key: CaseKey,
+    /// Short model name.
+    pub model_label: String,
+    /// The metric.
+    pub metric: String,
+    /// Timestamp of the first run after the change.
+    pub started_at: String,
+    /// edgebench commit of that run.
+    pub started_commit: Option<String>,
+    /// Its position in the series (0 = oldest run).
+    pub run_index: usize,
+    /// Runs in the series.
+    pub runs: usize,
+    /// Geometric mean before the change.
+    pub before: f64,
+    /// Geometric mean after it.
+    pub after: f64,
+    /// 100 x (after / before - 1); negative for a slower rate.
+    pub change_pct: f64,
+    /// p-value of the t test between the segments around it.
+    pub p_value: f64,
+    /// The series' noise around the change, % (pooled sd of logs x 100).
+    pub noise_pct: f64,
+}
+
+/// The outcome of a check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckReport {
+    /// Series examined.
+    pub series: usize,
+    /// Series with too few runs to test (fewer than 2 x min_segment).
+    pub too_short: usize,
+    /// Changes in the bad direction, oldest first.
+    pub regressions: Vec<Regression>,
+    /// Changes in the good direction, oldest first.
+    pub improvements: Vec<Regression>,
+}
+
+/// Runs the detector over every series in `points` (oldest first).
+pub fn check(points: &[Point], opts: &CheckOptions) -> CheckReport {
+    let mut series: BTreeMap<(CaseKey, String), Vec<&Point>> = BTreeMap::new();
+    for p in points {
+        series
+            .entry((p.key.clone(), p.metric.clone()))
+            .or_default()
+            .push(p);
+    }
+    let mut report = CheckReport {
+        series: series.len(),
+        too_short: 0,
+        regressions: Vec::new(),
+        improvements: Vec::new(),
+    };
+    for ((key, metric), mut pts) in series {
+        pts.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
+        if pts.len() < 2 * opts.params.min_segment {
+            report.too_short += 1;
+            continue;
+        }
+        let better = METRICS
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map_or(Better::Higher, |&(_, b)| b);
+        let values: Vec<f64> = pts.iter().map(|p| p.mean).collect();
+        for cp in changepoint::detect(&values, &opts.params) {
+            let first = pts[cp.index];
+            if opts
+                .since
+                .as_deref()
+                .is_some_and(|s| first.timestamp.as_str() < s)
+            {
+                continue;
+            }
+            let r = Regression {
+                key: key.clone(),
+                model_label: first.model_label.clone(),
+                metric: metric.clone(),
+                started_at: first.timestamp.clone(),
+                started_commit: first.edgebench_commit.clone(),
+                run_index: cp.index,
+                runs: pts.len(),
+                before: cp.before,
+                after: cp.after,
+                change_pct: cp.change_pct,
+                p_value: cp.p_value,
+                noise_pct: cp.noise_pct,
+            };
+            let worse = match better {
+                Better::Higher => cp.change_pct < 0.0,
+                Better::Lower => cp.change_pct > 0.0,
+            };
+            if worse {
+                report.regressions.push(r);
+            } else {
+                report.improvements.push(r);
+            }
+        }
+    }
+    report
+        .regressions
+        .sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    report
+        .improvements
+        .sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    report
+}
+
+/// The report as Markdown for a CI log.
+pub fn to_markdown(r: &CheckReport, opts: &CheckOptions) -> String {
+    let mut s = String::new();
+    let head = if r.regressions.is_empty() {
+        "no regression"
+    } else {
+        "REGRESSION"
+    };
+    let _ = writeln!(
+        s,
+        "## edgebench history check: {head}\n\n{} series, {} too short to test; {} regression(s), \
+         {} improvement(s){} (change points by binary segmentation, t test p < {}, at least {} runs \
+         per side)\n",
+        r.series,
+        r.too_short,
+        r.regressions.len(),
+        r.improvements.len(),
+        opts.since
+            .as_ref()
+            .map_or(String::new(), |s| format!(" since {s}")),
+        opts.params.max_pvalue,
+        opts.params.min_segment
+    );
+    for (title, list) in [
+        ("Regressions", &r.regressions),
+        ("Improvements", &r.improvements),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "### {title}\n");
+        s.push_str("| case | metric | started (run) | commit | before | after | change | p-value | noise |\n");
+        s.push_str("|---|---|---|---|---:|---:|---:|---:|---:|\n");
+        for g in list {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} (#{} of {}) | {} | {:.3} | {:.3} | {:+.2}% | {:.2e} | {:.2}% |",
+                g.key.label(&g.model_label).replace('|', "\\|"),
+                g.metric,
+                g.started_at,
+                g.run_index + 1,
+                g.runs,
+                g.started_commit.as_deref().unwrap_or("-"),
+                g.before,
+                g.after,
+                g.change_pct,
+                g.p_value,
+                g.noise_pct
+            );
+        }
+        s.push('\n');
+    }
+    s
+}
