@@ -199,3 +199,55 @@ fn a_corrupt_sweep_json_falls_back_to_its_case_files() {
     let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
     assert!(md.contains("4 case(s)"), "{md}");
 }
+
+#[test]
+fn a_standalone_sustained_record_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sustained.json");
+    edgebench(dir.path())
+        .args(["sustained", "-b", "mock", "--mock-spec", "decode_us=2000"])
+        .args([
+            "-p",
+            "8",
+            "-n",
+            "16",
+            "--duration",
+            "2s",
+            "--window",
+            "250ms",
+        ])
+        .arg("--out")
+        .arg(&file)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.trim_start().starts_with('{'), "one object: {text}");
+    let rep = dir.path().join("rep");
+    edgebench(dir.path())
+        .arg("report")
+        .arg(&file)
+        .arg("--out")
+        .arg(&rep)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    let section = md
+        .split("## Sustained throughput and temperature")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_else(|| panic!("no sustained section: {md}"));
+    assert!(!section.contains("No sustained results"), "{section}");
+    // Its row: the mock's model and backend, a 2 s run.
+    let row = section
+        .lines()
+        .find(|l| l.contains("| mock |"))
+        .unwrap_or_else(|| panic!("no row for the run: {section}"));
+    assert!(row.contains("| 2 |"), "duration 2 s: {row}");
+    assert!(md.contains("0 case(s) (0 ok), 1 sustained run(s)"), "{md}");
+    // Not an ordinary case: the case table is empty and the case charts
+    // are not drawn.
+    assert!(!md.contains("](charts/decode-tps.png)"), "{md}");
+    assert!(rep.join("charts/sustained-decode-tps.png").is_file());
+    let html = std::fs::read_to_string(rep.join("report.html")).unwrap();
+    assert!(html.contains("<figure id=\"chart-sustained-decode-tps\""));
+}

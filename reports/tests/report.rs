@@ -255,13 +255,36 @@ fn html_is_self_contained() {
     let r = report::build(&[jetson, pi], &opts()).unwrap();
     report::write(&r, &out, &[ReportFormat::Html]).unwrap();
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert_eq!(page.matches("<svg").count(), 5);
+    // Five case charts, then the sustained rate and temperature charts.
+    assert_eq!(page.matches("<svg").count(), 7);
+    for stem in ["sustained-decode-tps", "sustained-temperature"] {
+        let start = page
+            .find(&format!("<figure id=\"chart-{stem}\""))
+            .unwrap_or_else(|| panic!("{stem} is in the page"));
+        let figure = &page[start..start + page[start..].find("</figure>").unwrap()];
+        assert!(figure.contains("<svg"), "{stem} has an SVG");
+        // A drawn line: the run's 30 windows as a path or polyline.
+        assert!(
+            figure.contains("<polyline") || figure.contains("<path"),
+            "{stem} draws its series"
+        );
+        assert!(figure.len() > 5_000, "{stem} is not empty: {figure}");
+    }
+    // Both charts sit in the sustained section, after its table.
+    let sustained = page.find("<section id=\"sustained\"").unwrap();
+    let cases = page.find("<section id=\"cases\"").unwrap();
+    let section = &page[sustained..cases];
+    assert!(
+        section.contains("<td class=\"num\">0.750</td>"),
+        "{section}"
+    );
+    assert_eq!(section.matches("<svg").count(), 2);
     for banned in ["<script", "http://", "https://", "<link", "@import", "src="] {
         let outside_svg_ns = page.replace("http://www.w3.org/2000/svg", "");
         assert!(!outside_svg_ns.contains(banned), "{banned} in report.html");
     }
     assert!(!out.join("report.md").exists());
-    assert!(page.contains("No sustained results in these inputs."));
+    assert!(!page.contains("No sustained results in these inputs."));
     assert!(page.contains("No conformance results in these inputs."));
 }
 
@@ -271,7 +294,7 @@ fn the_same_sweep_given_twice_counts_once() {
     let (jetson, _) = report_fixtures::two_devices(dir.path());
     let r = report::build(&[jetson.clone(), jetson.join("sweep.json")], &opts()).unwrap();
     assert_eq!(r.devices.len(), 1);
-    assert_eq!(r.devices[0].records.len(), 4);
+    assert_eq!(r.devices[0].records.len(), 5);
 }
 
 #[test]
@@ -314,4 +337,87 @@ fn one_profile_on_two_hosts_is_two_devices() {
             "Jetson AGX Orin 64GB @ orin-02"
         ]
     );
+}
+
+#[test]
+fn sustained_runs_stay_out_of_case_tables_and_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jetson, pi) = report_fixtures::two_devices(dir.path());
+    let r = report::build(&[jetson, pi.clone()], &opts()).unwrap();
+    let j = &r.devices[0];
+    assert_eq!((j.records.len(), j.cases().count()), (5, 4));
+    assert_eq!(j.sustained_runs().count(), 1);
+    // The cost model sizes the fleet for the heaviest ordinary case, not
+    // the sustained run's heavier requests.
+    let (label, _) = j.capacity.as_ref().unwrap();
+    assert_eq!(label, "llama-1b · llama.cpp · pp512+tg128 · t8");
+    let built = report::charts::build(&r.devices);
+    let count = |stem: &str| match &built
+        .iter()
+        .find_map(|(_, c)| c.as_ref().ok().filter(|c| c.stem == stem))
+        .unwrap()
+        .data
+    {
+        report::charts::ChartData::Bars { bars, .. } => bars.len(),
+        report::charts::ChartData::Lines { series, .. } => series.len(),
+    };
+    // Two ok Jetson cases and two Pi cases; no sustained bar or line.
+    assert_eq!(count("decode-tps"), 4);
+    assert_eq!(count("ttft-vs-prompt"), 2);
+    assert_eq!(count("itl-percentiles"), 4);
+    assert_eq!(count("sustained-decode-tps"), 1);
+    assert_eq!(count("sustained-temperature"), 1);
+
+    // Without sustained runs the section says so and draws nothing.
+    let r = report::build(&[pi], &opts()).unwrap();
+    let out = dir.path().join("pi-report");
+    report::write(&r, &out, &[ReportFormat::Md]).unwrap();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("No sustained results in these inputs."), "{md}");
+    assert!(!out.join("charts/sustained-decode-tps.png").exists());
+}
+
+#[test]
+fn a_single_sustained_record_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let jetson = report_fixtures::profile(report_fixtures::JETSON_TOML, "jetson.toml");
+    let (jetson_dir, _) = report_fixtures::two_devices(dir.path());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(jetson_dir.join("sweep.json")).unwrap())
+            .unwrap();
+    let host: edgebench_devices::HostInfo = serde_json::from_value(v["host"].clone()).unwrap();
+    // As `edgebench sustained --out FILE` writes it: one object.
+    let file = dir.path().join("sustained.json");
+    let record = report_fixtures::sustained_record(&jetson, &host);
+    std::fs::write(&file, serde_json::to_string_pretty(&record).unwrap()).unwrap();
+    let out = dir.path().join("report");
+    let md = report_md(std::slice::from_ref(&file), &out);
+    assert!(md.contains("0 case(s) (0 ok), 1 sustained run(s)"), "{md}");
+    assert!(md.contains("No ordinary cases in these inputs"), "{md}");
+    assert!(
+        md.contains("| llama-1b | llama.cpp | 8 | 600 | 40 | 30 | 0.750 | 25.0 |"),
+        "{md}"
+    );
+    assert!(!md.contains("No sustained results"), "{md}");
+    for stem in ["sustained-decode-tps", "sustained-temperature"] {
+        let png = std::fs::read(out.join("charts").join(format!("{stem}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{stem}.png");
+    }
+
+    // A machine without temperature sensors: the rate chart only, and
+    // "–" for the figures the run could not have.
+    let mut bare = record;
+    if let Some(run) = bare.sustained.as_mut() {
+        for w in &mut run.windows {
+            w.temp_max_c = None;
+        }
+        run.summary.throttled_fraction = None;
+        run.summary.energy = None;
+    }
+    std::fs::write(&file, serde_json::to_string(&bare).unwrap()).unwrap();
+    let out = dir.path().join("bare");
+    let md = report_md(&[file], &out);
+    assert!(md.contains("| 200 | 380 | – | – | – |"), "{md}");
+    assert!(out.join("charts/sustained-decode-tps.png").is_file());
+    assert!(!md.contains("sustained-temperature"), "{md}");
 }

@@ -112,7 +112,9 @@ fn report_html_in_headless_chromium() {
             "prefill-tps",
             "ttft-vs-prompt",
             "itl-percentiles",
-            "roofline"
+            "roofline",
+            "sustained-decode-tps",
+            "sustained-temperature"
         ]
     );
     for (stem, f) in stems.iter().zip(&figures) {
@@ -138,7 +140,7 @@ fn report_html_in_headless_chromium() {
         &page,
         &[
             &format!("--screenshot={}", shot.display()),
-            "--window-size=1280,6000",
+            "--window-size=1280,7200",
         ],
     );
     let console = console_lines(&stderr);

@@ -6,7 +6,7 @@ use super::cost::{Capacity, CostInputs, CostModel};
 use super::input::Loaded;
 use super::profile::ProfileFacts;
 use crate::bandwidth::BandwidthRecord;
-use crate::record::{Record, Status};
+use crate::record::{Record, RecordKind, Status};
 use crate::slo::{self, Verdict};
 
 /// One device's results and what the report derives from them.
@@ -18,7 +18,9 @@ pub struct DeviceResults {
     pub name: String,
     /// The host name, when known.
     pub hostname: Option<String>,
-    /// Its case records, in input order.
+    /// Its records, in input order: ordinary cases (`kind` llm) and
+    /// sustained runs; see [`DeviceResults::cases`] and
+    /// [`DeviceResults::sustained_runs`].
     pub records: Vec<Record>,
     /// The files they came from.
     pub sources: Vec<String>,
@@ -44,7 +46,21 @@ impl DeviceResults {
         !self.verdicts.is_empty() && slo::all_pass(&self.verdicts)
     }
 
-    /// (model, backend) pairs it has records for.
+    /// Its ordinary cases (`kind` llm): what per-case tables, charts and
+    /// the cost model's request shape are made of.
+    pub fn cases(&self) -> impl Iterator<Item = &Record> {
+        self.records.iter().filter(|r| r.kind == RecordKind::Llm)
+    }
+
+    /// Its sustained runs (`kind` sustained), whatever their status.
+    pub fn sustained_runs(&self) -> impl Iterator<Item = &Record> {
+        self.records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Sustained)
+    }
+
+    /// (model, backend) pairs it has records for (sustained runs included,
+    /// since sustained SLOs are judged on them).
     pub fn pairs(&self) -> BTreeSet<(String, String)> {
         self.records.iter().map(pair_of).collect()
     }
@@ -160,10 +176,10 @@ fn evaluate(d: &mut DeviceResults, override_profile: Option<&ProfileFacts>) {
     };
     let inputs = CostInputs::of(&cost, price);
     d.cost = Some(CostModel::compute(&inputs));
-    // The fleet is sized for the heaviest request shape the device ran.
+    // The fleet is sized for the heaviest request shape the device ran
+    // (ordinary cases only: a sustained run's requests are back to back).
     let heaviest = d
-        .records
-        .iter()
+        .cases()
         .filter(|r| r.status == Status::Ok)
         .filter_map(|r| r.metrics.e2e_ms.as_ref().map(|s| (r, s.mean)))
         .max_by(|a, b| a.1.total_cmp(&b.1));

@@ -1,6 +1,10 @@
 //! Reading what the report is made of: sweep output folders, sweep.json
 //! files and result files (JSON array, JSON Lines, single record).
 //!
+//! Sustained runs are records like any other (`kind` "sustained", read from
+//! sweep.json, case files, or the single object `edgebench sustained --out`
+//! writes); the report keeps them apart from ordinary cases by their kind.
+//!
 //! A file that cannot be read or parsed is named in a warning and the rest
 //! is still reported; a file of a newer schema is refused outright (a report
 //! that silently leaves a device out would mislead whoever reads it).
@@ -37,14 +41,12 @@ pub struct Loaded {
     pub runs: Vec<Run>,
     /// Files skipped and why, each naming the file.
     pub warnings: Vec<String>,
-    /// Sustained-run results seen (no schema for them yet: counted only).
-    pub sustained_seen: usize,
     /// Conformance results seen (no schema for them yet: counted only).
     pub conformance_seen: usize,
 }
 
 impl Loaded {
-    /// Number of case records over every run.
+    /// Number of records (ordinary cases and sustained runs) over every run.
     pub fn record_count(&self) -> usize {
         self.runs.iter().map(|r| r.records.len()).sum()
     }
@@ -185,8 +187,8 @@ fn load_file(path: &Path, loaded: &mut Loaded) -> Result<(), ReportError> {
         match fields.get("kind").and_then(Value::as_str) {
             Some("sweep") => return load_summary(path, &fields, loaded),
             Some("bandwidth") => return Ok(()), // read through its sweep.json
-            Some(k @ ("sustained" | "conformance")) => {
-                count_other(k, loaded);
+            Some("conformance") => {
+                loaded.conformance_seen += 1;
                 return Ok(());
             }
             _ => {}
@@ -209,13 +211,6 @@ fn load_file(path: &Path, loaded: &mut Loaded) -> Result<(), ReportError> {
             loaded.warnings.push(format!("skipped {e}"));
             Ok(())
         }
-    }
-}
-
-fn count_other(kind: &str, loaded: &mut Loaded) {
-    match kind {
-        "sustained" => loaded.sustained_seen += 1,
-        _ => loaded.conformance_seen += 1,
     }
 }
 
@@ -289,10 +284,8 @@ fn load_summary(
             path.display()
         ));
     }
-    for k in ["sustained", "conformance"] {
-        if fields.get(k).is_some_and(|v| !v.is_null()) {
-            count_other(k, loaded);
-        }
+    if fields.get("conformance").is_some_and(|v| !v.is_null()) {
+        loaded.conformance_seen += 1;
     }
     loaded.runs.push(Run {
         source: path.to_path_buf(),

@@ -65,8 +65,6 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// One entry per device.
     pub devices: Vec<device::DeviceResults>,
-    /// Sustained-run results seen in the inputs (not charted yet).
-    pub sustained_seen: usize,
     /// Conformance results seen in the inputs (not charted yet).
     pub conformance_seen: usize,
     /// Where `--slo-profile` came from, when given.
@@ -83,7 +81,6 @@ pub fn build(inputs: &[PathBuf], opts: &Options) -> Result<Report, ReportError> 
         inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
         warnings: loaded.warnings.clone(),
         devices,
-        sustained_seen: loaded.sustained_seen,
         conformance_seen: loaded.conformance_seen,
         slo_profile: opts.slo_profile.as_ref().map(|p| p.origin.clone()),
         edgebench_version: opts.edgebench_version.clone(),

@@ -1,7 +1,8 @@
 //! Two devices' sweep outputs with fixed numbers, written as the sweep
 //! writes them (a folder with sweep.json): a Jetson running llama.cpp and
-//! onnx:cuda on two prompt lengths, and a Raspberry Pi 5 that has no
-//! onnx:cuda and fails the readable-streaming SLO.
+//! onnx:cuda on two prompt lengths, plus a 10-minute sustained run whose
+//! rate falls from 40 to 30 tok/s as it heats from 50 to 80 °C, and a
+//! Raspberry Pi 5 that has no onnx:cuda and fails the readable-streaming SLO.
 #![allow(dead_code)] // each test binary uses part of this module
 
 use std::path::{Path, PathBuf};
@@ -12,6 +13,9 @@ use edgebench_reports::record::{
     BackendInfo, DeviceRef, Metrics, ModelInfo, RecordKind, ToolInfo, Workload,
 };
 use edgebench_reports::roofline::{Roofline, RooflineInputs};
+use edgebench_reports::sustained::{
+    Energy, SustainedRun, SustainedSettings, SustainedSummary, SustainedWindow, analyze_rates,
+};
 use edgebench_reports::{Record, SCHEMA_VERSION, Status, Summary};
 
 pub const JETSON_TOML: &str = r#"
@@ -235,6 +239,104 @@ pub fn record(c: &Case) -> Record {
     }
 }
 
+/// Windows of the fixture's sustained run: 30 of 20 s.
+pub const SUSTAINED_WINDOWS: u32 = 30;
+
+/// A 10-minute sustained run (20 s windows): 40 tok/s for the first minute,
+/// falling evenly to 30 tok/s by 360 s and flat after, while the hottest
+/// sensor rises evenly from 50 to 80 °C; throttled from 240 s on; 30 W.
+/// Its per-request metrics (TTFT 400 ms, e2e about 4 s, heavier than any
+/// ordinary case) must stay out of the per-case tables, charts and the
+/// cost model's request shape.
+pub fn sustained_record(device: &Profile, host: &HostInfo) -> Record {
+    let mut r = record(&Case {
+        device,
+        host,
+        backend: "llama.cpp",
+        backend_version: "b6500 (3f4c2a1)",
+        n_prompt: 128,
+        ttft_ms: 400.0,
+        decode_tps: 35.0,
+        status: Status::Ok,
+        minute: 30,
+    });
+    r.kind = RecordKind::Sustained;
+    r.workload.test = "sustained/pp128+tg128".into();
+    r.workload.reps = 1;
+    r.roofline = None;
+    let window_s = 20.0;
+    let n = SUSTAINED_WINDOWS;
+    let windows: Vec<SustainedWindow> = (0..n)
+        .map(|i| {
+            let k = f64::from(i);
+            let decode_tps = match i {
+                0..=2 => 40.0,
+                3..=17 => 40.0 - (k - 2.0) * 10.0 / 15.0,
+                _ => 30.0,
+            };
+            SustainedWindow {
+                start_s: k * window_s,
+                end_s: (k + 1.0) * window_s,
+                tokens: (decode_tps * 15.0).round() as u32,
+                decode_tps,
+                prefill_tps: Some(900.0),
+                temp_max_c: Some(50.0 + 30.0 * k / f64::from(n - 1)),
+                cpu_mhz: Some(2200.0 - 500.0 * k / f64::from(n - 1)),
+                power_w: Some(30.0),
+                throttled: Some(i >= 12),
+            }
+        })
+        .collect();
+    let series: Vec<(f64, f64, f64)> = windows
+        .iter()
+        .map(|w| (w.start_s, w.end_s, w.decode_tps))
+        .collect();
+    let duration_s = 600.0;
+    let a = analyze_rates(&series, duration_s).expect("the fixture has windows");
+    let tokens: f64 = windows.iter().map(|w| f64::from(w.tokens)).sum();
+    r.sustained = Some(SustainedRun {
+        settings: SustainedSettings {
+            duration_s,
+            window_s: Some(window_s),
+            window_tokens: None,
+            gap_s: 0.0,
+            n_prompt: 128,
+            n_gen: 128,
+            telemetry_hz: 1.0,
+            cooldown_watch: false,
+        },
+        requests: 140,
+        summary: SustainedSummary {
+            peak_tps: a.peak,
+            steady: a.steady.is_some(),
+            steady_start_s: a.steady.map(|s| s.0),
+            steady_end_s: a.steady.map(|s| s.1),
+            sustained_tps: a.sustained,
+            sustained_ratio: a.sustained / a.peak,
+            degradation_pct: 100.0 * a.degradation,
+            t10_s: a.t10_s,
+            t25_s: a.t25_s,
+            throttled_fraction: Some(0.6),
+            throttle_signals: vec!["thermal_zone0 trip".into()],
+            energy: Some(Energy {
+                source: "VDD_IN".into(),
+                total_j: 30.0 * duration_s,
+                mean_power_w: 30.0,
+                per_token_j: 30.0 * duration_s / tokens,
+                prefill_j_per_token: None,
+                decode_j_per_token: None,
+                method: "mean power x phase time".into(),
+            }),
+            recovery_s: None,
+            recovery_note: None,
+            notes: vec![],
+        },
+        windows,
+        telemetry: Default::default(),
+    });
+    r
+}
+
 /// Writes a sweep folder `dir/name` holding sweep.json as a sweep does.
 pub fn write_sweep(
     dir: &Path,
@@ -288,6 +390,7 @@ pub fn two_devices(dir: &Path) -> (PathBuf, PathBuf) {
         j("llama.cpp", 512, 150.0, 58.2, Status::Ok, 1),
         j("onnx:cuda", 128, 0.0, 1.0, Status::EpUnavailable, 2),
         j("onnx:cuda", 512, 0.0, 1.0, Status::EpUnavailable, 2),
+        sustained_record(&jetson, &jh),
     ];
     let p = |n_prompt, ttft_ms, decode_tps, minute| {
         record(&Case {

@@ -69,6 +69,9 @@ pub enum ChartData {
         log_x: bool,
         /// Logarithmic y axis.
         log_y: bool,
+        /// A linear y axis starts at zero (rates); false fits it to the
+        /// data (temperatures).
+        y_from_zero: bool,
         /// Named ticks on x (categorical x); empty for numeric ticks.
         x_ticks: Vec<(f64, String)>,
         /// The series.
@@ -78,8 +81,8 @@ pub enum ChartData {
     },
 }
 
-/// Every chart of the report, each with its data or why it has none.
-pub fn build(devices: &[DeviceResults]) -> Vec<(String, Result<Chart, String>)> {
+/// The charts of ordinary cases, each with its data or why it has none.
+pub fn case_charts(devices: &[DeviceResults]) -> Vec<(String, Result<Chart, String>)> {
     vec![
         rate_bars(devices, "decode-tps", "Decode rate", |r| {
             r.metrics.decode_tps.as_ref()
@@ -93,10 +96,10 @@ pub fn build(devices: &[DeviceResults]) -> Vec<(String, Result<Chart, String>)> 
     ]
 }
 
+/// Ok ordinary cases (sustained runs have their own charts).
 fn ok_records(devices: &[DeviceResults]) -> impl Iterator<Item = (usize, &DeviceResults, &Record)> {
     devices.iter().enumerate().flat_map(|(i, d)| {
-        d.records
-            .iter()
+        d.cases()
             .filter(|r| r.status == Status::Ok)
             .map(move |r| (i, d, r))
     })
@@ -198,6 +201,7 @@ fn ttft(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
             y_label: "TTFT (ms)".into(),
             log_x: false,
             log_y: false,
+            y_from_zero: true,
             x_ticks: Vec::new(),
             series,
             legend: Corner::UpperLeft,
@@ -239,6 +243,7 @@ fn itl(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
             y_label: "inter-token latency (ms)".into(),
             log_x: false,
             log_y: false,
+            y_from_zero: true,
             x_ticks: vec![
                 (0.0, "p50".into()),
                 (1.0, "p90".into()),
@@ -258,8 +263,7 @@ fn roofline(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
     let mut xs: Vec<f64> = Vec::new();
     for (i, d) in devices.iter().enumerate() {
         let pts: Vec<(f64, f64)> = d
-            .records
-            .iter()
+            .cases()
             .filter(|r| r.status == Status::Ok)
             .filter_map(|r| {
                 let rl = r.roofline.as_ref()?;
@@ -330,6 +334,7 @@ fn roofline(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
             y_label: "decode rate (tok/s, log)".into(),
             log_x: true,
             log_y: true,
+            y_from_zero: true,
             x_ticks: Vec::new(),
             series,
             legend: Corner::LowerLeft,

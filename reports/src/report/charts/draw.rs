@@ -33,12 +33,14 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) ->
             y_label,
             log_x,
             log_y,
+            y_from_zero,
             x_ticks,
             series,
             legend,
         } => {
             let spec = LineSpec {
                 legend: *legend,
+                y_from_zero: *y_from_zero,
                 title: &chart.title,
                 x_label,
                 y_label,
@@ -152,6 +154,7 @@ fn draw_bars<DB: DrawingBackend>(
 
 struct LineSpec<'a> {
     legend: Corner,
+    y_from_zero: bool,
     title: &'a str,
     x_label: &'a str,
     y_label: &'a str,
@@ -197,8 +200,14 @@ fn draw_lines<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &LineSpec) -
     } else {
         (-0.3, s.x_ticks.len() as f64 - 0.7)
     };
-    let (_, y1) = bounds(s.series, false);
-    let y1 = if y1 > 0.0 { y1 * 1.15 } else { 1.0 };
+    let (lo, hi) = bounds(s.series, false);
+    let (y0, y1) = if s.y_from_zero {
+        (0.0, if hi > 0.0 { hi * 1.15 } else { 1.0 })
+    } else {
+        // Fitted to the data, with room above for the legend.
+        let pad = ((hi - lo) * 0.15).max(1.0);
+        (lo - pad, hi + 2.0 * pad)
+    };
     let ticks = s.x_ticks.to_vec();
     let tick_label = |v: &f64| {
         if ticks.is_empty() {
@@ -216,7 +225,7 @@ fn draw_lines<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &LineSpec) -
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(70)
-        .build_cartesian_2d(x0..x1, 0f64..y1)
+        .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(err)?;
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(s.x_label)

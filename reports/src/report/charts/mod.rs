@@ -6,9 +6,27 @@ mod data;
 mod draw;
 mod render;
 mod style;
+mod sustained;
 
-pub use data::{Bar, ChartData, Corner, Series, build};
+pub use data::{Bar, ChartData, Corner, Series, case_charts};
 pub use render::{png, svg};
+pub use sustained::{SUSTAINED_STEM_PREFIX, sustained_charts};
+
+use super::device::DeviceResults;
+
+/// Every chart of the report, each with its title and its data or why it
+/// has none: the charts of ordinary cases, then those of sustained runs
+/// (stems starting with [`SUSTAINED_STEM_PREFIX`], present only when some
+/// sustained run has windows).
+pub fn build(devices: &[DeviceResults]) -> Vec<(String, Result<Chart, String>)> {
+    let mut charts = case_charts(devices);
+    charts.extend(
+        sustained_charts(devices)
+            .into_iter()
+            .map(|c| (c.title.clone(), Ok(c))),
+    );
+    charts
+}
 
 /// One chart: its file stem, title, text alternative and data.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +55,7 @@ mod tests {
                 y_label: "y (units)".into(),
                 log_x: log,
                 log_y: log,
+                y_from_zero: true,
                 x_ticks: Vec::new(),
                 series,
                 legend: Corner::UpperLeft,

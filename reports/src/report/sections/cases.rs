@@ -18,7 +18,8 @@ fn mean_sd(s: Option<&Summary>) -> String {
     }
 }
 
-/// Every case of every device.
+/// Every ordinary case of every device (sustained runs have their own
+/// section).
 pub(super) fn section(report: &Report) -> Section {
     let mut s = Section::new("All cases", "cases");
     let mut t = Table::new(&[
@@ -36,7 +37,7 @@ pub(super) fn section(report: &Report) -> Section {
         ">peak RSS MiB",
     ]);
     for d in &report.devices {
-        for r in &d.records {
+        for r in d.cases() {
             let (m, b) = pair_of(r);
             let ok = r.status == Status::Ok;
             let status = if ok {
@@ -75,7 +76,13 @@ pub(super) fn section(report: &Report) -> Section {
             ]);
         }
     }
-    s.push(Block::Table(t));
+    if t.rows.is_empty() {
+        s.para(
+            "No ordinary cases in these inputs (sustained runs are listed in their own section).",
+        );
+    } else {
+        s.push(Block::Table(t));
+    }
     s
 }
 

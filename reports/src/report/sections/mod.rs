@@ -4,9 +4,10 @@ use std::collections::BTreeSet;
 
 mod cases;
 mod cost;
+mod sustained;
 
 use super::Report;
-use super::charts::Chart;
+use super::charts::{Chart, SUSTAINED_STEM_PREFIX};
 use super::device::{DeviceResults, ranking};
 use super::doc::{Block, Section};
 use super::fmt::{num, opt, opt_usd, signed};
@@ -21,6 +22,7 @@ pub fn build(report: &Report, charts: &[(String, Result<Chart, String>)]) -> Vec
         verdicts(report),
         cost::section(report),
         chart_section(report, charts),
+        sustained::section(report, charts),
         cases::section(report),
         cases::provenance(report),
     ]
@@ -28,15 +30,25 @@ pub fn build(report: &Report, charts: &[(String, Result<Chart, String>)]) -> Vec
 
 fn summary(report: &Report) -> Section {
     let mut s = Section::new("Summary", "summary");
-    let n_cases: usize = report.devices.iter().map(|d| d.records.len()).sum();
+    let n_cases: usize = report.devices.iter().map(|d| d.cases().count()).sum();
     let n_ok: usize = report
         .devices
         .iter()
-        .flat_map(|d| &d.records)
+        .flat_map(DeviceResults::cases)
         .filter(|r| r.status == Status::Ok)
         .count();
+    let n_sustained: usize = report
+        .devices
+        .iter()
+        .map(|d| d.sustained_runs().count())
+        .sum();
+    let sustained = if n_sustained > 0 {
+        format!(", {n_sustained} sustained run(s)")
+    } else {
+        String::new()
+    };
     s.para(format!(
-        "{} device(s), {n_cases} case(s) ({n_ok} ok), from: {}.",
+        "{} device(s), {n_cases} case(s) ({n_ok} ok){sustained}, from: {}.",
         report.devices.len(),
         report.inputs.join(", ")
     ));
@@ -219,6 +231,8 @@ fn chart_section(report: &Report, charts: &[(String, Result<Chart, String>)]) ->
     let mut s = Section::new("Charts", "charts");
     for (title, chart) in charts {
         match chart {
+            // Drawn in their own section.
+            Ok(c) if c.stem.starts_with(SUSTAINED_STEM_PREFIX) => {}
             Ok(c) => s.push(Block::Chart {
                 stem: c.stem.clone(),
                 title: c.title.clone(),
@@ -252,15 +266,6 @@ fn chart_section(report: &Report, charts: &[(String, Result<Chart, String>)]) ->
     } else {
         s.push(Block::Table(t));
     }
-    s.push(Block::Sub("Sustained throughput and temperature".into()));
-    s.para(if report.sustained_seen > 0 {
-        format!(
-            "{} sustained result(s) found, but this build of edgebench cannot chart them yet.",
-            report.sustained_seen
-        )
-    } else {
-        "No sustained results in these inputs.".into()
-    });
     s.push(Block::Sub("Conformance across backends".into()));
     s.para(if report.conformance_seen > 0 {
         format!(
