@@ -7,11 +7,17 @@
 #   postgresql                  - the history store tests start a throw-away
 #                                 PostgreSQL server (initdb/pg_ctl from
 #                                 /usr/lib/postgresql/*/bin) on a private port
-# Idempotent: installs only what is missing. Called by the README's commands
+# Idempotent: installs only what is missing. `--build-only` installs just the
+# first three (what building edgebench needs). Called by the README's commands
 # and by .ci/run; nothing else needs to be installed by hand.
 set -euo pipefail
 
 packages=(cmake clang libclang-dev chromium postgresql)
+# --build-only: what building edgebench needs, not what its tests need (for
+# device-lab boards, where chromium and postgresql have no business).
+if [ "${1:-}" = "--build-only" ]; then
+  packages=(cmake clang libclang-dev)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -74,8 +74,26 @@ mod enabled {
             );
         }
         let url = store_url(args.store.as_deref())?;
+        // Checking a store that does not exist would create an empty one
+        // and report "no regression": a mistyped path or an unset secret
+        // must fail instead.
+        if let StoreUrl::Sqlite(path) = &url
+            && !path.exists()
+        {
+            anyhow::bail!(
+                "history store {} does not exist; add results first (`edgebench history add \
+                 RESULTS --store {url}`) or give the right --store / EDGEBENCH_HISTORY",
+                path.display()
+            );
+        }
         let mut store = Store::open(&url)?;
         let points = store.points()?;
+        if points.is_empty() {
+            anyhow::bail!(
+                "history store {url} holds no ok results to check; add some with \
+                 `edgebench history add`"
+            );
+        }
         let opts = CheckOptions {
             since: args.since.clone(),
             params: edgebench_history::changepoint::Params {

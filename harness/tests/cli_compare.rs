@@ -207,3 +207,66 @@ fn bad_input_exits_2_and_names_the_problem() {
         .code(2)
         .stderr(predicate::str::contains("holds no result records"));
 }
+
+/// Two real (mock-backend) sweeps, the candidate's decode 25 % slower:
+/// their folders compare as `slower` and exit 1. A sweep.json carries its own
+/// `schema_version` and `"kind": "sweep"`; reading it must not mistake it
+/// for a record.
+#[test]
+fn real_sweep_folders_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("box.toml");
+    std::fs::write(
+        &profile,
+        r#"
+[device]
+name = "box"
+class = "server"
+
+[[model]]
+id = "tiny"
+synth = { preset = "tiny", quant = "q4_0" }
+
+[matrix]
+backends = ["mock"]
+threads = [1]
+n_prompt = [8]
+n_gen = [6]
+reps = 8
+warmup = 0
+bandwidth = false
+"#,
+    )
+    .unwrap();
+    let sweep = |name: &str, decode_us: u32| {
+        let out = dir.path().join(name);
+        edgebench(&dir.path().join("cache"))
+            .args(["sweep", "--device"])
+            .arg(&profile)
+            .arg("--out")
+            .arg(&out)
+            .args([
+                "--mock-spec",
+                &format!("decode_us={decode_us},jitter_pct=2"),
+            ])
+            .assert()
+            .success();
+        out
+    };
+    let base = sweep("base", 1000);
+    let cand = sweep("cand", 1250);
+    compare(&base, &cand, &[])
+        .code(1)
+        .stdout(predicate::str::contains("**slower**"));
+    compare(&base.join("sweep.json"), &base, &[])
+        .code(0)
+        .stdout(predicate::str::contains("same"));
+    // A newer sweep.json is refused, not read as records.
+    let text = std::fs::read_to_string(base.join("sweep.json")).unwrap();
+    let newer = text.replacen("\"schema_version\": 1", "\"schema_version\": 99", 1);
+    assert_ne!(text, newer, "sweep.json has a schema_version");
+    std::fs::write(dir.path().join("newer.json"), newer).unwrap();
+    compare(&dir.path().join("newer.json"), &cand, &[])
+        .code(2)
+        .stderr(predicate::str::contains("99"));
+}

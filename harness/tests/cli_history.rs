@@ -110,6 +110,54 @@ fn add_is_idempotent_and_check_names_where_the_regression_started() {
     .stdout(predicate::str::contains("no regression"));
 }
 
+/// The nightly job: each night adds its run and checks `--since` that run.
+/// A 6 % step at night 40 must fail some night soon after it (a change is
+/// first detectable a few runs after it starts), never before it, and stop
+/// failing once it has been reported.
+#[cfg(feature = "history")]
+#[test]
+fn nightly_checks_raise_a_step_once_soon_after_it_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("h.sqlite").display());
+    let records = nightly(60, 40, 6.0, 7);
+    let seed = write_jsonl(dir.path(), "seed.jsonl", &records[..30]);
+    history(
+        dir.path(),
+        &["add", &seed.display().to_string(), "--store", &store],
+    )
+    .code(0);
+    let mut failing = Vec::new();
+    for (i, r) in records.iter().enumerate().skip(30) {
+        let f = write_jsonl(dir.path(), &format!("n{i}.jsonl"), std::slice::from_ref(r));
+        history(
+            dir.path(),
+            &["add", &f.display().to_string(), "--store", &store],
+        )
+        .code(0);
+        let code = history(
+            dir.path(),
+            &["check", "--store", &store, "--since", &night(i)],
+        )
+        .get_output()
+        .status
+        .code();
+        match code {
+            Some(1) => failing.push(i),
+            Some(0) => {}
+            other => panic!("night {i}: exit {other:?}"),
+        }
+    }
+    assert!(!failing.is_empty(), "the step was never raised");
+    assert!(
+        failing[0] >= 40 && failing[0] <= 46,
+        "first failing night {failing:?}"
+    );
+    assert!(
+        failing.iter().all(|&i| i <= 50),
+        "failing nights {failing:?}"
+    );
+}
+
 #[cfg(feature = "history")]
 #[test]
 fn a_sweep_folder_its_sweep_json_and_its_case_files_are_the_same_results() {
@@ -219,7 +267,7 @@ fn bad_input_exits_2_with_a_clear_error() {
 #[test]
 fn the_same_commands_work_on_postgresql() {
     let Some(bin) = pg_server::server_bin() else {
-        println!("SKIPPED: {}", pg_server::skip_reason().unwrap_or_default());
+        pg_server::skip();
         return;
     };
     let server = pg_server::Server::start(bin);
@@ -255,4 +303,30 @@ fn without_the_feature_history_says_how_to_get_it() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("rebuild with --features history"));
+}
+
+/// A mistyped store path or an empty store fails the check (exit 2) instead
+/// of reporting "no regression" from nothing.
+#[cfg(feature = "history")]
+#[test]
+fn checking_a_missing_or_empty_store_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("sqlite:{}", dir.path().join("typo.sqlite").display());
+    history(dir.path(), &["check", "--store", &missing])
+        .code(2)
+        .stderr(predicate::str::contains("does not exist"));
+    assert!(
+        !dir.path().join("typo.sqlite").exists(),
+        "check created a store"
+    );
+    let empty = write_jsonl(dir.path(), "empty.jsonl", &[]);
+    let store = format!("sqlite:{}", dir.path().join("h.sqlite").display());
+    history(
+        dir.path(),
+        &["add", &empty.display().to_string(), "--store", &store],
+    )
+    .code(0);
+    history(dir.path(), &["check", "--store", &store])
+        .code(2)
+        .stderr(predicate::str::contains("holds no ok results"));
 }

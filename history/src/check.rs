@@ -15,9 +15,10 @@ use crate::row::Point;
 /// Settings of a check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckOptions {
-    /// Only changes whose first run started at or after this time (RFC 3339
-    /// or YYYY-MM-DD, compared as UTC text) are reported; earlier runs still
-    /// give the baseline and the noise.
+    /// Only changes newly raised by the runs at or after this time (RFC 3339
+    /// or YYYY-MM-DD, compared as UTC text): a change the earlier runs alone
+    /// already showed is left out. Earlier runs still give the baseline and
+    /// the noise.
     pub since: Option<String>,
     /// The detector's settings.
     pub params: Params,
@@ -119,13 +120,30 @@ pub fn check(points: &[Point], opts: &CheckOptions) -> CheckReport {
             .find(|(m, _)| *m == metric)
             .map_or(Better::Higher, |&(_, b)| b);
         let values: Vec<f64> = pts.iter().map(|p| p.mean).collect();
+        // With --since, report what the runs since then newly raise: a
+        // change the earlier runs alone already showed was reported before.
+        // (A change is first detectable min_segment runs after it starts, so
+        // filtering on its start date would hide every nightly regression.)
+        let known: Option<Vec<usize>> = opts.since.as_deref().map(|s| {
+            let before = pts.iter().take_while(|p| p.timestamp.as_str() < s).count();
+            if before == pts.len() {
+                // No run since: nothing new can have been raised.
+                (0..pts.len()).collect()
+            } else if before >= 2 * opts.params.min_segment {
+                changepoint::detect(&values[..before], &opts.params)
+                    .into_iter()
+                    .map(|cp| cp.index)
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        });
         for cp in changepoint::detect(&values, &opts.params) {
             let first = pts[cp.index];
-            if opts
-                .since
-                .as_deref()
-                .is_some_and(|s| first.timestamp.as_str() < s)
-            {
+            if known.as_ref().is_some_and(|k| {
+                k.iter()
+                    .any(|&i| i.abs_diff(cp.index) <= opts.params.min_segment)
+            }) {
                 continue;
             }
             let r = Regression {

@@ -7,7 +7,7 @@
 mod common;
 use edgebench_history::{HistoryError, Store, StoreUrl};
 
-use common::server::{Server, server_bin, skip_reason};
+use common::server::{Server, server_bin};
 
 fn socket_dir_ok(p: &std::path::Path) -> bool {
     // Unix socket paths are limited to ~107 bytes.
@@ -17,7 +17,7 @@ fn socket_dir_ok(p: &std::path::Path) -> bool {
 #[test]
 fn postgres_store_passes_the_store_tests_and_a_stopped_server_is_a_clear_error() {
     let Some(bin) = server_bin() else {
-        println!("SKIPPED: {}", skip_reason().unwrap_or_default());
+        common::server::skip();
         return;
     };
     let mut server = Server::start(bin);

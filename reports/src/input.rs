@@ -41,11 +41,24 @@ fn read_file(path: &Path) -> Result<Vec<Record>, LoadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    // A sweep summary is one object without a schema_version of its own.
+    // A sweep summary (`"kind": "sweep"`, as `edgebench sweep` writes it, or
+    // an object with a `records` array and no version of its own): its
+    // version is checked first, then each record like any other.
     if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&text)
-        && !map.contains_key("schema_version")
         && let Some(records @ Value::Array(_)) = map.get("records")
+        && (map.get("kind").and_then(Value::as_str) == Some("sweep")
+            || !map.contains_key("schema_version"))
     {
+        if let Some(found) = map.get("schema_version").and_then(Value::as_u64)
+            && found > u64::from(crate::SCHEMA_VERSION)
+        {
+            return Err(LoadError::NewerSchema {
+                path: path.to_path_buf(),
+                location: crate::load::Location::Document,
+                found,
+                known: crate::SCHEMA_VERSION,
+            });
+        }
         return parse_records(&records.to_string(), path);
     }
     parse_records(&text, path)

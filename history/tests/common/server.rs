@@ -139,6 +139,17 @@ impl Drop for Server {
     }
 }
 
+/// Skips a PostgreSQL test with its reason on stderr, or fails it where
+/// `EDGEBENCH_REQUIRE_POSTGRES` is set (CI sets it: there the set-up
+/// installs the server, so a skip would hide a broken install).
+pub fn skip() {
+    let why = skip_reason().unwrap_or_default();
+    if std::env::var_os("EDGEBENCH_REQUIRE_POSTGRES").is_some() {
+        panic!("PostgreSQL is required here (EDGEBENCH_REQUIRE_POSTGRES) but: {why}");
+    }
+    eprintln!("SKIPPED: {why}");
+}
+
 /// Why PostgreSQL tests are skipped here, or None when they can run.
 pub fn skip_reason() -> Option<&'static str> {
     server_bin().is_none().then_some(

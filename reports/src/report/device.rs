@@ -169,11 +169,22 @@ fn evaluate(d: &mut DeviceResults, override_profile: Option<&ProfileFacts>) {
         .as_ref()
         .filter(|p| p.cost.is_some())
         .or(override_profile);
-    let Some((cost, price)) =
+    let Some((mut cost, mut price)) =
         cost_source.and_then(|p| p.cost.as_ref().map(|c| (c.clone(), p.price_usd)))
     else {
         return;
     };
+    // An override profile's [cost] does not make this device cost what the
+    // override's device costs: its own price_usd stays, and so does a CAPEX
+    // that only defaulted to the override's price.
+    if let Some(own) = d.profile.as_ref().and_then(|p| p.price_usd)
+        && d.profile.as_ref().is_none_or(|p| p.cost.is_none())
+    {
+        if price.is_some_and(|p| p == cost.capex_usd) {
+            cost.capex_usd = own;
+        }
+        price = Some(own);
+    }
     let inputs = CostInputs::of(&cost, price);
     d.cost = Some(CostModel::compute(&inputs));
     // The fleet is sized for the heaviest request shape the device ran

@@ -40,6 +40,16 @@ pub fn usd(x: f64) -> String {
     format!("{sign}${}", thousands(a.round()))
 }
 
+/// An input exactly as given (shortest round-trip form), in dollars:
+/// $0.00125, $1999.99, -$3.
+pub fn usd_exact(x: f64) -> String {
+    if x < 0.0 {
+        format!("-${}", -x)
+    } else {
+        format!("${x}")
+    }
+}
+
 /// An optional amount in dollars, `-` when absent.
 pub fn opt_usd(x: Option<f64>) -> String {
     x.map_or_else(|| "-".to_owned(), usd)

@@ -3,7 +3,7 @@
 use crate::report::Report;
 use crate::report::cost::{DUTY_CYCLE, SECONDS_PER_MONTH};
 use crate::report::doc::{Block, Section};
-use crate::report::fmt::{num, opt_usd, thousands, usd};
+use crate::report::fmt::{num, opt_usd, thousands, usd, usd_exact};
 use crate::report::table::{Cell, Table, Tone};
 
 /// The cost section.
@@ -23,13 +23,13 @@ pub(super) fn section(report: &Report) -> Section {
         s.push(Block::Sub(d.label.clone()));
         s.para(format!(
             "Inputs: CAPEX = {}, C_lifecycle = {} per month, C_eng = {}, T = {} months, C_query = {}, V = {} queries per month, price_usd = {}.",
-            usd(i.capex_usd),
-            usd(i.lifecycle_usd_per_month),
-            usd(i.engineering_usd),
-            num(i.horizon_months),
-            usd(i.cloud_cost_per_query_usd),
-            i.monthly_queries.map_or_else(|| "not given".to_owned(), thousands),
-            opt_usd(i.price_usd),
+            usd_exact(i.capex_usd),
+            usd_exact(i.lifecycle_usd_per_month),
+            usd_exact(i.engineering_usd),
+            i.horizon_months,
+            usd_exact(i.cloud_cost_per_query_usd),
+            i.monthly_queries.map_or_else(|| "not given".to_owned(), |v| v.to_string()),
+            i.price_usd.map_or_else(|| "not given".to_owned(), usd_exact),
         ));
         let mut t = Table::new(&["quantity", "formula", "with the inputs", ">value"]);
         let v = i.monthly_queries;
