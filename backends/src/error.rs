@@ -16,7 +16,7 @@ pub enum BackendError {
         feature: String,
     },
     /// Unknown backend id.
-    #[error("unknown backend '{0}'; available: llama.cpp, mock")]
+    #[error("unknown backend '{0}'; available: llama.cpp, cpu, mock")]
     Unknown(String),
     /// The engine refused to load the model file.
     #[error("{backend} could not load {path}: {detail}")]

@@ -6,6 +6,8 @@
 
 pub mod artifact;
 pub mod backend;
+#[cfg(feature = "cpu")]
+pub mod cpu;
 pub mod error;
 pub mod footprint;
 pub mod gguf;
@@ -28,18 +30,21 @@ use std::str::FromStr;
 pub enum BackendKind {
     /// llama.cpp via llama-cpp-2 (cargo feature `llama`).
     LlamaCpp,
+    /// Pure-Rust CPU backend on candle (cargo feature `cpu`).
+    Cpu,
     /// Deterministic mock for tests.
     Mock,
 }
 
 impl BackendKind {
     /// Every known backend, in CLI order.
-    pub const ALL: [BackendKind; 2] = [BackendKind::LlamaCpp, BackendKind::Mock];
+    pub const ALL: [BackendKind; 3] = [BackendKind::LlamaCpp, BackendKind::Cpu, BackendKind::Mock];
 
     /// The id used on the command line and in records.
     pub fn id(self) -> &'static str {
         match self {
             BackendKind::LlamaCpp => "llama.cpp",
+            BackendKind::Cpu => "cpu",
             BackendKind::Mock => "mock",
         }
     }
@@ -48,6 +53,7 @@ impl BackendKind {
     pub fn compiled_in(self) -> bool {
         match self {
             BackendKind::LlamaCpp => cfg!(feature = "llama"),
+            BackendKind::Cpu => cfg!(feature = "cpu"),
             BackendKind::Mock => true,
         }
     }
@@ -74,6 +80,13 @@ impl BackendKind {
                     None
                 },
             ))),
+            #[cfg(feature = "cpu")]
+            BackendKind::Cpu => Ok(Box::new(cpu::CpuBackend::load(model, info, settings)?)),
+            #[cfg(not(feature = "cpu"))]
+            BackendKind::Cpu => Err(BackendError::NotCompiledIn {
+                backend: self.id().into(),
+                feature: "cpu".into(),
+            }),
             #[cfg(feature = "llama")]
             BackendKind::LlamaCpp => Ok(Box::new(llama::LlamaCppBackend::load(model, settings)?)),
             #[cfg(not(feature = "llama"))]
@@ -100,6 +113,7 @@ impl FromStr for BackendKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "llama.cpp" | "llama" | "llamacpp" => Ok(BackendKind::LlamaCpp),
+            "cpu" => Ok(BackendKind::Cpu),
             "mock" => Ok(BackendKind::Mock),
             other => Err(BackendError::Unknown(other.to_string())),
         }
