@@ -62,16 +62,15 @@ impl Model {
     }
 }
 
-/// The thread count candle's pool will have (or has) in this process.
+/// The thread count candle's pool will have (or has) in this process:
+/// `CANDLE_NUM_THREADS`, else candle's own choice (`RAYON_NUM_THREADS`,
+/// else the physical cores).
 pub fn process_threads() -> usize {
-    ["CANDLE_NUM_THREADS", "RAYON_NUM_THREADS"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok()?.parse::<usize>().ok().filter(|&n| n > 0))
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
+    std::env::var("CANDLE_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(candle_core::utils::get_num_threads)
 }
 
 /// Sets `CANDLE_NUM_THREADS` to `threads` unless the user set it.
@@ -246,10 +245,12 @@ impl Backend for CpuBackend {
     }
 
     fn next_token(&mut self) -> Result<u32, BackendError> {
-        let logits = self
-            .logits
-            .as_ref()
-            .ok_or_else(|| run_err("next_token", "no logits: nothing was run since the last clear"))?;
+        let logits = self.logits.as_ref().ok_or_else(|| {
+            run_err(
+                "next_token",
+                "no logits: nothing was run since the last clear",
+            )
+        })?;
         logits
             .flatten_all()
             .and_then(|l| l.argmax(D::Minus1))

@@ -80,6 +80,11 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         Some(t) => t.0.clone(),
         None => vec![default_threads()],
     };
+    if let Some(&t) = threads.first()
+        && backends.contains(&BackendKind::Cpu)
+    {
+        pin_cpu_threads("cpu", t);
+    }
     let matrix = Matrix {
         models,
         backends,
@@ -143,6 +148,21 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
+/// Sizes the pure-Rust `cpu` backend's thread pool for this process
+/// (candle fixes it at first use) when `backend` is that backend. Call it
+/// before this process starts any other thread.
+pub(crate) fn pin_cpu_threads(backend: &str, threads: u32) {
+    #[cfg(feature = "cpu")]
+    if backend == "cpu" {
+        // SAFETY: called on the main thread before any other thread exists
+        // (flag parsing and job reading spawn none), so nothing reads the
+        // environment concurrently.
+        unsafe { edgebench_backends::cpu::pin_threads(threads) };
+    }
+    #[cfg(not(feature = "cpu"))]
+    let _ = (backend, threads);
+}
+
 /// Default thread count: physical cores (llama-bench's choice), else logical.
 pub(crate) fn default_threads() -> u32 {
     let host = edgebench_devices::HostInfo::probe();
@@ -174,6 +194,10 @@ pub fn backend_availability() -> Vec<edgebench_devices::BackendAvailability> {
             usable: k.compiled_in().then_some(true),
             note: match (k, k.compiled_in()) {
                 (BackendKind::Mock, _) => "deterministic test double, no inference".into(),
+                (BackendKind::Cpu, true) => {
+                    "pure Rust (candle), quantised GGUF: llama, mistral, qwen2, phi3, gemma3".into()
+                }
+                (BackendKind::Cpu, false) => "not compiled in; rebuild with --features cpu".into(),
                 (_, true) => "compiled in (CPU build unless built with a GPU feature)".into(),
                 (_, false) => "not compiled in; rebuild with --features llama".into(),
             },

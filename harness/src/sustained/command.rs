@@ -67,6 +67,7 @@ pub fn command(args: &SustainedArgs) -> Result<i32> {
         seed: args.seed,
     };
     let plan = matrix.plan().map_err(|e| anyhow!(e))?;
+    crate::commands::pin_cpu_threads(backend.id(), args.threads.unwrap_or_else(default_threads));
     let model = resolve_model(&source).with_context(|| format!("-m {}", args.model))?;
     if let Some(p) = &args.out
         && let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty())

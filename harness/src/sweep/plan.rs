@@ -169,13 +169,26 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
                 Some(Err(mismatch)) => (None, Some(Blocked::ArtifactMismatch(mismatch.clone()))),
                 None => (None, blocked),
             };
-            groups.push(SweepGroup {
-                model_id: entry.id.clone(),
-                backend: backend.to_string(),
-                model,
-                blocked,
-                cases,
-            });
+            // The cpu backend (candle) sizes its thread pool once per
+            // process: each thread count gets its own worker.
+            let parts: Vec<Vec<JobCase>> = if backend == "cpu" {
+                m.threads
+                    .iter()
+                    .map(|&t| cases.iter().filter(|c| c.threads == t).cloned().collect())
+                    .filter(|v: &Vec<JobCase>| !v.is_empty())
+                    .collect()
+            } else {
+                vec![cases]
+            };
+            for cases in parts {
+                groups.push(SweepGroup {
+                    model_id: entry.id.clone(),
+                    backend: backend.to_string(),
+                    model: model.clone(),
+                    blocked: blocked.clone(),
+                    cases,
+                });
+            }
         }
     }
     let sustained = sustained_groups(profile, filter, seed, &groups, &mut problems);

@@ -23,6 +23,9 @@ pub fn main() -> Result<i32> {
         .read_line(&mut text)
         .context("worker: reading the job from stdin")?;
     let job: Job = serde_json::from_str(&text).context("worker: malformed job")?;
+    if let Some(first) = job.cases.first() {
+        crate::commands::pin_cpu_threads(&job.backend, first.threads);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut emit = |e: &Event| -> Result<()> {
