@@ -22,7 +22,12 @@ fn run_measures_with_the_cpu_backend() {
     let r = &v[0];
     assert_eq!(r["status"], "ok", "{}", r["reason"]);
     assert_eq!(r["backend"]["id"], "cpu");
-    assert!(r["backend"]["version"].as_str().unwrap().starts_with("candle "));
+    assert!(
+        r["backend"]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("candle ")
+    );
     assert!(r["metrics"]["decode_tps"]["mean"].as_f64().unwrap() > 0.0);
     assert_eq!(r["metrics"]["tokens_generated"], serde_json::json!([4, 4]));
 }
@@ -33,7 +38,9 @@ fn a_second_thread_count_in_one_process_is_refused_by_name() {
     let out = dir.path().join("r.json");
     edgebench(dir.path())
         .env_remove("CANDLE_NUM_THREADS")
-        .args(["run", "-q", "-b", "cpu", "-t", "1,2", "-p", "8", "-n", "2", "-r", "1"])
+        .args([
+            "run", "-q", "-b", "cpu", "-t", "1,2", "-p", "8", "-n", "2", "-r", "1",
+        ])
         .args(["-o", "json", "--out"])
         .arg(&out)
         .assert()
