@@ -41,7 +41,8 @@ fn ubatch_larger_than_batch() {
 #[test]
 fn unknown_backend_lists_the_known_ones() {
     run_with(&["-b", "tensorflow"]).code(2).stderr(
-        predicate::str::contains("-b tensorflow").and(predicate::str::contains("llama.cpp, cpu, mock")),
+        predicate::str::contains("-b tensorflow")
+            .and(predicate::str::contains("llama.cpp, cpu, mock")),
     );
 }
 
