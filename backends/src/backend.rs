@@ -131,6 +131,11 @@ pub trait Backend {
     /// Greedy (argmax) next token from the last logits.
     fn next_token(&mut self) -> Result<u32, BackendError>;
 
+    /// Copies the logits of the last token run (prefill's last token, or the
+    /// decoded token) into `out`, which is resized to the vocabulary. Used
+    /// by `edgebench conform`, never in a timed region.
+    fn logits(&mut self, out: &mut Vec<f32>) -> Result<(), BackendError>;
+
     /// The clock that times this backend's work.
     fn clock(&self) -> Clock {
         Clock::monotonic()

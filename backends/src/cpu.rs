@@ -20,7 +20,7 @@ use std::io::BufReader;
 use std::path::Path;
 
 use candle_core::quantized::gguf_file;
-use candle_core::{D, Device, Tensor};
+use candle_core::{D, DType, Device, Tensor};
 use candle_transformers::models::{
     quantized_gemma3, quantized_llama, quantized_phi3, quantized_qwen2,
 };
@@ -242,6 +242,18 @@ impl Backend for CpuBackend {
 
     fn synchronize(&mut self) {
         // candle's CPU operations are eager: the work is done on return.
+    }
+
+    fn logits(&mut self, out: &mut Vec<f32>) -> Result<(), BackendError> {
+        let logits = self.logits.as_ref().ok_or_else(|| {
+            run_err("logits", "no logits: nothing was run since the last clear")
+        })?;
+        *out = logits
+            .flatten_all()
+            .and_then(|l| l.to_dtype(DType::F32))
+            .and_then(|l| l.to_vec1::<f32>())
+            .map_err(|e| run_err("logits", e))?;
+        Ok(())
     }
 
     fn next_token(&mut self) -> Result<u32, BackendError> {

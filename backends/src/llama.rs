@@ -288,6 +288,17 @@ impl Backend for LlamaCppBackend {
         }
     }
 
+    fn logits(&mut self, out: &mut Vec<f32>) -> Result<(), BackendError> {
+        if self.logits_index < 0 {
+            return Err(Self::run_err("logits", "no logits: nothing was decoded"));
+        }
+        let idx = self.logits_index;
+        let ctx = self.ctx.as_ref().ok_or_else(|| Self::run_err("logits", "no context"))?;
+        out.clear();
+        out.extend_from_slice(ctx.get_logits_ith(idx));
+        Ok(())
+    }
+
     fn next_token(&mut self) -> Result<u32, BackendError> {
         if self.logits_index < 0 {
             return Err(Self::run_err("decode", "no logits: nothing was decoded"));

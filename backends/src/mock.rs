@@ -255,6 +255,16 @@ impl Backend for MockBackend {
         Ok(mixed as u32)
     }
 
+    /// One-hot logits at the token `next_token` would pick, so conformance
+    /// of mock against mock is exact and testable without a model.
+    fn logits(&mut self, out: &mut Vec<f32>) -> Result<(), BackendError> {
+        let next = self.next_token()? as usize;
+        out.clear();
+        out.resize(self.n_vocab as usize, 0.0);
+        out[next] = 1.0;
+        Ok(())
+    }
+
     fn clock(&self) -> Clock {
         Clock::Virtual(Arc::clone(&self.clock))
     }
