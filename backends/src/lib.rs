@@ -14,6 +14,7 @@ pub mod gguf;
 #[cfg(feature = "llama")]
 pub mod llama;
 pub mod mock;
+pub mod onnx_model;
 pub mod synth;
 
 pub use backend::{Backend, BackendDescription, Clock, ContextSettings, KvType, LoadSettings};

@@ -1,0 +1,700 @@
+//! Reading a `.onnx` file: what it declares (opsets, producer, metadata,
+//! inputs and outputs, initializers, operators) and whether its external
+//! data references are safe to follow.
+//!
+//! External data is only accepted when it stays inside the model's folder
+//! (RELIABILITY rule 12): the `location` must be a relative path without
+//! `..`, every component must be a real directory or regular file (no
+//! symbolic links), and `offset + length` must lie within the file.
+
+use super::proto::{
+    DATA_LOCATION_EXTERNAL, DimensionValue, ModelProto, TensorProto, ValueInfoProto, data_type,
+};
+use prost::Message;
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// Why a `.onnx` file cannot be used. Every message names the file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OnnxModelError {
+    /// The file does not exist.
+    #[error("{}: no such ONNX model file; check the path", path.display())]
+    Missing {
+        /// The model file.
+        path: PathBuf,
+    },
+    /// The file exists but cannot be read.
+    #[error("{}: cannot read the ONNX model: {source}; check the file's permissions", path.display())]
+    Read {
+        /// The model file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The file is a Git LFS pointer, not the model.
+    #[error(
+        "{}: is a Git LFS pointer (a small text file), not the ONNX model; run `git lfs pull` in its repository or download the real file",
+        path.display()
+    )]
+    LfsPointer {
+        /// The model file.
+        path: PathBuf,
+    },
+    /// The bytes are not an ONNX protobuf.
+    #[error(
+        "{}: not a valid ONNX model ({reason}); the file is corrupt, truncated or not ONNX: download or export it again",
+        path.display()
+    )]
+    Corrupt {
+        /// The model file.
+        path: PathBuf,
+        /// What the decoder found.
+        reason: String,
+    },
+    /// The model has no graph.
+    #[error("{}: the ONNX model has no graph; it cannot be run: export it again", path.display())]
+    NoGraph {
+        /// The model file.
+        path: PathBuf,
+    },
+    /// An initializer's external data reference is unsafe or broken.
+    #[error(
+        "{}: initializer '{initializer}' has external data at '{location}': {reason}; refusing the model (external data must be a regular file inside the model's folder)",
+        path.display()
+    )]
+    ExternalData {
+        /// The model file.
+        path: PathBuf,
+        /// The initializer's name.
+        initializer: String,
+        /// The `location` as written in the model.
+        location: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// One imported operator set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpsetImport {
+    /// The domain (`""` is `ai.onnx`).
+    pub domain: String,
+    /// The version.
+    pub version: i64,
+}
+
+/// One dimension of an input or output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dim {
+    /// A fixed size.
+    Fixed(i64),
+    /// A named size, e.g. `batch_size`.
+    Symbolic(String),
+    /// Neither given.
+    Unknown,
+}
+
+/// A graph input or output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueInfo {
+    /// The name.
+    pub name: String,
+    /// The element type's ONNX name (`"float"`, `"int64"`), or `"non-tensor"`.
+    pub elem_type: String,
+    /// The dimensions (empty when the rank is unknown or the value a scalar).
+    pub dims: Vec<Dim>,
+}
+
+/// Where an initializer's bytes are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Storage {
+    /// In the `.onnx` file.
+    Inline,
+    /// In an external file (already checked to be inside the model's folder).
+    External {
+        /// The `location`, relative to the model's folder.
+        location: String,
+        /// Byte offset in that file.
+        offset: u64,
+        /// Byte length.
+        length: u64,
+    },
+}
+
+/// One initializer (weight or constant).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitializerInfo {
+    /// The name.
+    pub name: String,
+    /// The element type's ONNX name.
+    pub data_type: String,
+    /// The shape.
+    pub dims: Vec<i64>,
+    /// Bytes as stored.
+    pub byte_size: u64,
+    /// Where the bytes are.
+    pub storage: Storage,
+    /// Whether the graph only uses it as the data input (input 0) of
+    /// `Gather`/`GatherBlockQuantized`: an embedding table, of which a decode
+    /// step reads one row per token rather than the whole tensor.
+    pub embedding_only: bool,
+}
+
+/// What a `.onnx` file declares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnnxInfo {
+    /// The model file.
+    pub path: PathBuf,
+    /// The IR version.
+    pub ir_version: i64,
+    /// Imported operator sets.
+    pub opset_imports: Vec<OpsetImport>,
+    /// The tool that wrote it, with its version when given (`"pytorch 2.3"`).
+    pub producer: String,
+    /// `metadata_props` (a later duplicate key wins).
+    pub metadata: BTreeMap<String, String>,
+    /// Graph inputs that are not initializers.
+    pub inputs: Vec<ValueInfo>,
+    /// Graph outputs.
+    pub outputs: Vec<ValueInfo>,
+    /// Initializers, in file order.
+    pub initializers: Vec<InitializerInfo>,
+    /// Operators used by the main graph and how often: `op_type`, prefixed
+    /// by `domain:` outside the default domain (`com.microsoft:MatMulNBits`).
+    pub op_types: BTreeMap<String, usize>,
+}
+
+impl OnnxInfo {
+    /// Bytes of initializers one decode step reads: all of them, at their
+    /// stored size, except embedding tables (see
+    /// [`InitializerInfo::embedding_only`]).
+    pub fn decode_weight_bytes(&self) -> u64 {
+        self.initializers
+            .iter()
+            .filter(|i| !i.embedding_only)
+            .map(|i| i.byte_size)
+            .sum()
+    }
+
+    /// Bytes of all initializers as stored.
+    pub fn total_weight_bytes(&self) -> u64 {
+        self.initializers.iter().map(|i| i.byte_size).sum()
+    }
+
+    /// The input or output named `name`.
+    pub fn value(&self, name: &str) -> Option<&ValueInfo> {
+        self.inputs
+            .iter()
+            .chain(&self.outputs)
+            .find(|v| v.name == name)
+    }
+}
+
+const LFS_PREFIX: &[u8] = b"version https://git-lfs.github.com/spec/";
+
+/// Reads and checks the `.onnx` file at `path`, including every external
+/// data reference (relative to the file's folder).
+pub fn inspect(path: &Path) -> Result<OnnxInfo, OnnxModelError> {
+    let bytes = fs::read(path).map_err(|source| {
+        if source.kind() == io::ErrorKind::NotFound {
+            OnnxModelError::Missing {
+                path: path.to_path_buf(),
+            }
+        } else {
+            OnnxModelError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })?;
+    inspect_bytes(path, &bytes)
+}
+
+/// As [`inspect`], for the file's bytes already in memory; `path` names the
+/// file in errors and its folder anchors external data.
+pub fn inspect_bytes(path: &Path, bytes: &[u8]) -> Result<OnnxInfo, OnnxModelError> {
+    let corrupt = |reason: String| OnnxModelError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if bytes.starts_with(LFS_PREFIX) {
+        return Err(OnnxModelError::LfsPointer {
+            path: path.to_path_buf(),
+        });
+    }
+    if bytes.is_empty() {
+        return Err(corrupt("the file is empty".into()));
+    }
+    let model = ModelProto::decode(bytes).map_err(|e| corrupt(format!("protobuf: {e}")))?;
+    let Some(graph) = model.graph else {
+        if model.ir_version == 0 && model.opset_import.is_empty() {
+            return Err(corrupt("no IR version, opset or graph".into()));
+        }
+        return Err(OnnxModelError::NoGraph {
+            path: path.to_path_buf(),
+        });
+    };
+
+    // How each initializer is used: as Gather data only, or otherwise.
+    let mut gather_data: HashMap<&str, bool> = HashMap::new();
+    let mut other_use: HashMap<&str, bool> = HashMap::new();
+    let mut op_types = BTreeMap::new();
+    for node in &graph.node {
+        let key = if node.domain.is_empty() || node.domain == "ai.onnx" {
+            node.op_type.clone()
+        } else {
+            format!("{}:{}", node.domain, node.op_type)
+        };
+        *op_types.entry(key).or_insert(0) += 1;
+        let is_gather = matches!(node.op_type.as_str(), "Gather" | "GatherBlockQuantized");
+        for (i, input) in node.input.iter().enumerate() {
+            if is_gather && i == 0 {
+                gather_data.insert(input, true);
+            } else {
+                other_use.insert(input, true);
+            }
+        }
+    }
+
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut initializers = Vec::with_capacity(graph.initializer.len());
+    for t in &graph.initializer {
+        let storage = external_storage(path, &dir, t)?;
+        let byte_size = match &storage {
+            Storage::External { length, .. } => *length,
+            Storage::Inline => inline_size(t),
+        };
+        let name = t.name.as_str();
+        initializers.push(InitializerInfo {
+            name: t.name.clone(),
+            data_type: data_type::name(t.data_type),
+            dims: t.dims.clone(),
+            byte_size,
+            storage,
+            embedding_only: gather_data.contains_key(name) && !other_use.contains_key(name),
+        });
+    }
+
+    let init_names: std::collections::HashSet<&str> =
+        graph.initializer.iter().map(|t| t.name.as_str()).collect();
+    let producer = match (
+        model.producer_name.is_empty(),
+        model.producer_version.is_empty(),
+    ) {
+        (false, false) => format!("{} {}", model.producer_name, model.producer_version),
+        _ => format!("{}{}", model.producer_name, model.producer_version),
+    };
+    Ok(OnnxInfo {
+        path: path.to_path_buf(),
+        ir_version: model.ir_version,
+        opset_imports: model
+            .opset_import
+            .iter()
+            .map(|o| OpsetImport {
+                domain: o.domain.clone(),
+                version: o.version,
+            })
+            .collect(),
+        producer,
+        metadata: model
+            .metadata_props
+            .into_iter()
+            .map(|e| (e.key, e.value))
+            .collect(),
+        inputs: graph
+            .input
+            .iter()
+            .filter(|v| !init_names.contains(v.name.as_str()))
+            .map(value_info)
+            .collect(),
+        outputs: graph.output.iter().map(value_info).collect(),
+        initializers,
+        op_types,
+    })
+}
+
+fn value_info(v: &ValueInfoProto) -> ValueInfo {
+    let tensor = v.r#type.as_ref().and_then(|t| t.tensor_type.as_ref());
+    ValueInfo {
+        name: v.name.clone(),
+        elem_type: tensor.map_or_else(|| "non-tensor".into(), |t| data_type::name(t.elem_type)),
+        dims: tensor
+            .and_then(|t| t.shape.as_ref())
+            .map(|s| {
+                s.dim
+                    .iter()
+                    .map(|d| match &d.value {
+                        Some(DimensionValue::DimValue(n)) => Dim::Fixed(*n),
+                        Some(DimensionValue::DimParam(p)) if !p.is_empty() => {
+                            Dim::Symbolic(p.clone())
+                        }
+                        _ => Dim::Unknown,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// Bytes of an inline tensor as stored.
+fn inline_size(t: &TensorProto) -> u64 {
+    if !t.raw_data.is_empty() {
+        return t.raw_data.len() as u64;
+    }
+    if t.data_type == data_type::STRING {
+        return t.string_data.iter().map(|s| s.len() as u64).sum();
+    }
+    let n: u64 = t.dims.iter().map(|&d| d.max(0) as u64).product();
+    data_type::bits(t.data_type).map_or(0, |b| (n * b).div_ceil(8))
+}
+
+/// Checks and describes where `t`'s bytes are.
+fn external_storage(model: &Path, dir: &Path, t: &TensorProto) -> Result<Storage, OnnxModelError> {
+    if t.data_location != DATA_LOCATION_EXTERNAL && t.external_data.is_empty() {
+        return Ok(Storage::Inline);
+    }
+    let get = |k: &str| {
+        t.external_data
+            .iter()
+            .rev()
+            .find(|e| e.key == k)
+            .map(|e| e.value.as_str())
+    };
+    let location = get("location").unwrap_or("");
+    let fail = |reason: String| OnnxModelError::ExternalData {
+        path: model.to_path_buf(),
+        initializer: t.name.clone(),
+        location: location.to_string(),
+        reason,
+    };
+    if location.is_empty() {
+        return Err(fail("no `location` is given".into()));
+    }
+    let parse = |k: &str| -> Result<Option<u64>, OnnxModelError> {
+        get(k)
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| fail(format!("`{k}` is '{v}', not a byte count")))
+            })
+            .transpose()
+    };
+    let offset = parse("offset")?.unwrap_or(0);
+    let length = parse("length")?;
+
+    let rel = Path::new(location);
+    let drive = location.len() >= 2 && location.as_bytes()[1] == b':';
+    if location.starts_with(['/', '\\']) || rel.is_absolute() || rel.has_root() || drive {
+        return Err(fail("the location is an absolute path".into()));
+    }
+    let parts: Vec<&str> = location
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.contains(&"..") || rel.components().any(|c| c == Component::ParentDir) {
+        return Err(fail("the location contains a `..` component".into()));
+    }
+    if parts.is_empty() {
+        return Err(fail("the location names no file".into()));
+    }
+    // Walk the path one component at a time so no symbolic link (file or
+    // folder) can lead out of the model's folder.
+    let mut full = dir.to_path_buf();
+    for (i, part) in parts.iter().enumerate() {
+        full.push(part);
+        let meta = fs::symlink_metadata(&full).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                fail(format!(
+                    "{} does not exist; copy the external data file next to the model",
+                    full.display()
+                ))
+            } else {
+                fail(format!("cannot read {}: {e}", full.display()))
+            }
+        })?;
+        let last = i + 1 == parts.len();
+        if meta.file_type().is_symlink() {
+            return Err(fail(format!("{} is a symbolic link", full.display())));
+        }
+        if !last && !meta.is_dir() {
+            return Err(fail(format!("{} is not a folder", full.display())));
+        }
+        if last && !meta.is_file() {
+            return Err(fail(format!("{} is not a regular file", full.display())));
+        }
+    }
+    let file_len = fs::symlink_metadata(&full)
+        .map_err(|e| fail(format!("cannot read {}: {e}", full.display())))?
+        .len();
+    let length = match length {
+        Some(l) => l,
+        None => file_len.checked_sub(offset).ok_or_else(|| {
+            fail(format!(
+                "offset {offset} is past the end of the {file_len}-byte file"
+            ))
+        })?,
+    };
+    match offset.checked_add(length) {
+        Some(end) if end <= file_len => {}
+        _ => {
+            return Err(fail(format!(
+                "bytes {offset}..{offset}+{length} run past the end of the {file_len}-byte file (truncated download?)"
+            )));
+        }
+    }
+    Ok(Storage::External {
+        location: location.to_string(),
+        offset,
+        length,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::proto::*;
+    use super::*;
+
+    fn entry(k: &str, v: &str) -> StringStringEntryProto {
+        StringStringEntryProto {
+            key: k.into(),
+            value: v.into(),
+        }
+    }
+
+    fn tensor_value(name: &str, elem: i32, dims: &[DimensionValue]) -> ValueInfoProto {
+        ValueInfoProto {
+            name: name.into(),
+            r#type: Some(TypeProto {
+                tensor_type: Some(TypeProtoTensor {
+                    elem_type: elem,
+                    shape: Some(TensorShapeProto {
+                        dim: dims
+                            .iter()
+                            .map(|d| TensorShapeDimension {
+                                value: Some(d.clone()),
+                                ..Default::default()
+                            })
+                            .collect(),
+                    }),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// A small model: Gather(embedding, ids) -> MatMul(w) -> out; `w`
+    /// stored externally at `location` with `offset`/`length`.
+    fn model(location: &str, offset: u64, length: u64) -> ModelProto {
+        let embd = TensorProto {
+            name: "embd".into(),
+            dims: vec![4, 2],
+            data_type: data_type::FLOAT,
+            float_data: vec![0.5; 8],
+            ..Default::default()
+        };
+        let w = TensorProto {
+            name: "w".into(),
+            dims: vec![2, 2],
+            data_type: data_type::FLOAT,
+            data_location: DATA_LOCATION_EXTERNAL,
+            external_data: vec![
+                entry("location", location),
+                entry("offset", &offset.to_string()),
+                entry("length", &length.to_string()),
+            ],
+            ..Default::default()
+        };
+        let node = |op: &str, i: &[&str], o: &str| NodeProto {
+            op_type: op.into(),
+            input: i.iter().map(|s| s.to_string()).collect(),
+            output: vec![o.into()],
+            ..Default::default()
+        };
+        ModelProto {
+            ir_version: 8,
+            producer_name: "test".into(),
+            producer_version: "1".into(),
+            opset_import: vec![OperatorSetIdProto {
+                domain: String::new(),
+                version: 17,
+            }],
+            metadata_props: vec![entry("k", "v")],
+            graph: Some(GraphProto {
+                name: "g".into(),
+                node: vec![
+                    node("Gather", &["embd", "ids"], "x"),
+                    node("MatMul", &["x", "w"], "y"),
+                ],
+                initializer: vec![embd, w],
+                input: vec![tensor_value(
+                    "ids",
+                    data_type::INT64,
+                    &[
+                        DimensionValue::DimParam("batch".into()),
+                        DimensionValue::DimValue(3),
+                    ],
+                )],
+                output: vec![tensor_value(
+                    "y",
+                    data_type::FLOAT,
+                    &[DimensionValue::DimParam("batch".into())],
+                )],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn write(dir: &Path, m: &ModelProto) -> PathBuf {
+        let p = dir.join("m.onnx");
+        fs::write(&p, m.encode_to_vec()).unwrap();
+        p
+    }
+
+    #[test]
+    fn round_trip_and_summary() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("w.bin"), [0u8; 64]).unwrap();
+        let m = model("w.bin", 16, 16);
+        let bytes = m.encode_to_vec();
+        assert_eq!(ModelProto::decode(bytes.as_slice()).unwrap(), m);
+        let info = inspect(&write(dir.path(), &m)).unwrap();
+        assert_eq!(info.ir_version, 8);
+        assert_eq!(info.producer, "test 1");
+        assert_eq!(
+            info.opset_imports,
+            vec![OpsetImport {
+                domain: String::new(),
+                version: 17
+            }]
+        );
+        assert_eq!(info.metadata.get("k").map(String::as_str), Some("v"));
+        assert_eq!(info.inputs.len(), 1);
+        assert_eq!(info.inputs[0].elem_type, "int64");
+        assert_eq!(
+            info.inputs[0].dims,
+            vec![Dim::Symbolic("batch".into()), Dim::Fixed(3)]
+        );
+        assert_eq!(info.value("y").unwrap().elem_type, "float");
+        assert_eq!(info.op_types.get("Gather"), Some(&1));
+        assert_eq!(info.op_types.get("MatMul"), Some(&1));
+        assert_eq!(info.initializers[0].byte_size, 32);
+        assert!(info.initializers[0].embedding_only);
+        assert_eq!(info.initializers[0].storage, Storage::Inline);
+        assert_eq!(
+            info.initializers[1].storage,
+            Storage::External {
+                location: "w.bin".into(),
+                offset: 16,
+                length: 16
+            }
+        );
+        assert_eq!(info.total_weight_bytes(), 48);
+        assert_eq!(info.decode_weight_bytes(), 16);
+    }
+
+    fn refusal(location: &str, offset: u64, length: u64, setup: impl FnOnce(&Path)) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("model");
+        fs::create_dir(&sub).unwrap();
+        fs::write(dir.path().join("outside.bin"), [0u8; 64]).unwrap();
+        setup(&sub);
+        let p = write(&sub, &model(location, offset, length));
+        let err = inspect(&p).unwrap_err();
+        assert!(
+            matches!(err, OnnxModelError::ExternalData { .. }),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("m.onnx") && msg.contains("'w'") && msg.contains(location),
+            "{msg}"
+        );
+        msg
+    }
+
+    #[test]
+    fn external_data_refusals() {
+        let msg = refusal("/etc/passwd", 0, 1, |_| {});
+        assert!(msg.contains("absolute"), "{msg}");
+        let msg = refusal("../outside.bin", 0, 16, |_| {});
+        assert!(msg.contains(".."), "{msg}");
+        let msg = refusal("a/../../outside.bin", 0, 16, |_| {});
+        assert!(msg.contains(".."), "{msg}");
+        let msg = refusal("missing.bin", 0, 16, |_| {});
+        assert!(msg.contains("does not exist"), "{msg}");
+        let msg = refusal("w.bin", 60, 16, |d| {
+            fs::write(d.join("w.bin"), [0u8; 64]).unwrap()
+        });
+        assert!(msg.contains("past the end"), "{msg}");
+        let msg = refusal("w.bin", u64::MAX, 16, |d| {
+            fs::write(d.join("w.bin"), [0u8; 64]).unwrap()
+        });
+        assert!(msg.contains("past the end"), "{msg}");
+        let msg = refusal("sub", 0, 16, |d| fs::create_dir(d.join("sub")).unwrap());
+        assert!(msg.contains("not a regular file"), "{msg}");
+        #[cfg(unix)]
+        {
+            let msg = refusal("link.bin", 0, 16, |d| {
+                std::os::unix::fs::symlink(d.join("../outside.bin"), d.join("link.bin")).unwrap()
+            });
+            assert!(msg.contains("symbolic link"), "{msg}");
+            // A linked folder is refused too, not only a linked file.
+            let msg = refusal("ln/outside.bin", 0, 16, |d| {
+                std::os::unix::fs::symlink(d.join(".."), d.join("ln")).unwrap()
+            });
+            assert!(msg.contains("symbolic link"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn corrupt_missing_and_lfs() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.onnx");
+        let err = inspect(&p).unwrap_err();
+        assert!(matches!(err, OnnxModelError::Missing { .. }), "{err:?}");
+        assert!(err.to_string().contains("bad.onnx"));
+
+        fs::write(&p, [0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]).unwrap();
+        let err = inspect(&p).unwrap_err();
+        assert!(matches!(err, OnnxModelError::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains("bad.onnx"), "{err}");
+
+        // A truncated model fails to decode.
+        let mut bytes = model("w.bin", 0, 16).encode_to_vec();
+        bytes.truncate(bytes.len() - 3);
+        fs::write(&p, &bytes).unwrap();
+        let err = inspect(&p).unwrap_err();
+        assert!(matches!(err, OnnxModelError::Corrupt { .. }), "{err:?}");
+
+        fs::write(&p, []).unwrap();
+        assert!(matches!(
+            inspect(&p).unwrap_err(),
+            OnnxModelError::Corrupt { .. }
+        ));
+
+        fs::write(
+            &p,
+            "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 123\n",
+        )
+        .unwrap();
+        let err = inspect(&p).unwrap_err();
+        assert!(matches!(err, OnnxModelError::LfsPointer { .. }), "{err:?}");
+        assert!(err.to_string().contains("git lfs pull"), "{err}");
+
+        let no_graph = ModelProto {
+            ir_version: 8,
+            ..Default::default()
+        };
+        fs::write(&p, no_graph.encode_to_vec()).unwrap();
+        let err = inspect(&p).unwrap_err();
+        assert!(matches!(err, OnnxModelError::NoGraph { .. }), "{err:?}");
+    }
+}
