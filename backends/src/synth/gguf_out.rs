@@ -33,6 +33,14 @@ pub enum SynthError {
     /// Writing the GGUF file failed (the message names the file).
     #[error(transparent)]
     Write(#[from] GgufWriteError),
+    /// Writing a file of the ONNX twin failed.
+    #[error("{}: cannot write: {source}; check the disk space and the folder's permissions", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
 }
 
 /// Elements each thread generates and encodes per round (a multiple of 32).

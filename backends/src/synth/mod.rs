@@ -1,14 +1,19 @@
 //! Synthetic llama-architecture models that edgebench writes itself, so tests
 //! and benchmarks can run without downloading anything: size presets,
 //! quantisations, deterministic weights, and a GGUF writer whose output
-//! llama.cpp loads and runs. The same [`SynthSpec`] always gives the same bytes.
+//! llama.cpp loads and runs, and its ONNX twin for ONNX Runtime
+//! ([`write_onnx`]). The same [`SynthSpec`] always gives the same bytes.
 
 mod gguf_out;
+mod onnx_out;
 pub mod quant;
 pub mod vocab;
 pub mod weights;
 
 pub use gguf_out::{SynthError, SynthSummary, write_gguf};
+pub use onnx_out::{
+    EXTERNAL_ALIGN, EXTERNAL_MIN_BYTES, OnnxSummary, q4_0_to_nbits, q8_0_to_nbits, write_onnx,
+};
 
 use crate::gguf::GgmlType;
 use serde::Serialize;
@@ -238,6 +243,12 @@ impl SynthSpec {
     /// The file name to cache the model under: the cache key plus `.gguf`.
     pub fn file_name(&self) -> String {
         format!("{}.gguf", self.cache_key())
+    }
+
+    /// The file name of the ONNX twin ([`write_onnx`]): the cache key plus
+    /// `.onnx` (its weights go to the same name plus `.data`).
+    pub fn onnx_file_name(&self) -> String {
+        format!("{}.onnx", self.cache_key())
     }
 }
 

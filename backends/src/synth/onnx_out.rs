@@ -1,0 +1,825 @@
+//! Writes the ONNX twin of a synthetic model: the same weights, the same
+//! values and the same arithmetic as the GGUF file that [`super::write_gguf`]
+//! writes for the same [`SynthSpec`], as a Hugging Face Optimum-style decoder
+//! with a key/value cache, so ONNX Runtime and llama.cpp can be compared on
+//! one model.
+//!
+//! # Files
+//!
+//! `NAME.onnx` holds the graph; `NAME.onnx.data` (next to it) holds every
+//! initializer of 1 KiB or more, each at a 64-byte aligned offset, referenced
+//! by the data file's bare name. The protobuf stays small, so models over
+//! protobuf's 2 GB limit (medium f32) work. The same spec gives the same
+//! bytes in both files.
+//!
+//! # Graph
+//!
+//! Opsets: `ai.onnx` 17 and `com.microsoft` 1 (only for `MatMulNBits`).
+//!
+//! Inputs: `input_ids` int64 `[batch_size, sequence_length]`,
+//! `attention_mask` int64 `[batch_size, total_sequence_length]`,
+//! `position_ids` int64 `[batch_size, sequence_length]`, and per layer `N`
+//! `past_key_values.N.key` / `.value` float
+//! `[batch_size, n_head_kv, past_sequence_length, head_dim]`.
+//!
+//! Outputs: `logits` float `[batch_size, sequence_length, n_vocab]` and
+//! `present.N.key` / `.value` float
+//! `[batch_size, n_head_kv, total_sequence_length, head_dim]`: the past
+//! concatenated with the new entries on axis 2, keys after rotary embedding.
+//!
+//! The computation is llama.cpp's for the `llama` architecture: token
+//! embedding rows; per layer RMS norm (`x / sqrt(mean(x²) + eps) · w`),
+//! q/k/v projections, rotary embedding of adjacent pairs (llama.cpp's
+//! `NORM` rope: `(x[2i], x[2i+1])` rotated by `pos · base^(-2i/head_dim)`),
+//! grouped-query attention scaled by `1/sqrt(head_dim)` with a causal mask
+//! (key `j` is visible to a query at position `p` iff `attention_mask[j] = 1`
+//! and `j ≤ p`; key index = absolute position, the cache starting at 0),
+//! softmax, output projection and residual; RMS norm, SwiGLU feed-forward
+//! (`down(silu(gate(h)) · up(h))`) and residual; final RMS norm and output
+//! projection. Everything is float32 and uses standard `ai.onnx` operators,
+//! except the quantised weight matmuls.
+//!
+//! # Weights
+//!
+//! A GGUF matrix with `ne = [in, out]` is `out` rows of `in` elements and
+//! computes `y = x·Wᵀ`. Its ONNX encoding, per quantisation:
+//!
+//! - `q4_0`: `com.microsoft.MatMulNBits` (`K = in`, `N = out`, `bits = 4`,
+//!   `block_size = 32`), `B` uint8 `[N, K/32, 16]`, `scales` float
+//!   `[N·K/32]` (the f16 block scale, converted exactly), no `zero_points`
+//!   (the default, 8, is q4_0's offset). ggml keeps element `j` of a block in
+//!   the low nibble of byte `j` and element `j+16` in its high nibble;
+//!   `MatMulNBits` wants elements `2k` / `2k+1` in the low / high nibble of
+//!   byte `k`, so the nibbles are repacked ([`q4_0_to_nbits`]); the
+//!   quantised values are bit-identical.
+//! - `q8_0`: `MatMulNBits` with `bits = 8`, `B` uint8 `[N, K/32, 32]`
+//!   holding `q + 128`, default zero point 128 ([`q8_0_to_nbits`]).
+//! - `f16`: a float16 initializer stored transposed (`[in, out]`), `Cast`
+//!   to float, `MatMul` (exact).
+//! - `f32`: a float initializer stored transposed (`[in, out]`), `MatMul`.
+//!
+//! The token embedding is always a dequantised float `[n_vocab, n_embd]`
+//! table read by `Gather` (llama.cpp dequantises the rows it looks up, so the
+//! values are the same); norm weights are float. Weight initializers keep
+//! their GGUF names (`blk.0.attn_q.weight`, and `…_scales` for the scales).
+
+use super::quant::{QK, dequantize_q4_0, dequantize_q8_0, quantize_q4_0, quantize_q8_0};
+use super::vocab::{BOS_ID, EOS_ID};
+use super::weights::fill_tensor_values;
+use super::{Quant, SYNTH_FORMAT_VERSION, SynthError, SynthSpec};
+use crate::onnx_model::proto::{
+    AttributeProto, DATA_LOCATION_EXTERNAL, DimensionValue, GraphProto, ModelProto, NodeProto,
+    OperatorSetIdProto, StringStringEntryProto, TensorProto, TensorShapeDimension,
+    TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto, attribute_type, data_type,
+};
+use half::f16;
+use prost::Message;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// What [`write_onnx`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OnnxSummary {
+    /// The `.onnx` file (graph and small constants).
+    pub path: PathBuf,
+    /// The external data file next to it (`NAME.onnx.data`).
+    pub data_path: PathBuf,
+    /// The spec it was written from.
+    pub spec: SynthSpec,
+    /// Parameters of the model.
+    pub n_params: u64,
+    /// Initializers in the graph (weights, scales and constants).
+    pub n_initializers: usize,
+    /// Size of the `.onnx` file in bytes.
+    pub file_size: u64,
+    /// Size of the external data file in bytes.
+    pub data_size: u64,
+}
+
+/// Initializers at least this large go to the external data file.
+pub const EXTERNAL_MIN_BYTES: usize = 1024;
+/// Alignment of each initializer in the external data file.
+pub const EXTERNAL_ALIGN: u64 = 64;
+/// The `ai.onnx` opset the twin uses.
+pub const ONNX_OPSET: i64 = 17;
+/// The IR version written (the one that goes with opset 17).
+pub const IR_VERSION: i64 = 8;
+
+/// Writes the ONNX twin of `spec` to `out` (`NAME.onnx`) and its weights to
+/// `NAME.onnx.data` beside it (both created or truncated, not renamed: write
+/// to a temporary folder and rename for atomicity). The same spec always
+/// gives the same bytes.
+pub fn write_onnx(spec: &SynthSpec, out: &Path) -> Result<OnnxSummary, SynthError> {
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source: io::Error| SynthError::Io { path, source }
+    };
+    let data_path = data_path_for(out).ok_or_else(|| SynthError::Io {
+        path: out.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"),
+    })?;
+    let location = data_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = File::create(&data_path).map_err(io_err(&data_path))?;
+    let mut sink = DataSink {
+        out: Some(BufWriter::with_capacity(1 << 20, file)),
+        location,
+        pos: 0,
+    };
+    let model = build_model(spec, &mut sink).map_err(io_err(&data_path))?;
+    let data_size = sink.pos;
+    if let Some(w) = sink.out.take() {
+        w.into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .map_err(io_err(&data_path))?;
+    }
+    let bytes = model.encode_to_vec();
+    std::fs::write(out, &bytes).map_err(io_err(out))?;
+    Ok(OnnxSummary {
+        path: out.to_path_buf(),
+        data_path,
+        spec: *spec,
+        n_params: spec.hparams().n_params(),
+        n_initializers: model.graph.as_ref().map_or(0, |g| g.initializer.len()),
+        file_size: bytes.len() as u64,
+        data_size,
+    })
+}
+
+/// `NAME.onnx` → `NAME.onnx.data`, in the same folder.
+fn data_path_for(out: &Path) -> Option<PathBuf> {
+    let mut name = out.file_name()?.to_os_string();
+    name.push(".data");
+    Some(out.with_file_name(name))
+}
+
+/// Repacks ggml q4_0 blocks (18 bytes: f16 scale, 16 bytes of nibbles) into
+/// `MatMulNBits` 4-bit form, appending 16 bytes per block to `b` and the
+/// scale (as f32, exactly) to `scales`. Element `j` of a block is the low
+/// nibble of byte `j` (`j < 16`) or the high nibble of byte `j - 16` in
+/// ggml; in `MatMulNBits` it is the low (even `j`) or high (odd `j`) nibble
+/// of byte `j / 2`.
+pub fn q4_0_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
+    for blk in blocks.chunks_exact(super::quant::Q4_0_BLOCK_BYTES) {
+        scales.push(f16::from_le_bytes([blk[0], blk[1]]).to_f32());
+        let qs = &blk[2..];
+        let q = |j: usize| {
+            if j < QK / 2 {
+                qs[j] & 0x0F
+            } else {
+                qs[j - QK / 2] >> 4
+            }
+        };
+        b.extend((0..QK / 2).map(|k| q(2 * k) | (q(2 * k + 1) << 4)));
+    }
+}
+
+/// Converts ggml q8_0 blocks (34 bytes: f16 scale, 32 × i8) to
+/// `MatMulNBits` 8-bit form: 32 bytes `q + 128` per block appended to `b`,
+/// the scale (as f32, exactly) to `scales`.
+pub fn q8_0_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
+    for blk in blocks.chunks_exact(super::quant::Q8_0_BLOCK_BYTES) {
+        scales.push(f16::from_le_bytes([blk[0], blk[1]]).to_f32());
+        b.extend(blk[2..].iter().map(|&q| q ^ 0x80));
+    }
+}
+
+/// Where initializer bytes go: the data file, or nowhere (a dry run that
+/// computes the same offsets and the same graph without generating weights).
+struct DataSink {
+    out: Option<BufWriter<File>>,
+    location: String,
+    pos: u64,
+}
+
+impl DataSink {
+    fn writing(&self) -> bool {
+        self.out.is_some()
+    }
+
+    /// Appends `len` bytes at the next aligned offset; returns the offset.
+    fn append(&mut self, len: u64, bytes: Option<&[u8]>) -> io::Result<u64> {
+        let offset = self.pos.next_multiple_of(EXTERNAL_ALIGN);
+        if let Some(w) = self.out.as_mut() {
+            let bytes = bytes.ok_or_else(|| io::Error::other("weight bytes missing"))?;
+            if bytes.len() as u64 != len {
+                return Err(io::Error::other("weight length mismatch"));
+            }
+            w.write_all(&[0u8; EXTERNAL_ALIGN as usize][..(offset - self.pos) as usize])?;
+            w.write_all(bytes)?;
+        }
+        self.pos = offset + len;
+        Ok(offset)
+    }
+}
+
+/// Builds the graph, streaming the weights to `sink`.
+fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> {
+    let h = spec.hparams();
+    let (n_embd, n_vocab, n_ff) = (h.n_embd as i64, h.n_vocab as i64, h.n_ff as i64);
+    let (n_head, n_kv, hd) = (h.n_head as i64, h.n_head_kv as i64, h.head_dim() as i64);
+    let q_dim = n_head * hd;
+    let kv_dim = n_kv * hd;
+    let mut g = Builder {
+        spec: *spec,
+        sink,
+        nodes: Vec::new(),
+        inits: Vec::new(),
+        consts: HashSet::new(),
+        counter: 0,
+    };
+
+    // Graph inputs and outputs.
+    let (b, s, t, p) = (
+        sym("batch_size"),
+        sym("sequence_length"),
+        sym("total_sequence_length"),
+        sym("past_sequence_length"),
+    );
+    let mut inputs = vec![
+        value("input_ids", data_type::INT64, &[b.clone(), s.clone()]),
+        value("attention_mask", data_type::INT64, &[b.clone(), t.clone()]),
+        value("position_ids", data_type::INT64, &[b.clone(), s.clone()]),
+    ];
+    let mut outputs = vec![value(
+        "logits",
+        data_type::FLOAT,
+        &[b.clone(), s.clone(), fixed(n_vocab)],
+    )];
+    for l in 0..h.n_layer {
+        for kv in ["key", "value"] {
+            let past = [b.clone(), fixed(n_kv), p.clone(), fixed(hd)];
+            let present = [b.clone(), fixed(n_kv), t.clone(), fixed(hd)];
+            inputs.push(value(
+                &format!("past_key_values.{l}.{kv}"),
+                data_type::FLOAT,
+                &past,
+            ));
+            outputs.push(value(
+                &format!("present.{l}.{kv}"),
+                data_type::FLOAT,
+                &present,
+            ));
+        }
+    }
+
+    // Embedding lookup.
+    let embd = g.embedding(n_vocab, n_embd)?;
+    let mut x = g.node("Gather", &[&embd, "input_ids"], vec![]);
+
+    // Rotary tables, shared by all layers: angles [B, 1, S, hd/2], as cos and
+    // sin of shape [B, 1, S, hd/2, 1].
+    let pos = g.node(
+        "Cast",
+        &["position_ids"],
+        vec![int("to", data_type::FLOAT.into())],
+    );
+    let axes = g.const_i64(&[1, 3]);
+    let pos = g.node("Unsqueeze", &[&pos, &axes], vec![]);
+    let inv_freq = g.inv_freq(h.rope_freq_base, hd)?;
+    let ang = g.node("Mul", &[&pos, &inv_freq], vec![]);
+    let last = g.const_i64(&[-1]);
+    let cos = g.node("Cos", &[&ang], vec![]);
+    let cos = g.node("Unsqueeze", &[&cos, &last], vec![]);
+    let sin = g.node("Sin", &[&ang], vec![]);
+    let sin = g.node("Unsqueeze", &[&sin, &last], vec![]);
+
+    // Attention bias [B, 1, 1, S, T]: 0 where key j is visible to the query
+    // (attention_mask[j] = 1 and j <= the query's position), else f32::MIN.
+    let t_len = g.node(
+        "Shape",
+        &["attention_mask"],
+        vec![int("start", 1), int("end", 2)],
+    );
+    let zero_axis = g.const_i64(&[0]);
+    let t_len = g.node("Squeeze", &[&t_len, &zero_axis], vec![]);
+    let (zero, one) = (g.const_i64_scalar(0), g.const_i64_scalar(1));
+    let key_pos = g.node("Range", &[&zero, &t_len, &one], vec![]);
+    let axis2 = g.const_i64(&[2]);
+    let query_pos = g.node("Unsqueeze", &["position_ids", &axis2], vec![]);
+    let causal = g.node("LessOrEqual", &[&key_pos, &query_pos], vec![]);
+    let kept = g.node("Equal", &["attention_mask", &one], vec![]);
+    let axis1 = g.const_i64(&[1]);
+    let kept = g.node("Unsqueeze", &[&kept, &axis1], vec![]);
+    let visible = g.node("And", &[&causal, &kept], vec![]);
+    let (f_zero, f_min) = (g.const_f32(0.0), g.const_f32(f32::MIN));
+    let bias = g.node("Where", &[&visible, &f_zero, &f_min], vec![]);
+    let axes12 = g.const_i64(&[1, 2]);
+    let bias = g.node("Unsqueeze", &[&bias, &axes12], vec![]);
+    let scale = g.const_f32(1.0 / (hd as f32).sqrt());
+
+    for l in 0..h.n_layer {
+        let w = |s: &str| format!("blk.{l}.{s}.weight");
+        let hn = g.rms_norm(&x, &w("attn_norm"), n_embd)?;
+        let q = g.linear(&hn, &w("attn_q"), n_embd, q_dim, None)?;
+        let k = g.linear(&hn, &w("attn_k"), n_embd, kv_dim, None)?;
+        let v = g.linear(&hn, &w("attn_v"), n_embd, kv_dim, None)?;
+        let q = g.rope(&q, n_head, hd, &cos, &sin);
+        let k = g.rope(&k, n_kv, hd, &cos, &sin);
+        let shape = g.const_i64(&[0, 0, n_kv, hd]);
+        let v = g.node("Reshape", &[&v, &shape], vec![]);
+        let v = g.node("Transpose", &[&v], vec![ints("perm", &[0, 2, 1, 3])]);
+        let pk = format!("past_key_values.{l}.key");
+        let pv = format!("past_key_values.{l}.value");
+        let k = g.node_named(
+            "Concat",
+            &[&pk, &k],
+            &format!("present.{l}.key"),
+            vec![int("axis", 2)],
+        );
+        let v = g.node_named(
+            "Concat",
+            &[&pv, &v],
+            &format!("present.{l}.value"),
+            vec![int("axis", 2)],
+        );
+        // Grouped-query attention: query head hq uses kv head hq / group.
+        let shape = g.const_i64(&[0, n_kv, n_head / n_kv, -1, hd]);
+        let q = g.node("Reshape", &[&q, &shape], vec![]);
+        let kt = g.node("Transpose", &[&k], vec![ints("perm", &[0, 1, 3, 2])]);
+        let kt = g.node("Unsqueeze", &[&kt, &axis2], vec![]);
+        let scores = g.node("MatMul", &[&q, &kt], vec![]);
+        let scores = g.node("Mul", &[&scores, &scale], vec![]);
+        let scores = g.node("Add", &[&scores, &bias], vec![]);
+        let probs = g.node("Softmax", &[&scores], vec![int("axis", -1)]);
+        let vu = g.node("Unsqueeze", &[&v, &axis2], vec![]);
+        let ctx = g.node("MatMul", &[&probs, &vu], vec![]);
+        let shape = g.const_i64(&[0, n_head, -1, hd]);
+        let ctx = g.node("Reshape", &[&ctx, &shape], vec![]);
+        let ctx = g.node("Transpose", &[&ctx], vec![ints("perm", &[0, 2, 1, 3])]);
+        let shape = g.const_i64(&[0, 0, q_dim]);
+        let ctx = g.node("Reshape", &[&ctx, &shape], vec![]);
+        let o = g.linear(&ctx, &w("attn_output"), q_dim, n_embd, None)?;
+        x = g.node("Add", &[&x, &o], vec![]);
+
+        let hn = g.rms_norm(&x, &w("ffn_norm"), n_embd)?;
+        let gate = g.linear(&hn, &w("ffn_gate"), n_embd, n_ff, None)?;
+        let up = g.linear(&hn, &w("ffn_up"), n_embd, n_ff, None)?;
+        let sig = g.node("Sigmoid", &[&gate], vec![]);
+        let silu = g.node("Mul", &[&gate, &sig], vec![]);
+        let act = g.node("Mul", &[&silu, &up], vec![]);
+        let down = g.linear(&act, &w("ffn_down"), n_ff, n_embd, None)?;
+        x = g.node("Add", &[&x, &down], vec![]);
+    }
+    let hn = g.rms_norm(&x, "output_norm.weight", n_embd)?;
+    g.linear(&hn, "output.weight", n_embd, n_vocab, Some("logits"))?;
+
+    let meta = |k: &str, v: String| StringStringEntryProto {
+        key: k.into(),
+        value: v,
+    };
+    let metadata_props = vec![
+        meta("model_type", "llama".into()),
+        meta("bos_token_id", BOS_ID.to_string()),
+        meta("eos_token_id", EOS_ID.to_string()),
+        meta("add_bos_token", "true".into()),
+        meta("add_eos_token", "false".into()),
+        meta("vocab_size", h.n_vocab.to_string()),
+        meta("hidden_size", h.n_embd.to_string()),
+        meta("num_hidden_layers", h.n_layer.to_string()),
+        meta("num_attention_heads", h.n_head.to_string()),
+        meta("num_key_value_heads", h.n_head_kv.to_string()),
+        meta("head_dim", h.head_dim().to_string()),
+        meta("intermediate_size", h.n_ff.to_string()),
+        meta("max_position_embeddings", h.n_ctx_train.to_string()),
+        meta("rms_norm_eps", h.rms_eps.to_string()),
+        meta("rope_theta", h.rope_freq_base.to_string()),
+        meta("edgebench.synth.preset", spec.preset.name().into()),
+        meta("edgebench.synth.quant", spec.quant.name().into()),
+        meta("edgebench.synth.seed", spec.seed.to_string()),
+        meta(
+            "edgebench.synth.format_version",
+            SYNTH_FORMAT_VERSION.to_string(),
+        ),
+        meta("edgebench.synth.gguf_twin", spec.file_name()),
+    ];
+    let name = format!(
+        "edgebench synthetic {} {} (seed {})",
+        spec.preset, spec.quant, spec.seed
+    );
+    Ok(ModelProto {
+        ir_version: IR_VERSION,
+        opset_import: vec![
+            OperatorSetIdProto {
+                domain: String::new(),
+                version: ONNX_OPSET,
+            },
+            OperatorSetIdProto {
+                domain: "com.microsoft".into(),
+                version: 1,
+            },
+        ],
+        producer_name: "edgebench".into(),
+        producer_version: env!("CARGO_PKG_VERSION").into(),
+        doc_string: name.clone(),
+        graph: Some(GraphProto {
+            node: g.nodes,
+            name,
+            initializer: g.inits,
+            input: inputs,
+            output: outputs,
+            ..Default::default()
+        }),
+        metadata_props,
+        ..Default::default()
+    })
+}
+
+struct Builder<'a> {
+    spec: SynthSpec,
+    sink: &'a mut DataSink,
+    nodes: Vec<NodeProto>,
+    inits: Vec<TensorProto>,
+    consts: HashSet<String>,
+    counter: usize,
+}
+
+impl Builder<'_> {
+    /// Adds a node with one generated output name, returned.
+    fn node(&mut self, op: &str, inputs: &[&str], attrs: Vec<AttributeProto>) -> String {
+        self.counter += 1;
+        let out = format!("{}_{}", op.to_lowercase(), self.counter);
+        self.node_named(op, inputs, &out, attrs)
+    }
+
+    /// Adds a node whose one output is `out`.
+    fn node_named(
+        &mut self,
+        op: &str,
+        inputs: &[&str],
+        out: &str,
+        attrs: Vec<AttributeProto>,
+    ) -> String {
+        self.push_node(op, "", inputs, out, attrs);
+        out.to_string()
+    }
+
+    fn push_node(
+        &mut self,
+        op: &str,
+        domain: &str,
+        inputs: &[&str],
+        out: &str,
+        attribute: Vec<AttributeProto>,
+    ) {
+        self.nodes.push(NodeProto {
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: vec![out.to_string()],
+            name: format!("{op}_{}", self.nodes.len()),
+            op_type: op.into(),
+            domain: domain.into(),
+            attribute,
+            ..Default::default()
+        });
+    }
+
+    /// Adds an initializer of `len` bytes; `make` produces them and is only
+    /// called when they are written (inline, or to a data file that is being
+    /// written).
+    fn tensor(
+        &mut self,
+        name: &str,
+        dt: i32,
+        dims: &[i64],
+        len: u64,
+        make: impl FnOnce() -> Vec<u8>,
+    ) -> io::Result<String> {
+        let mut t = TensorProto {
+            name: name.into(),
+            dims: dims.to_vec(),
+            data_type: dt,
+            ..Default::default()
+        };
+        if len < EXTERNAL_MIN_BYTES as u64 {
+            t.raw_data = make();
+        } else {
+            let bytes = self.sink.writing().then(make);
+            let offset = self.sink.append(len, bytes.as_deref())?;
+            let e = |k: &str, v: String| StringStringEntryProto {
+                key: k.into(),
+                value: v,
+            };
+            t.data_location = DATA_LOCATION_EXTERNAL;
+            t.external_data = vec![
+                e("location", self.sink.location.clone()),
+                e("offset", offset.to_string()),
+                e("length", len.to_string()),
+            ];
+        }
+        self.inits.push(t);
+        Ok(name.to_string())
+    }
+
+    fn const_i64(&mut self, v: &[i64]) -> String {
+        let name = format!("const_i64_{v:?}").replace([' ', '[', ']'], "");
+        self.constant(name, data_type::INT64, &[v.len() as i64], || {
+            v.iter().flat_map(|x| x.to_le_bytes()).collect()
+        })
+    }
+
+    fn const_i64_scalar(&mut self, v: i64) -> String {
+        self.constant(
+            format!("const_i64_scalar_{v}"),
+            data_type::INT64,
+            &[],
+            || v.to_le_bytes().to_vec(),
+        )
+    }
+
+    fn const_f32(&mut self, v: f32) -> String {
+        self.constant(
+            format!("const_f32_{:08x}", v.to_bits()),
+            data_type::FLOAT,
+            &[],
+            || v.to_le_bytes().to_vec(),
+        )
+    }
+
+    fn constant(
+        &mut self,
+        name: String,
+        dt: i32,
+        dims: &[i64],
+        make: impl FnOnce() -> Vec<u8>,
+    ) -> String {
+        if self.consts.insert(name.clone()) {
+            self.inits.push(TensorProto {
+                name: name.clone(),
+                dims: dims.to_vec(),
+                data_type: dt,
+                raw_data: make(),
+                ..Default::default()
+            });
+        }
+        name
+    }
+
+    /// `base^(-2i/head_dim)` for `i < head_dim/2`, as ggml computes it: the
+    /// f32 `powf(base, -2/head_dim)` raised by repeated f32 multiplication.
+    fn inv_freq(&mut self, base: f32, hd: i64) -> io::Result<String> {
+        let step = base.powf(-2.0 / hd as f32);
+        let mut v = Vec::with_capacity(hd as usize / 2);
+        let mut f = 1.0f32;
+        for _ in 0..hd / 2 {
+            v.push(f);
+            f *= step;
+        }
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let len = bytes.len() as u64;
+        self.tensor("rope.inv_freq", data_type::FLOAT, &[hd / 2], len, || bytes)
+    }
+
+    /// RMS norm of `x` over the last axis times the norm weight `name`.
+    fn rms_norm(&mut self, x: &str, name: &str, n: i64) -> io::Result<String> {
+        let (seed, owned) = (self.spec.seed, name.to_string());
+        let w = self.tensor(name, data_type::FLOAT, &[n], n as u64 * 4, move || {
+            f32_bytes(&generate(seed, &owned, n as usize))
+        })?;
+        let eps = self.const_f32(self.spec.hparams().rms_eps);
+        let sq = self.node("Mul", &[x, x], vec![]);
+        let mean = self.node(
+            "ReduceMean",
+            &[&sq],
+            vec![ints("axes", &[-1]), int("keepdims", 1)],
+        );
+        let mean = self.node("Add", &[&mean, &eps], vec![]);
+        let rms = self.node("Sqrt", &[&mean], vec![]);
+        let inv = self.node("Reciprocal", &[&rms], vec![]);
+        let y = self.node("Mul", &[x, &inv], vec![]);
+        Ok(self.node("Mul", &[&y, &w], vec![]))
+    }
+
+    /// Rotary embedding of `x` [B, S, heads·hd] in adjacent pairs; returns
+    /// [B, heads, S, hd].
+    fn rope(&mut self, x: &str, heads: i64, hd: i64, cos: &str, sin: &str) -> String {
+        let shape = self.const_i64(&[0, 0, heads, hd / 2, 2]);
+        let x = self.node("Reshape", &[x, &shape], vec![]);
+        let x = self.node("Transpose", &[&x], vec![ints("perm", &[0, 2, 1, 3, 4])]);
+        self.counter += 1;
+        let (x0, x1) = (
+            format!("split_{}_0", self.counter),
+            format!("split_{}_1", self.counter),
+        );
+        self.nodes.push(NodeProto {
+            input: vec![x],
+            output: vec![x0.clone(), x1.clone()],
+            name: format!("Split_{}", self.nodes.len()),
+            op_type: "Split".into(),
+            attribute: vec![int("axis", -1)],
+            ..Default::default()
+        });
+        let a = self.node("Mul", &[&x0, cos], vec![]);
+        let b = self.node("Mul", &[&x1, sin], vec![]);
+        let r0 = self.node("Sub", &[&a, &b], vec![]);
+        let a = self.node("Mul", &[&x0, sin], vec![]);
+        let b = self.node("Mul", &[&x1, cos], vec![]);
+        let r1 = self.node("Add", &[&a, &b], vec![]);
+        let r = self.node("Concat", &[&r0, &r1], vec![int("axis", -1)]);
+        let shape = self.const_i64(&[0, 0, 0, hd]);
+        self.node("Reshape", &[&r, &shape], vec![])
+    }
+
+    /// The token embedding table, dequantised to f32 `[n_vocab, n_embd]`.
+    fn embedding(&mut self, n_vocab: i64, n_embd: i64) -> io::Result<String> {
+        let (seed, quant) = (self.spec.seed, self.spec.quant);
+        let name = "token_embd.weight";
+        let n = (n_vocab * n_embd) as usize;
+        self.tensor(
+            name,
+            data_type::FLOAT,
+            &[n_vocab, n_embd],
+            n as u64 * 4,
+            move || {
+                let v = generate(seed, name, n);
+                let mut q = Vec::new();
+                let mut back = Vec::with_capacity(n);
+                match quant {
+                    Quant::F32 => back = v,
+                    Quant::F16 => back.extend(v.iter().map(|&x| f16::from_f32(x).to_f32())),
+                    Quant::Q8_0 => {
+                        quantize_q8_0(&v, &mut q).expect("rows are whole blocks");
+                        dequantize_q8_0(&q, &mut back).expect("whole blocks");
+                    }
+                    Quant::Q4_0 => {
+                        quantize_q4_0(&v, &mut q).expect("rows are whole blocks");
+                        dequantize_q4_0(&q, &mut back).expect("whole blocks");
+                    }
+                }
+                f32_bytes(&back)
+            },
+        )
+    }
+
+    /// `x · Wᵀ` for the GGUF matrix `name` with `ne = [k, n]`.
+    fn linear(
+        &mut self,
+        x: &str,
+        name: &str,
+        k: i64,
+        n: i64,
+        out: Option<&str>,
+    ) -> io::Result<String> {
+        let (seed, quant) = (self.spec.seed, self.spec.quant);
+        let count = (k * n) as usize;
+        let out = match out {
+            Some(o) => o.to_string(),
+            None => {
+                self.counter += 1;
+                format!("{}_out", name.trim_end_matches(".weight"))
+            }
+        };
+        match quant {
+            Quant::F32 | Quant::F16 => {
+                let (dt, size) = match quant {
+                    Quant::F32 => (data_type::FLOAT, 4),
+                    _ => (data_type::FLOAT16, 2),
+                };
+                let owned = name.to_string();
+                let w = self.tensor(name, dt, &[k, n], (count * size) as u64, move || {
+                    let t = transpose(&generate(seed, &owned, count), n as usize, k as usize);
+                    if quant == Quant::F32 {
+                        f32_bytes(&t)
+                    } else {
+                        t.iter()
+                            .flat_map(|&x| f16::from_f32(x).to_le_bytes())
+                            .collect()
+                    }
+                })?;
+                let w = if quant == Quant::F16 {
+                    self.node("Cast", &[&w], vec![int("to", data_type::FLOAT.into())])
+                } else {
+                    w
+                };
+                Ok(self.node_named("MatMul", &[x, &w], &out, vec![]))
+            }
+            Quant::Q4_0 | Quant::Q8_0 => {
+                let bits: i64 = if quant == Quant::Q4_0 { 4 } else { 8 };
+                let blocks = k / QK as i64;
+                let blob = QK as i64 * bits / 8;
+                let b_len = (n * blocks * blob) as u64;
+                let s_len = (n * blocks * 4) as u64;
+                let (b, s) = if self.sink.writing() {
+                    let v = generate(seed, name, count);
+                    let (mut q, mut b, mut s) = (Vec::new(), Vec::new(), Vec::new());
+                    if quant == Quant::Q4_0 {
+                        quantize_q4_0(&v, &mut q).map_err(io::Error::other)?;
+                        q4_0_to_nbits(&q, &mut b, &mut s);
+                    } else {
+                        quantize_q8_0(&v, &mut q).map_err(io::Error::other)?;
+                        q8_0_to_nbits(&q, &mut b, &mut s);
+                    }
+                    (b, f32_bytes(&s))
+                } else {
+                    (Vec::new(), Vec::new())
+                };
+                let bn = self.tensor(name, data_type::UINT8, &[n, blocks, blob], b_len, || b)?;
+                let sn = format!("{}_scales", name.trim_end_matches(".weight"));
+                let sn = self.tensor(&sn, data_type::FLOAT, &[n * blocks], s_len, || s)?;
+                self.push_node(
+                    "MatMulNBits",
+                    "com.microsoft",
+                    &[x, &bn, &sn],
+                    &out,
+                    vec![
+                        int("K", k),
+                        int("N", n),
+                        int("bits", bits),
+                        int("block_size", QK as i64),
+                    ],
+                );
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Values of tensor `name`, generated on up to 8 threads.
+fn generate(seed: u64, name: &str, n: usize) -> Vec<f32> {
+    let mut v = vec![0.0f32; n];
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get().min(8));
+    let chunk = n.div_ceil(threads).next_multiple_of(QK).max(QK);
+    if threads == 1 || n < 1 << 16 {
+        fill_tensor_values(seed, name, 0, &mut v);
+        return v;
+    }
+    std::thread::scope(|s| {
+        for (i, part) in v.chunks_mut(chunk).enumerate() {
+            s.spawn(move || fill_tensor_values(seed, name, (i * chunk) as u64, part));
+        }
+    });
+    v
+}
+
+/// `rows × cols` row-major → `cols × rows` row-major.
+fn transpose(v: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut t = vec![0.0f32; v.len()];
+    const TILE: usize = 64;
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    t[c * rows + r] = v[r * cols + c];
+                }
+            }
+        }
+    }
+    t
+}
+
+fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn int(name: &str, i: i64) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::INT,
+        i,
+        ..Default::default()
+    }
+}
+
+fn ints(name: &str, v: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attribute_type::INTS,
+        ints: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+fn sym(name: &str) -> DimensionValue {
+    DimensionValue::DimParam(name.into())
+}
+
+fn fixed(n: i64) -> DimensionValue {
+    DimensionValue::DimValue(n)
+}
+
+fn value(name: &str, elem: i32, dims: &[DimensionValue]) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.into(),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TypeProtoTensor {
+                elem_type: elem,
+                shape: Some(TensorShapeProto {
+                    dim: dims
+                        .iter()
+                        .map(|d| TensorShapeDimension {
+                            value: Some(d.clone()),
+                            ..Default::default()
+                        })
+                        .collect(),
+                }),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
