@@ -245,9 +245,10 @@ impl Backend for CpuBackend {
     }
 
     fn logits(&mut self, out: &mut Vec<f32>) -> Result<(), BackendError> {
-        let logits = self.logits.as_ref().ok_or_else(|| {
-            run_err("logits", "no logits: nothing was run since the last clear")
-        })?;
+        let logits = self
+            .logits
+            .as_ref()
+            .ok_or_else(|| run_err("logits", "no logits: nothing was run since the last clear"))?;
         *out = logits
             .flatten_all()
             .and_then(|l| l.to_dtype(DType::F32))

@@ -293,7 +293,10 @@ impl Backend for LlamaCppBackend {
             return Err(Self::run_err("logits", "no logits: nothing was decoded"));
         }
         let idx = self.logits_index;
-        let ctx = self.ctx.as_ref().ok_or_else(|| Self::run_err("logits", "no context"))?;
+        let ctx = self
+            .ctx
+            .as_ref()
+            .ok_or_else(|| Self::run_err("logits", "no context"))?;
         out.clear();
         out.extend_from_slice(ctx.get_logits_ith(idx));
         Ok(())
