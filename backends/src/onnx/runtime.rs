@@ -256,8 +256,10 @@ pub fn runtime_info() -> Result<RuntimeInfo, BackendError> {
     runtime().map(|r| r.info.clone())
 }
 
-/// The process's ONNX Runtime environment.
-pub(crate) fn environment() -> Result<&'static ort::environment::Environment, BackendError> {
+/// The process's ONNX Runtime environment (loading the library first), for
+/// code that builds its own sessions next to the backend's, such as the
+/// `onnx_overhead` bench's bare loop.
+pub fn environment() -> Result<&'static ort::environment::Environment, BackendError> {
     runtime().map(|r| &r.env)
 }
 
