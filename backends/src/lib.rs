@@ -14,6 +14,8 @@ pub mod gguf;
 #[cfg(feature = "llama")]
 pub mod llama;
 pub mod mock;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod onnx_model;
 pub mod synth;
 

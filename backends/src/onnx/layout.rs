@@ -1,0 +1,591 @@
+//! Which decoder layout an ONNX graph has, found from its input and output
+//! lists alone (a pure function, so it is unit-tested without a runtime).
+//!
+//! Two layouts are known:
+//! - Hugging Face Optimum "with past" exports: inputs `input_ids`,
+//!   `attention_mask`, optional `position_ids` and `use_cache_branch`,
+//!   `past_key_values.N.key/value` shaped [batch, kv_heads, past_len,
+//!   head_dim]; outputs `logits` [batch, seq, vocab] and `present.N.key/value`.
+//! - onnxruntime-genai model-builder exports: the same tensors, but every name
+//!   comes from `genai_config.json` beside the model (`model.decoder.inputs`
+//!   and `.outputs`, with `%d` standing for the layer index), as do the head
+//!   counts, BOS, vocabulary and `search.past_present_share_buffer`.
+use std::path::Path;
+
+/// Element type of a graph input or output, as far as the layout cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Elem {
+    /// int64
+    I64,
+    /// int32
+    I32,
+    /// float32
+    F32,
+    /// float16
+    F16,
+    /// bool
+    Bool,
+    /// Anything else (bfloat16, float8, strings, sequences ...).
+    Other,
+}
+
+impl Elem {
+    fn name(self) -> &'static str {
+        match self {
+            Elem::I64 => "int64",
+            Elem::I32 => "int32",
+            Elem::F32 => "float32",
+            Elem::F16 => "float16",
+            Elem::Bool => "bool",
+            Elem::Other => "another type",
+        }
+    }
+}
+
+/// One graph input or output: name, element type, shape (-1 = dynamic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoSpec {
+    /// Tensor name.
+    pub name: String,
+    /// Element type.
+    pub elem: Elem,
+    /// Dimensions; -1 where the graph leaves one symbolic.
+    pub shape: Vec<i64>,
+}
+
+impl IoSpec {
+    /// Shorthand for tests and callers building lists by hand.
+    pub fn new(name: &str, elem: Elem, shape: &[i64]) -> IoSpec {
+        IoSpec {
+            name: name.into(),
+            elem,
+            shape: shape.to_vec(),
+        }
+    }
+}
+
+/// What `genai_config.json` says (only the fields used here).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GenaiConfig {
+    /// `model.decoder.inputs.input_ids`
+    pub input_ids: Option<String>,
+    /// `model.decoder.inputs.attention_mask`
+    pub attention_mask: Option<String>,
+    /// `model.decoder.inputs.position_ids`
+    pub position_ids: Option<String>,
+    /// `model.decoder.inputs.past_key_names`, e.g. "past_key_values.%d.key"
+    pub past_key: Option<String>,
+    /// `model.decoder.inputs.past_value_names`
+    pub past_value: Option<String>,
+    /// `model.decoder.outputs.logits`
+    pub logits: Option<String>,
+    /// `model.decoder.outputs.present_key_names`, e.g. "present.%d.key"
+    pub present_key: Option<String>,
+    /// `model.decoder.outputs.present_value_names`
+    pub present_value: Option<String>,
+    /// `model.decoder.num_key_value_heads`
+    pub kv_heads: Option<i64>,
+    /// `model.decoder.head_size`
+    pub head_size: Option<i64>,
+    /// `model.decoder.num_hidden_layers`
+    pub layers: Option<usize>,
+    /// `model.context_length`
+    pub context_length: Option<u32>,
+    /// `model.vocab_size`
+    pub vocab_size: Option<u32>,
+    /// `model.bos_token_id`
+    pub bos_token_id: Option<u32>,
+    /// `search.past_present_share_buffer`
+    pub past_present_share_buffer: bool,
+}
+
+impl GenaiConfig {
+    /// Parses the text of a `genai_config.json`.
+    pub fn parse(text: &str) -> Result<GenaiConfig, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("genai_config.json: {e}"))?;
+        let model = v
+            .get("model")
+            .ok_or("genai_config.json has no \"model\" object")?;
+        let dec = model
+            .get("decoder")
+            .ok_or("genai_config.json has no \"model.decoder\" object")?;
+        let s = |o: Option<&serde_json::Value>, k: &str| {
+            o.and_then(|o| o.get(k))
+                .and_then(|x| x.as_str())
+                .map(str::to_string)
+        };
+        let n = |o: &serde_json::Value, k: &str| o.get(k).and_then(|x| x.as_i64());
+        let ins = dec.get("inputs");
+        let outs = dec.get("outputs");
+        Ok(GenaiConfig {
+            input_ids: s(ins, "input_ids"),
+            attention_mask: s(ins, "attention_mask"),
+            position_ids: s(ins, "position_ids"),
+            past_key: s(ins, "past_key_names"),
+            past_value: s(ins, "past_value_names"),
+            logits: s(outs, "logits"),
+            present_key: s(outs, "present_key_names"),
+            present_value: s(outs, "present_value_names"),
+            kv_heads: n(dec, "num_key_value_heads"),
+            head_size: n(dec, "head_size"),
+            layers: n(dec, "num_hidden_layers").map(|x| x.max(0) as usize),
+            context_length: n(model, "context_length").map(|x| x.clamp(0, u32::MAX as i64) as u32),
+            vocab_size: n(model, "vocab_size").map(|x| x.clamp(0, u32::MAX as i64) as u32),
+            bos_token_id: n(model, "bos_token_id")
+                .filter(|&x| x >= 0)
+                .map(|x| x as u32),
+            past_present_share_buffer: v
+                .get("search")
+                .and_then(|s| s.get("past_present_share_buffer"))
+                .and_then(|x| x.as_bool())
+                .unwrap_or(false),
+        })
+    }
+
+    /// Reads `genai_config.json` from the model's folder, if there is one.
+    pub fn beside(model: &Path) -> Result<Option<GenaiConfig>, String> {
+        let path = model
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("genai_config.json");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => GenaiConfig::parse(&text)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+}
+
+/// Names of one layer's KV tensors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerNames {
+    /// past key input
+    pub past_key: String,
+    /// past value input
+    pub past_value: String,
+    /// present key output
+    pub present_key: String,
+    /// present value output
+    pub present_value: String,
+}
+
+/// Which exporter's conventions the graph follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayoutKind {
+    /// Hugging Face Optimum.
+    Optimum,
+    /// onnxruntime-genai model builder (names from genai_config.json).
+    Genai,
+}
+
+impl LayoutKind {
+    /// "optimum" or "genai".
+    pub fn id(self) -> &'static str {
+        match self {
+            LayoutKind::Optimum => "optimum",
+            LayoutKind::Genai => "genai",
+        }
+    }
+}
+
+/// A decoder graph with a KV cache, as this backend drives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Exporter conventions.
+    pub kind: LayoutKind,
+    /// Token ids input (int64 [batch, seq]).
+    pub input_ids: String,
+    /// Attention mask input (int64 [batch, past + seq]).
+    pub attention_mask: String,
+    /// Position ids input (int64 [batch, seq]), when the graph has one.
+    pub position_ids: Option<String>,
+    /// Optimum merged decoders' `use_cache_branch` (bool [1]).
+    pub use_cache_branch: Option<String>,
+    /// Logits output ([batch, seq, vocab]).
+    pub logits: String,
+    /// Logits element type (f32 or f16).
+    pub logits_elem: Elem,
+    /// Per-layer KV names, layer 0 first.
+    pub layers: Vec<LayerNames>,
+    /// KV element type (f32 or f16), kept as the model has it.
+    pub kv_elem: Elem,
+    /// KV heads (dim 1 of a past input).
+    pub kv_heads: i64,
+    /// Head size (dim 3 of a past input).
+    pub head_dim: i64,
+    /// Vocabulary size from the logits' last dimension, when static.
+    pub vocab_from_graph: Option<u32>,
+    /// genai's `past_present_share_buffer`.
+    pub share_buffer: bool,
+}
+
+fn find<'a>(list: &'a [IoSpec], name: &str) -> Option<&'a IoSpec> {
+    list.iter().find(|s| s.name == name)
+}
+
+fn template(t: &str, i: usize) -> String {
+    t.replace("%d", &i.to_string())
+}
+
+fn check(spec: &IoSpec, want: &[Elem], rank: usize, role: &str) -> Result<(), String> {
+    if !want.contains(&spec.elem) {
+        let names: Vec<&str> = want.iter().map(|e| e.name()).collect();
+        return Err(format!(
+            "input/output '{}' ({role}) is {}, expected {}",
+            spec.name,
+            spec.elem.name(),
+            names.join(" or ")
+        ));
+    }
+    if spec.shape.len() != rank {
+        return Err(format!(
+            "'{}' ({role}) has {} dimension(s) {:?}, expected {rank}",
+            spec.name,
+            spec.shape.len(),
+            spec.shape
+        ));
+    }
+    Ok(())
+}
+
+/// Finds the decoder layout of a graph from its inputs and outputs (and the
+/// genai_config.json beside it, if any). Every refusal names what is missing
+/// or wrong.
+pub fn discover(
+    inputs: &[IoSpec],
+    outputs: &[IoSpec],
+    genai: Option<&GenaiConfig>,
+) -> Result<Layout, String> {
+    let (kind, ids, mask, pos, pk, pv, logits, prk, prv) = match genai {
+        Some(g) => (
+            LayoutKind::Genai,
+            g.input_ids.clone().unwrap_or_else(|| "input_ids".into()),
+            g.attention_mask
+                .clone()
+                .unwrap_or_else(|| "attention_mask".into()),
+            g.position_ids.clone(),
+            g.past_key
+                .clone()
+                .unwrap_or_else(|| "past_key_values.%d.key".into()),
+            g.past_value
+                .clone()
+                .unwrap_or_else(|| "past_key_values.%d.value".into()),
+            g.logits.clone().unwrap_or_else(|| "logits".into()),
+            g.present_key
+                .clone()
+                .unwrap_or_else(|| "present.%d.key".into()),
+            g.present_value
+                .clone()
+                .unwrap_or_else(|| "present.%d.value".into()),
+        ),
+        None => (
+            LayoutKind::Optimum,
+            "input_ids".to_string(),
+            "attention_mask".to_string(),
+            Some("position_ids".to_string()),
+            "past_key_values.%d.key".to_string(),
+            "past_key_values.%d.value".to_string(),
+            "logits".to_string(),
+            "present.%d.key".to_string(),
+            "present.%d.value".to_string(),
+        ),
+    };
+    let ids_spec = find(inputs, &ids).ok_or_else(|| {
+        format!("the graph has no '{ids}' input; it does not look like a decoder LLM export")
+    })?;
+    check(ids_spec, &[Elem::I64], 2, "token ids")?;
+    let mask_spec = find(inputs, &mask)
+        .ok_or_else(|| format!("the graph has no '{mask}' input (attention mask)"))?;
+    check(mask_spec, &[Elem::I64], 2, "attention mask")?;
+    let position_ids = match pos.as_deref().and_then(|p| find(inputs, p)) {
+        Some(p) => {
+            check(p, &[Elem::I64], 2, "position ids")?;
+            Some(p.name.clone())
+        }
+        None if genai.is_some() && pos.is_some() => {
+            return Err(format!(
+                "genai_config.json names position_ids input '{}' but the graph has no such input",
+                pos.unwrap_or_default()
+            ));
+        }
+        None => None,
+    };
+    let use_cache_branch = match find(inputs, "use_cache_branch") {
+        Some(u) => {
+            if u.elem != Elem::Bool {
+                return Err(format!(
+                    "'use_cache_branch' is {}, expected bool",
+                    u.elem.name()
+                ));
+            }
+            Some(u.name.clone())
+        }
+        None => None,
+    };
+    let logits_spec =
+        find(outputs, &logits).ok_or_else(|| format!("the graph has no '{logits}' output"))?;
+    check(logits_spec, &[Elem::F32, Elem::F16], 3, "logits")?;
+
+    // KV layers: contiguous indices from 0.
+    let mut layers = Vec::new();
+    while let Some(k) = find(inputs, &template(&pk, layers.len())) {
+        let i = layers.len();
+        let v_name = template(&pv, i);
+        find(inputs, &v_name)
+            .ok_or_else(|| format!("the graph has a '{}' input but no '{v_name}' input", k.name))?;
+        let names = LayerNames {
+            past_key: k.name.clone(),
+            past_value: v_name,
+            present_key: template(&prk, i),
+            present_value: template(&prv, i),
+        };
+        for (past, present) in [
+            (&names.past_key, &names.present_key),
+            (&names.past_value, &names.present_value),
+        ] {
+            if find(outputs, present).is_none() {
+                return Err(format!(
+                    "the graph has a '{past}' input but no '{present}' output"
+                ));
+            }
+        }
+        layers.push(names);
+    }
+    if layers.is_empty() {
+        let extra = match kind {
+            LayoutKind::Optimum => {
+                " (an Optimum export without past: re-export with \
+                 `optimum-cli export onnx --task text-generation-with-past`)"
+            }
+            LayoutKind::Genai => "",
+        };
+        return Err(format!(
+            "the graph has no '{}' input: it is a decoder without a KV cache; edgebench \
+             needs a with-past export{extra}",
+            template(&pk, 0)
+        ));
+    }
+    if let Some(n) = genai.and_then(|g| g.layers)
+        && n != layers.len()
+    {
+        return Err(format!(
+            "genai_config.json says {n} layers but the graph has {} past key inputs",
+            layers.len()
+        ));
+    }
+    let first = find(inputs, &layers[0].past_key).expect("found above");
+    let kv_elem = first.elem;
+    let mut kv_heads = -1;
+    let mut head_dim = -1;
+    for l in &layers {
+        for (name, list) in [
+            (&l.past_key, inputs),
+            (&l.past_value, inputs),
+            (&l.present_key, outputs),
+            (&l.present_value, outputs),
+        ] {
+            let s = find(list, name).expect("found above");
+            check(s, &[Elem::F32, Elem::F16], 4, "KV cache")?;
+            if s.elem != kv_elem {
+                return Err(format!(
+                    "'{}' is {} but '{}' is {}; mixed KV element types are not supported",
+                    s.name,
+                    s.elem.name(),
+                    first.name,
+                    kv_elem.name()
+                ));
+            }
+            if list == inputs {
+                kv_heads = kv_heads.max(s.shape[1]);
+                head_dim = head_dim.max(s.shape[3]);
+            }
+        }
+    }
+    if kv_heads < 1 {
+        kv_heads = genai.and_then(|g| g.kv_heads).unwrap_or(-1);
+    }
+    if head_dim < 1 {
+        head_dim = genai.and_then(|g| g.head_size).unwrap_or(-1);
+    }
+    if kv_heads < 1 || head_dim < 1 {
+        return Err(format!(
+            "'{}' has symbolic KV heads or head size {:?} and nothing gives them \
+             (genai_config.json num_key_value_heads/head_size)",
+            first.name, first.shape
+        ));
+    }
+    let vocab_from_graph = logits_spec
+        .shape
+        .last()
+        .filter(|&&v| v > 0)
+        .map(|&v| v as u32);
+    Ok(Layout {
+        kind,
+        input_ids: ids,
+        attention_mask: mask,
+        position_ids,
+        use_cache_branch,
+        logits,
+        logits_elem: logits_spec.elem,
+        layers,
+        kv_elem,
+        kv_heads,
+        head_dim,
+        vocab_from_graph,
+        share_buffer: genai.is_some_and(|g| g.past_present_share_buffer),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn optimum(layers: usize, kv: Elem) -> (Vec<IoSpec>, Vec<IoSpec>) {
+        let mut i = vec![
+            IoSpec::new("input_ids", Elem::I64, &[-1, -1]),
+            IoSpec::new("attention_mask", Elem::I64, &[-1, -1]),
+            IoSpec::new("position_ids", Elem::I64, &[-1, -1]),
+        ];
+        let mut o = vec![IoSpec::new("logits", Elem::F32, &[-1, -1, 100])];
+        for l in 0..layers {
+            for k in ["key", "value"] {
+                i.push(IoSpec::new(
+                    &format!("past_key_values.{l}.{k}"),
+                    kv,
+                    &[-1, 2, -1, 8],
+                ));
+                o.push(IoSpec::new(
+                    &format!("present.{l}.{k}"),
+                    kv,
+                    &[-1, 2, -1, 8],
+                ));
+            }
+        }
+        (i, o)
+    }
+
+    #[test]
+    fn optimum_layout_is_found() {
+        let (i, o) = optimum(3, Elem::F32);
+        let l = discover(&i, &o, None).unwrap();
+        assert_eq!(l.kind, LayoutKind::Optimum);
+        assert_eq!(l.layers.len(), 3);
+        assert_eq!(l.layers[2].present_value, "present.2.value");
+        assert_eq!((l.kv_heads, l.head_dim), (2, 8));
+        assert_eq!(l.vocab_from_graph, Some(100));
+        assert_eq!(l.position_ids.as_deref(), Some("position_ids"));
+        assert!(!l.share_buffer);
+    }
+
+    #[test]
+    fn f16_kv_is_kept_in_the_models_type() {
+        let (i, o) = optimum(1, Elem::F16);
+        assert_eq!(discover(&i, &o, None).unwrap().kv_elem, Elem::F16);
+    }
+
+    #[test]
+    fn missing_present_output_is_named() {
+        let (i, mut o) = optimum(2, Elem::F32);
+        o.retain(|s| s.name != "present.1.key");
+        let e = discover(&i, &o, None).unwrap_err();
+        assert!(
+            e.contains("'past_key_values.1.key' input but no 'present.1.key' output"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn no_past_export_is_refused_with_advice() {
+        let (mut i, o) = optimum(2, Elem::F32);
+        i.retain(|s| !s.name.starts_with("past_key_values"));
+        let e = discover(&i, &o, None).unwrap_err();
+        assert!(e.contains("with-past export"), "{e}");
+        assert!(e.contains("past_key_values.0.key"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_and_arity_are_refused() {
+        let (mut i, o) = optimum(1, Elem::F32);
+        i[0].elem = Elem::I32;
+        let e = discover(&i, &o, None).unwrap_err();
+        assert!(e.contains("'input_ids'") && e.contains("int32"), "{e}");
+        let (mut i, o) = optimum(1, Elem::F32);
+        i[1].shape = vec![-1];
+        let e = discover(&i, &o, None).unwrap_err();
+        assert!(
+            e.contains("'attention_mask'") && e.contains("expected 2"),
+            "{e}"
+        );
+        let (mut i, o) = optimum(1, Elem::F32);
+        i[3].elem = Elem::Other;
+        let e = discover(&i, &o, None).unwrap_err();
+        assert!(
+            e.contains("past_key_values.0.key") && e.contains("float32 or float16"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn genai_names_come_from_the_config() {
+        let text = r#"{
+          "model": {
+            "bos_token_id": 1, "context_length": 2048, "vocab_size": 500,
+            "decoder": {
+              "head_size": 16, "num_key_value_heads": 4, "num_hidden_layers": 2,
+              "inputs": {"input_ids": "input_ids", "attention_mask": "attention_mask",
+                         "past_key_names": "past_key_values.%d.key",
+                         "past_value_names": "past_key_values.%d.value"},
+              "outputs": {"logits": "logits", "present_key_names": "present.%d.key",
+                          "present_value_names": "present.%d.value"}
+            }
+          },
+          "search": {"past_present_share_buffer": true, "max_length": 2048}
+        }"#;
+        let g = GenaiConfig::parse(text).unwrap();
+        assert_eq!(g.bos_token_id, Some(1));
+        assert_eq!(g.context_length, Some(2048));
+        assert!(g.past_present_share_buffer);
+        let mut i = vec![
+            IoSpec::new("input_ids", Elem::I64, &[-1, -1]),
+            IoSpec::new("attention_mask", Elem::I64, &[-1, -1]),
+        ];
+        let mut o = vec![IoSpec::new("logits", Elem::F16, &[-1, -1, -1])];
+        for l in 0..2 {
+            for k in ["key", "value"] {
+                i.push(IoSpec::new(
+                    &format!("past_key_values.{l}.{k}"),
+                    Elem::F16,
+                    &[-1, -1, -1, -1],
+                ));
+                o.push(IoSpec::new(
+                    &format!("present.{l}.{k}"),
+                    Elem::F16,
+                    &[-1, -1, -1, -1],
+                ));
+            }
+        }
+        let l = discover(&i, &o, Some(&g)).unwrap();
+        assert_eq!(l.kind, LayoutKind::Genai);
+        assert_eq!((l.kv_heads, l.head_dim), (4, 16));
+        assert!(l.share_buffer);
+        assert_eq!(l.position_ids, None);
+        assert_eq!(l.vocab_from_graph, None);
+        // Layer count mismatch is named.
+        let g3 = GenaiConfig {
+            layers: Some(3),
+            ..g.clone()
+        };
+        let e = discover(&i, &o, Some(&g3)).unwrap_err();
+        assert!(e.contains("3 layers"), "{e}");
+        // Symbolic dims and no config values: refused.
+        let g0 = GenaiConfig {
+            kv_heads: None,
+            ..g
+        };
+        let e = discover(&i, &o, Some(&g0)).unwrap_err();
+        assert!(e.contains("num_key_value_heads"), "{e}");
+    }
+}

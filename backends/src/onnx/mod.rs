@@ -1,0 +1,1084 @@
+//! `onnx`: ONNX Runtime through the ort crate, with the library loaded at
+//! run time (see [`runtime`] for where it is looked for).
+//!
+//! A model is a decoder LLM exported with its KV cache as graph inputs and
+//! outputs (Optimum "with past" or onnxruntime-genai model-builder layouts,
+//! see [`layout`]). The KV cache stays in ORT-allocated tensors in the model's
+//! own element type (f32 or f16): each run's `present.*` outputs are moved,
+//! not copied, into the next run's `past_key_values.*` inputs. Token ids,
+//! attention mask and position ids are views over buffers allocated at
+//! [`configure`](Backend::configure), so a timed step holds the model's work,
+//! ORT's per-run bookkeeping, and nothing of ours beyond a few pointers.
+//!
+//! Limits, stated rather than hidden:
+//! - Outputs come back through `Session::run`, which puts them in CPU memory.
+//!   With the CPU (and XNNPACK) EPs that is where the KV lives anyway; with a
+//!   device EP (CUDA, TensorRT, ...) ORT copies the KV to and from the device
+//!   each step. IO binding with device-resident outputs would avoid that; it
+//!   is not implemented yet, and genai exports with
+//!   `past_present_share_buffer: true` (which need it) are refused.
+//! - ORT does not report how many graph nodes each EP took through its API
+//!   (only in its verbose log), so [`OnnxBackend::facts`] does not claim it.
+//! - A session's intra-op thread count is fixed at creation: `configure()`
+//!   with another `threads` than the session has recreates the session (its
+//!   time is in [`OnnxBackend::load_ms`], and `facts()["session_creations"]`
+//!   counts them).
+pub mod layout;
+pub mod runtime;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+use ort::ep::{self, ArbitrarilyConfigurableExecutionProvider, ExecutionProviderDispatch};
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::{Session, SessionInputValue};
+use ort::value::{DynTensor, DynValue, TensorElementType, TensorRef, ValueType};
+
+use crate::backend::{Backend, BackendDescription, ContextSettings, KvType};
+use crate::error::BackendError;
+
+pub use layout::{Elem, GenaiConfig, IoSpec, Layout, LayoutKind};
+pub use runtime::{RuntimeInfo, runtime_info};
+
+const ID: &str = "onnx";
+
+/// An ONNX Runtime execution provider, by the name used on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Ep {
+    /// The default CPU provider (MLAS).
+    #[default]
+    Cpu,
+    /// NVIDIA CUDA.
+    Cuda,
+    /// NVIDIA TensorRT.
+    TensorRt,
+    /// Qualcomm QNN (Hexagon NPU, Adreno GPU).
+    Qnn,
+    /// Apple Core ML.
+    CoreMl,
+    /// XNNPACK (Arm/x86 CPU kernels).
+    Xnnpack,
+    /// Intel OpenVINO.
+    OpenVino,
+    /// DirectML (Windows).
+    DirectMl,
+}
+
+impl Ep {
+    /// Every provider, in CLI order.
+    pub const ALL: [Ep; 8] = [
+        Ep::Cpu,
+        Ep::Cuda,
+        Ep::TensorRt,
+        Ep::Qnn,
+        Ep::CoreMl,
+        Ep::Xnnpack,
+        Ep::OpenVino,
+        Ep::DirectMl,
+    ];
+
+    /// The id on the command line and in records ("cpu", "cuda", ...).
+    pub fn id(self) -> &'static str {
+        match self {
+            Ep::Cpu => "cpu",
+            Ep::Cuda => "cuda",
+            Ep::TensorRt => "tensorrt",
+            Ep::Qnn => "qnn",
+            Ep::CoreMl => "coreml",
+            Ep::Xnnpack => "xnnpack",
+            Ep::OpenVino => "openvino",
+            Ep::DirectMl => "directml",
+        }
+    }
+
+    /// ONNX Runtime's own name for it ("CUDAExecutionProvider", ...).
+    pub fn ort_name(self) -> &'static str {
+        match self {
+            Ep::Cpu => "CPUExecutionProvider",
+            Ep::Cuda => "CUDAExecutionProvider",
+            Ep::TensorRt => "TensorrtExecutionProvider",
+            Ep::Qnn => "QNNExecutionProvider",
+            Ep::CoreMl => "CoreMLExecutionProvider",
+            Ep::Xnnpack => "XnnpackExecutionProvider",
+            Ep::OpenVino => "OpenVINOExecutionProvider",
+            Ep::DirectMl => "DmlExecutionProvider",
+        }
+    }
+
+    /// The `ep_options` keys this provider accepts (ONNX Runtime's own
+    /// option names; TensorRT also takes any `trt_*` key and the short
+    /// forms `fp16`, `int8`, `engine_cache`, `engine_cache_path`). Every
+    /// non-CPU provider also takes [`ALLOW_CPU_FALLBACK`].
+    pub fn option_keys(self) -> &'static [&'static str] {
+        match self {
+            Ep::Cpu => &[],
+            Ep::Cuda => &[
+                "device_id",
+                "gpu_mem_limit",
+                "arena_extend_strategy",
+                "cudnn_conv_algo_search",
+                "do_copy_in_default_stream",
+                "enable_cuda_graph",
+                "use_tf32",
+                "prefer_nhwc",
+                "sdpa_kernel",
+                "enable_skip_layer_norm_strict_mode",
+            ],
+            Ep::TensorRt => &[
+                "device_id",
+                "fp16",
+                "int8",
+                "engine_cache",
+                "engine_cache_path",
+            ],
+            Ep::Qnn => &[
+                "backend_path",
+                "backend_type",
+                "htp_performance_mode",
+                "profiling_level",
+                "profiling_file_path",
+                "rpc_control_latency",
+                "vtcm_mb",
+                "soc_model",
+                "htp_arch",
+                "device_id",
+                "enable_htp_fp16_precision",
+                "enable_htp_weight_sharing",
+                "htp_graph_finalization_optimization_mode",
+                "qnn_context_priority",
+                "offload_graph_io_quantization",
+            ],
+            Ep::CoreMl => &[
+                "ModelFormat",
+                "MLComputeUnits",
+                "RequireStaticInputShapes",
+                "EnableOnSubgraphs",
+                "SpecializationStrategy",
+                "ProfileComputePlan",
+                "AllowLowPrecisionAccumulationOnGPU",
+                "ModelCacheDirectory",
+            ],
+            Ep::Xnnpack => &["intra_op_num_threads", "threads"],
+            Ep::OpenVino => &[
+                "device_type",
+                "precision",
+                "num_of_threads",
+                "num_streams",
+                "cache_dir",
+                "enable_opencl_throttling",
+                "enable_qdq_optimizer",
+                "disable_dynamic_shapes",
+            ],
+            Ep::DirectMl => &["device_id", "performance_preference", "device_filter"],
+        }
+    }
+}
+
+/// `ep_options` key (any non-CPU provider): "1" lets ONNX Runtime put nodes
+/// the provider cannot run on the CPU provider. Default "0": such a model
+/// fails to load (`session.disable_cpu_ep_fallback` = 1), so a record never
+/// says "cuda" for a graph that ran partly on the CPU unnoticed.
+pub const ALLOW_CPU_FALLBACK: &str = "allow_cpu_fallback";
+
+impl fmt::Display for Ep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for Ep {
+    type Err = BackendError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let l = s.to_ascii_lowercase();
+        Ep::ALL
+            .into_iter()
+            .find(|e| e.id() == l || e.ort_name().eq_ignore_ascii_case(s))
+            .or(match l.as_str() {
+                "trt" => Some(Ep::TensorRt),
+                "dml" => Some(Ep::DirectMl),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                let ids: Vec<&str> = Ep::ALL.iter().map(|e| e.id()).collect();
+                BackendError::Options(format!(
+                    "unknown ONNX Runtime execution provider '{s}'; known: {}",
+                    ids.join(", ")
+                ))
+            })
+    }
+}
+
+/// ONNX Runtime graph optimisation level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GraphOpt {
+    /// No graph optimisation.
+    Disable,
+    /// Level 1: constant folding, redundant node removal.
+    Basic,
+    /// Level 2: complex fusions.
+    Extended,
+    /// Everything, layout optimisations included (ORT's default).
+    All,
+}
+
+impl GraphOpt {
+    /// "disable", "basic", "extended" or "all".
+    pub fn id(self) -> &'static str {
+        match self {
+            GraphOpt::Disable => "disable",
+            GraphOpt::Basic => "basic",
+            GraphOpt::Extended => "extended",
+            GraphOpt::All => "all",
+        }
+    }
+
+    fn level(self) -> GraphOptimizationLevel {
+        match self {
+            GraphOpt::Disable => GraphOptimizationLevel::Disable,
+            GraphOpt::Basic => GraphOptimizationLevel::Level1,
+            GraphOpt::Extended => GraphOptimizationLevel::Level2,
+            GraphOpt::All => GraphOptimizationLevel::All,
+        }
+    }
+}
+
+impl FromStr for GraphOpt {
+    type Err = BackendError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "disable" | "disabled" | "none" | "0" => Ok(GraphOpt::Disable),
+            "basic" | "1" => Ok(GraphOpt::Basic),
+            "extended" | "2" => Ok(GraphOpt::Extended),
+            "all" | "3" | "99" => Ok(GraphOpt::All),
+            _ => Err(BackendError::Options(format!(
+                "unknown graph optimisation level '{s}'; use disable, basic, extended or all"
+            ))),
+        }
+    }
+}
+
+/// How to run a model on ONNX Runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OnnxOptions {
+    /// Execution provider.
+    pub ep: Ep,
+    /// Provider options (see [`Ep::option_keys`]); an unknown key is an error.
+    pub ep_options: BTreeMap<String, String>,
+    /// Intra-op threads; None = ONNX Runtime's default (one per physical core).
+    pub threads: Option<u32>,
+    /// Graph optimisation; None = ONNX Runtime's default (all).
+    pub graph_optimization: Option<GraphOpt>,
+}
+
+fn opt_err(msg: String) -> BackendError {
+    BackendError::Options(msg)
+}
+
+fn bool_opt(ep: Ep, key: &str, v: &str) -> Result<&'static str, BackendError> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Ok("1"),
+        "0" | "false" | "off" | "no" => Ok("0"),
+        _ => Err(opt_err(format!(
+            "{ep} option '{key}' takes 1/0 or true/false, not '{v}'"
+        ))),
+    }
+}
+
+/// Checks `ep_options` against the provider and builds its registration.
+/// Returns the dispatch and whether CPU fallback is allowed.
+pub fn build_ep(
+    ep: Ep,
+    options: &BTreeMap<String, String>,
+) -> Result<(ExecutionProviderDispatch, bool), BackendError> {
+    let mut allow_cpu_fallback = ep == Ep::Cpu;
+    let mut pass = Vec::new();
+    for (k, v) in options {
+        if k == ALLOW_CPU_FALLBACK && ep != Ep::Cpu {
+            allow_cpu_fallback = bool_opt(ep, k, v)? == "1";
+            continue;
+        }
+        let known =
+            ep.option_keys().contains(&k.as_str()) || (ep == Ep::TensorRt && k.starts_with("trt_"));
+        if !known {
+            let mut keys: Vec<&str> = ep.option_keys().to_vec();
+            if ep != Ep::Cpu {
+                keys.push(ALLOW_CPU_FALLBACK);
+            }
+            return Err(opt_err(format!(
+                "unknown option '{k}' for ONNX Runtime execution provider '{ep}'; {}",
+                if keys.is_empty() {
+                    "it takes no options".to_string()
+                } else {
+                    format!("known: {}", keys.join(", "))
+                }
+            )));
+        }
+        pass.push((k.as_str(), v.as_str()));
+    }
+    fn with<E: ArbitrarilyConfigurableExecutionProvider>(mut e: E, kv: &[(&str, &str)]) -> E {
+        for (k, v) in kv {
+            e = e.with_arbitrary_config(k, v);
+        }
+        e
+    }
+    let dispatch = match ep {
+        Ep::Cpu => ep::CPU::default().build(),
+        Ep::Cuda => with(ep::CUDA::default(), &pass).build(),
+        Ep::TensorRt => {
+            let mut mapped = Vec::new();
+            for (k, v) in &pass {
+                let key = match *k {
+                    "fp16" => "trt_fp16_enable",
+                    "int8" => "trt_int8_enable",
+                    "engine_cache" => "trt_engine_cache_enable",
+                    "engine_cache_path" => "trt_engine_cache_path",
+                    other => other,
+                };
+                let val = if matches!(*k, "fp16" | "int8" | "engine_cache") {
+                    bool_opt(ep, k, v)?
+                } else {
+                    v
+                };
+                mapped.push((key, val));
+            }
+            with(ep::TensorRT::default(), &mapped).build()
+        }
+        Ep::Qnn => with(ep::QNN::default(), &pass).build(),
+        Ep::CoreMl => with(ep::CoreML::default(), &pass).build(),
+        Ep::Xnnpack => {
+            let mapped: Vec<(&str, &str)> = pass
+                .iter()
+                .map(|&(k, v)| {
+                    (
+                        if k == "threads" {
+                            "intra_op_num_threads"
+                        } else {
+                            k
+                        },
+                        v,
+                    )
+                })
+                .collect();
+            with(ep::XNNPACK::default(), &mapped).build()
+        }
+        Ep::OpenVino => with(ep::OpenVINO::default(), &pass).build(),
+        Ep::DirectMl => {
+            let mut d = ep::DirectML::default();
+            for (k, v) in &pass {
+                d = match *k {
+                    "device_id" => d.with_device_id(v.parse().map_err(|_| {
+                        opt_err(format!("directml option device_id takes an integer, not '{v}'"))
+                    })?),
+                    "performance_preference" => d.with_performance_preference(match *v {
+                        "default" => ep::directml::PerformancePreference::Default,
+                        "high_performance" => ep::directml::PerformancePreference::HighPerformance,
+                        "minimum_power" => ep::directml::PerformancePreference::MinimumPower,
+                        _ => {
+                            return Err(opt_err(format!(
+                                "directml performance_preference is default, high_performance or minimum_power, not '{v}'"
+                            )));
+                        }
+                    }),
+                    _ => d.with_device_filter(match *v {
+                        "gpu" => ep::directml::DeviceFilter::Gpu,
+                        "npu" => ep::directml::DeviceFilter::Npu,
+                        "any" => ep::directml::DeviceFilter::Any,
+                        _ => {
+                            return Err(opt_err(format!(
+                                "directml device_filter is gpu, npu or any, not '{v}'"
+                            )));
+                        }
+                    }),
+                };
+            }
+            d.build()
+        }
+    };
+    Ok((dispatch.error_on_failure(), allow_cpu_fallback))
+}
+
+fn elem_of(t: &ValueType) -> (Elem, Vec<i64>) {
+    match t {
+        ValueType::Tensor { ty, shape, .. } => (
+            match ty {
+                TensorElementType::Int64 => Elem::I64,
+                TensorElementType::Int32 => Elem::I32,
+                TensorElementType::Float32 => Elem::F32,
+                TensorElementType::Float16 => Elem::F16,
+                TensorElementType::Bool => Elem::Bool,
+                _ => Elem::Other,
+            },
+            shape.to_vec(),
+        ),
+        _ => (Elem::Other, Vec::new()),
+    }
+}
+
+/// Input and output lists of a session, as [`layout::discover`] takes them.
+pub fn io_specs(session: &Session) -> (Vec<IoSpec>, Vec<IoSpec>) {
+    let conv = |list: &[ort::value::Outlet]| {
+        list.iter()
+            .map(|o| {
+                let (elem, shape) = elem_of(o.dtype());
+                IoSpec {
+                    name: o.name().to_string(),
+                    elem,
+                    shape,
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    (conv(session.inputs()), conv(session.outputs()))
+}
+
+/// What each session input is fed with, in the session's input order.
+#[derive(Debug, Clone, Copy)]
+enum Feed {
+    Ids,
+    Mask,
+    Pos,
+    UseCache,
+    /// Index into the past vector (2 * layer + 0 for key, + 1 for value).
+    Past(usize),
+}
+
+/// A decoder LLM on ONNX Runtime.
+pub struct OnnxBackend {
+    model: PathBuf,
+    opts: OnnxOptions,
+    session: Session,
+    layout: Layout,
+    feeds: Vec<Feed>,
+    /// present output names, in past-vector order.
+    present_names: Vec<String>,
+    allow_cpu_fallback: bool,
+    session_threads: Option<u32>,
+    session_creations: u32,
+    load_ms: f64,
+    n_vocab: u32,
+    bos: Option<u32>,
+    max_ctx: Option<u32>,
+    // Per-case state.
+    n_ctx: usize,
+    n_batch: usize,
+    ids: Vec<i64>,
+    ones: Vec<i64>,
+    positions: Vec<i64>,
+    use_cache: [bool; 1],
+    past: Vec<DynValue>,
+    past_len: usize,
+    logits: Option<DynValue>,
+    configured: bool,
+}
+
+fn load_err(path: &Path, detail: String) -> BackendError {
+    BackendError::Load {
+        backend: ID.into(),
+        path: path.to_path_buf(),
+        detail,
+    }
+}
+
+fn run_err(stage: &'static str, e: impl fmt::Display) -> BackendError {
+    BackendError::Run {
+        backend: ID.into(),
+        stage,
+        detail: e.to_string(),
+    }
+}
+
+/// Creates a session; returns it and its creation time in milliseconds.
+fn create_session(
+    model: &Path,
+    opts: &OnnxOptions,
+    threads: Option<u32>,
+) -> Result<(Session, bool, f64), BackendError> {
+    let env = runtime::environment()?;
+    let (dispatch, allow_cpu_fallback) = build_ep(opts.ep, &opts.ep_options)?;
+    let e = |d: String| load_err(model, d);
+    let start = Instant::now();
+    let mut b = Session::builder(env).map_err(|x| e(x.to_string()))?;
+    if let Some(t) = threads {
+        b = b
+            .with_intra_threads(t as usize)
+            .map_err(|x| e(format!("intra-op threads {t}: {x}")))?;
+    }
+    if let Some(g) = opts.graph_optimization {
+        b = b
+            .with_optimization_level(g.level())
+            .map_err(|x| e(format!("graph optimisation {}: {x}", g.id())))?;
+    }
+    if !allow_cpu_fallback {
+        b = b
+            .with_disable_cpu_fallback()
+            .map_err(|x| e(x.to_string()))?;
+    }
+    // The CPU provider is ORT's default and needs no registration; ort's
+    // `ep::CPU` registration would also turn the CPU memory arena off
+    // (measured: ~10 % slower decode steps than a default session).
+    let eps: &[ExecutionProviderDispatch] = if opts.ep == Ep::Cpu {
+        &[]
+    } else {
+        std::slice::from_ref(&dispatch)
+    };
+    b = b.with_execution_providers(eps).map_err(|x| {
+        e(format!(
+            "ep_unavailable: execution provider '{}' ({}) could not be registered with {}: {x}",
+            opts.ep,
+            opts.ep.ort_name(),
+            runtime_info()
+                .map(|i| format!("ONNX Runtime {} at {}", i.version, i.library.display()))
+                .unwrap_or_default()
+        ))
+    })?;
+    let session = b.commit_from_file(model).map_err(|x| {
+        let msg = x.to_string();
+        if !allow_cpu_fallback && opts.ep != Ep::Cpu {
+            e(format!(
+                "{msg} (ep_unavailable? the CPU fallback is off for '{}': set ep option {ALLOW_CPU_FALLBACK}=1 to let nodes it cannot run go to the CPU)",
+                opts.ep
+            ))
+        } else {
+            e(msg)
+        }
+    })?;
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    Ok((session, allow_cpu_fallback, ms))
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Some(true),
+        "0" | "false" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+impl OnnxBackend {
+    /// Loads `model` (an `.onnx` file; external data beside it) on the
+    /// requested execution provider. A provider that cannot be registered
+    /// is an error containing "ep_unavailable"; there is no silent CPU
+    /// fallback.
+    pub fn load(model: &Path, opts: &OnnxOptions) -> Result<OnnxBackend, BackendError> {
+        // Options first: a typo must not cost a model load.
+        build_ep(opts.ep, &opts.ep_options)?;
+        let (session, allow_cpu_fallback, load_ms) = create_session(model, opts, opts.threads)?;
+        let genai = GenaiConfig::beside(model).map_err(|d| load_err(model, d))?;
+        let (inputs, outputs) = io_specs(&session);
+        let layout =
+            layout::discover(&inputs, &outputs, genai.as_ref()).map_err(|d| load_err(model, d))?;
+        if layout.share_buffer {
+            return Err(load_err(
+                model,
+                "genai_config.json sets search.past_present_share_buffer = true, which needs \
+                 IO binding of a max-length KV buffer; edgebench's onnx backend does not do that \
+                 yet (set it to false in genai_config.json to run this export)"
+                    .into(),
+            ));
+        }
+        let props: BTreeMap<&str, String> = match session.metadata() {
+            Ok(m) => ["vocab_size", "bos_token_id", "add_bos_token"]
+                .into_iter()
+                .filter_map(|k| m.custom(k).map(|v| (k, v)))
+                .collect(),
+            Err(_) => BTreeMap::new(),
+        };
+        let custom = |k: &str| props.get(k).cloned();
+        let config_json: Option<serde_json::Value> = model
+            .parent()
+            .map(|d| d.join("config.json"))
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let cfg_u32 = |k: &str| {
+            config_json
+                .as_ref()
+                .and_then(|c| c.get(k))
+                .and_then(|v| v.as_u64())
+                .map(|v| v as u32)
+        };
+        let n_vocab = layout
+            .vocab_from_graph
+            .or_else(|| custom("vocab_size").and_then(|v| v.trim().parse().ok()))
+            .or_else(|| genai.as_ref().and_then(|g| g.vocab_size))
+            .or_else(|| cfg_u32("vocab_size"))
+            .ok_or_else(|| {
+                load_err(
+                    model,
+                    format!(
+                        "vocabulary size unknown: the '{}' output's last dimension is symbolic and \
+                         neither metadata vocab_size, genai_config.json nor config.json give it",
+                        layout.logits
+                    ),
+                )
+            })?;
+        let bos = match custom("bos_token_id").and_then(|v| v.trim().parse::<u32>().ok()) {
+            Some(id) => {
+                let add = custom("add_bos_token")
+                    .and_then(|v| parse_bool(&v))
+                    .unwrap_or(true);
+                add.then_some(id)
+            }
+            None => genai
+                .as_ref()
+                .and_then(|g| g.bos_token_id)
+                .or_else(|| cfg_u32("bos_token_id")),
+        };
+        let mut feeds = Vec::new();
+        for i in &inputs {
+            let n = i.name.as_str();
+            let feed = if n == layout.input_ids {
+                Feed::Ids
+            } else if n == layout.attention_mask {
+                Feed::Mask
+            } else if Some(n) == layout.position_ids.as_deref() {
+                Feed::Pos
+            } else if Some(n) == layout.use_cache_branch.as_deref() {
+                Feed::UseCache
+            } else if let Some(p) = layout.layers.iter().enumerate().find_map(|(l, names)| {
+                if names.past_key == n {
+                    Some(2 * l)
+                } else if names.past_value == n {
+                    Some(2 * l + 1)
+                } else {
+                    None
+                }
+            }) {
+                Feed::Past(p)
+            } else {
+                return Err(load_err(
+                    model,
+                    format!(
+                        "the graph has an input '{n}' that is none of ids, mask, positions, \
+                         use_cache_branch or the KV cache; edgebench does not know what to feed it"
+                    ),
+                ));
+            };
+            feeds.push(feed);
+        }
+        let present_names = layout
+            .layers
+            .iter()
+            .flat_map(|l| [l.present_key.clone(), l.present_value.clone()])
+            .collect();
+        let max_ctx = genai.as_ref().and_then(|g| g.context_length);
+        Ok(OnnxBackend {
+            model: model.to_path_buf(),
+            opts: opts.clone(),
+            session,
+            layout,
+            feeds,
+            present_names,
+            allow_cpu_fallback,
+            session_threads: opts.threads,
+            session_creations: 1,
+            load_ms,
+            n_vocab,
+            bos,
+            max_ctx,
+            n_ctx: 0,
+            n_batch: 1,
+            ids: Vec::new(),
+            ones: Vec::new(),
+            positions: Vec::new(),
+            use_cache: [false],
+            past: Vec::new(),
+            past_len: 0,
+            logits: None,
+            configured: false,
+        })
+    }
+
+    /// Milliseconds the latest session creation took (model load, graph
+    /// optimisation, EP compilation).
+    pub fn load_ms(&self) -> f64 {
+        self.load_ms
+    }
+
+    /// The decoder layout found in the graph.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Facts for the record, beyond [`Backend::describe`]: runtime library
+    /// and version, EP and its options, CPU fallback, threads, graph
+    /// optimisation, layout, KV type and shape, session creations.
+    /// Per-EP node counts are not among them: ONNX Runtime's API does not
+    /// report the partitioning (only its verbose log does).
+    pub fn facts(&self) -> BTreeMap<String, String> {
+        let mut f = BTreeMap::new();
+        if let Ok(i) = runtime_info() {
+            f.insert("ort_library".into(), i.library.display().to_string());
+            f.insert("ort_version".into(), i.version);
+        }
+        f.insert("ort_crate".into(), runtime::ORT_CRATE_VERSION.into());
+        f.insert("ep".into(), self.opts.ep.id().into());
+        f.insert("ep_ort_name".into(), self.opts.ep.ort_name().into());
+        for (k, v) in &self.opts.ep_options {
+            f.insert(format!("ep_option.{k}"), v.clone());
+        }
+        f.insert(
+            "cpu_ep_fallback".into(),
+            if self.allow_cpu_fallback {
+                "allowed"
+            } else {
+                "disabled"
+            }
+            .into(),
+        );
+        f.insert(
+            "intra_op_threads".into(),
+            self.session_threads
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "ort-default".into()),
+        );
+        f.insert(
+            "graph_optimization".into(),
+            self.opts
+                .graph_optimization
+                .map(|g| g.id())
+                .unwrap_or("ort-default(all)")
+                .into(),
+        );
+        f.insert("layout".into(), self.layout.kind.id().into());
+        f.insert("layers".into(), self.layout.layers.len().to_string());
+        f.insert("kv_heads".into(), self.layout.kv_heads.to_string());
+        f.insert("head_dim".into(), self.layout.head_dim.to_string());
+        f.insert(
+            "kv_type".into(),
+            match self.layout.kv_elem {
+                Elem::F16 => "f16",
+                _ => "f32",
+            }
+            .into(),
+        );
+        f.insert("load_ms".into(), format!("{:.3}", self.load_ms));
+        f.insert(
+            "session_creations".into(),
+            self.session_creations.to_string(),
+        );
+        f
+    }
+
+    fn kv_type(&self) -> TensorElementType {
+        match self.layout.kv_elem {
+            Elem::F16 => TensorElementType::Float16,
+            _ => TensorElementType::Float32,
+        }
+    }
+
+    fn empty_past(&mut self) -> Result<(), BackendError> {
+        let ty = self.kv_type();
+        let shape = [
+            1usize,
+            self.layout.kv_heads as usize,
+            0,
+            self.layout.head_dim as usize,
+        ];
+        self.past.clear();
+        for _ in 0..2 * self.layout.layers.len() {
+            let t = DynTensor::new(self.session.allocator(), ty, shape)
+                .map_err(|e| run_err("clear", e))?;
+            self.past.push(t.into_dyn());
+        }
+        self.past_len = 0;
+        self.logits = None;
+        Ok(())
+    }
+
+    /// One forward pass over `ids[..n]` at positions `pos..pos + n`.
+    fn run(&mut self, n: usize, pos: usize, stage: &'static str) -> Result<(), BackendError> {
+        let total = self.past_len + n;
+        if total > self.n_ctx || pos + n > self.n_ctx {
+            return Err(run_err(
+                stage,
+                format!(
+                    "context full: {} cached + {n} new tokens (positions up to {}) exceed n_ctx {}",
+                    self.past_len,
+                    pos + n,
+                    self.n_ctx
+                ),
+            ));
+        }
+        if self.past.len() != self.present_names.len() {
+            return Err(run_err(stage, "no KV cache: clear() was not called"));
+        }
+        self.use_cache[0] = self.past_len > 0;
+        let mut past = std::mem::take(&mut self.past)
+            .into_iter()
+            .map(Some)
+            .collect::<Vec<_>>();
+        let mut inputs: Vec<SessionInputValue<'_>> = Vec::with_capacity(self.feeds.len());
+        for f in &self.feeds {
+            let v: SessionInputValue<'_> = match *f {
+                Feed::Ids => TensorRef::from_array_view(([1usize, n], &self.ids[..n]))
+                    .map_err(|e| run_err(stage, e))?
+                    .into(),
+                Feed::Mask => TensorRef::from_array_view(([1usize, total], &self.ones[..total]))
+                    .map_err(|e| run_err(stage, e))?
+                    .into(),
+                Feed::Pos => {
+                    TensorRef::from_array_view(([1usize, n], &self.positions[pos..pos + n]))
+                        .map_err(|e| run_err(stage, e))?
+                        .into()
+                }
+                Feed::UseCache => TensorRef::from_array_view(([1usize], &self.use_cache[..]))
+                    .map_err(|e| run_err(stage, e))?
+                    .into(),
+                Feed::Past(i) => SessionInputValue::Owned(past[i].take().expect("each past once")),
+            };
+            inputs.push(v);
+        }
+        let mut outputs = self
+            .session
+            .run(inputs.as_slice())
+            .map_err(|e| run_err(stage, e))?;
+        let mut next = Vec::with_capacity(self.present_names.len());
+        for name in &self.present_names {
+            next.push(
+                outputs
+                    .remove(name.as_str())
+                    .ok_or_else(|| run_err(stage, format!("the run returned no '{name}'")))?,
+            );
+        }
+        self.logits = outputs.remove(self.layout.logits.as_str());
+        drop(outputs);
+        drop(inputs);
+        self.past = next;
+        self.past_len = total;
+        Ok(())
+    }
+
+    fn last_logits<R>(
+        &self,
+        stage: &'static str,
+        f: impl FnOnce(&mut dyn Iterator<Item = f32>) -> R,
+    ) -> Result<R, BackendError> {
+        let l = self
+            .logits
+            .as_ref()
+            .ok_or_else(|| run_err(stage, "no logits: nothing was run since the last clear"))?;
+        let vocab = self.n_vocab as usize;
+        match self.layout.logits_elem {
+            Elem::F16 => {
+                let (_, d) = l
+                    .try_extract_tensor::<half::f16>()
+                    .map_err(|e| run_err(stage, e))?;
+                let last = &d[d.len().saturating_sub(vocab)..];
+                Ok(f(&mut last.iter().map(|x| x.to_f32())))
+            }
+            _ => {
+                let (_, d) = l
+                    .try_extract_tensor::<f32>()
+                    .map_err(|e| run_err(stage, e))?;
+                let last = &d[d.len().saturating_sub(vocab)..];
+                Ok(f(&mut last.iter().copied()))
+            }
+        }
+    }
+}
+
+impl Backend for OnnxBackend {
+    fn describe(&self) -> BackendDescription {
+        let version = runtime_info()
+            .map(|i| i.version)
+            .unwrap_or_else(|_| "?".into());
+        BackendDescription {
+            id: format!("{ID}:{}", self.opts.ep),
+            version: format!("onnxruntime {version} (ort {})", runtime::ORT_CRATE_VERSION),
+            build_features: vec!["load-dynamic".into()],
+            device: match self.opts.ep {
+                Ep::Cpu | Ep::Xnnpack => "CPU".into(),
+                Ep::Cuda | Ep::TensorRt => format!(
+                    "CUDA{}",
+                    self.opts
+                        .ep_options
+                        .get("device_id")
+                        .map(String::as_str)
+                        .unwrap_or("0")
+                ),
+                Ep::Qnn => "QNN".into(),
+                Ep::CoreMl => "CoreML".into(),
+                Ep::OpenVino => format!(
+                    "OpenVINO {}",
+                    self.opts
+                        .ep_options
+                        .get("device_type")
+                        .map(String::as_str)
+                        .unwrap_or("default")
+                ),
+                Ep::DirectMl => "DirectML".into(),
+            },
+            execution_provider: Some(self.opts.ep.ort_name().into()),
+        }
+    }
+
+    fn n_vocab(&self) -> u32 {
+        self.n_vocab
+    }
+
+    fn bos_token(&self) -> Option<u32> {
+        self.bos
+    }
+
+    fn configure(&mut self, settings: &ContextSettings) -> Result<(), BackendError> {
+        let ctx_err = |detail: String| BackendError::Context {
+            backend: ID.into(),
+            detail,
+        };
+        if settings.flash_attn == Some(true) {
+            return Err(ctx_err(
+                "ONNX Runtime chooses its attention kernels itself; leave --fa unset".into(),
+            ));
+        }
+        let model_kv = match self.layout.kv_elem {
+            Elem::F16 => KvType::F16,
+            _ => KvType::F32,
+        };
+        if let Some(k) = settings.kv_type
+            && k != model_kv
+        {
+            return Err(ctx_err(format!(
+                "the KV cache type is fixed by the ONNX export ({model_kv:?} here); {k:?} was asked"
+            )));
+        }
+        if let Some(max) = self.max_ctx
+            && settings.n_ctx > max
+        {
+            return Err(ctx_err(format!(
+                "n_ctx {} exceeds the model's context_length {max} (genai_config.json)",
+                settings.n_ctx
+            )));
+        }
+        if self.session_threads != Some(settings.threads) {
+            // Intra-op threads are fixed per session: recreate it.
+            self.past.clear();
+            self.logits = None;
+            let (s, _, ms) = create_session(&self.model, &self.opts, Some(settings.threads))
+                .map_err(|e| {
+                    ctx_err(format!(
+                        "recreating the session for {} threads: {e}",
+                        settings.threads
+                    ))
+                })?;
+            self.session = s;
+            self.session_threads = Some(settings.threads);
+            self.session_creations += 1;
+            self.load_ms = ms;
+        }
+        self.n_ctx = settings.n_ctx.max(1) as usize;
+        self.n_batch = settings.batch.max(1) as usize;
+        self.ids = vec![0; self.n_batch];
+        self.ones = vec![1; self.n_ctx];
+        self.positions = (0..self.n_ctx as i64).collect();
+        self.configured = true;
+        self.empty_past()
+    }
+
+    fn clear(&mut self) -> Result<(), BackendError> {
+        if !self.configured {
+            return Err(BackendError::Context {
+                backend: ID.into(),
+                detail: "no context: configure() was not called".into(),
+            });
+        }
+        self.empty_past()
+    }
+
+    fn prefill(&mut self, tokens: &[u32], start_pos: u32) -> Result<(), BackendError> {
+        let mut pos = start_pos as usize;
+        for chunk in tokens.chunks(self.n_batch) {
+            for (d, &t) in self.ids.iter_mut().zip(chunk) {
+                *d = t as i64;
+            }
+            self.run(chunk.len(), pos, "prefill")?;
+            pos += chunk.len();
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, token: u32, pos: u32) -> Result<(), BackendError> {
+        if self.ids.is_empty() {
+            return Err(run_err("decode", "configure() was not called"));
+        }
+        self.ids[0] = token as i64;
+        self.run(1, pos as usize, "decode")
+    }
+
+    fn synchronize(&mut self) {
+        // Session::run returns once outputs are in host memory.
+    }
+
+    fn next_token(&mut self) -> Result<u32, BackendError> {
+        self.last_logits("next_token", |it| {
+            let mut best = (0u32, f32::NEG_INFINITY);
+            for (i, x) in it.enumerate() {
+                if x > best.1 {
+                    best = (i as u32, x);
+                }
+            }
+            best.0
+        })
+    }
+
+    fn logits(&mut self, out: &mut Vec<f32>) -> Result<(), BackendError> {
+        out.clear();
+        self.last_logits("logits", |it| out.extend(it))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ep_names_parse() {
+        for e in Ep::ALL {
+            assert_eq!(e.id().parse::<Ep>().unwrap(), e);
+            assert_eq!(e.ort_name().parse::<Ep>().unwrap(), e);
+        }
+        assert_eq!("CUDA".parse::<Ep>().unwrap(), Ep::Cuda);
+        assert_eq!("trt".parse::<Ep>().unwrap(), Ep::TensorRt);
+        let e = "vulkan".parse::<Ep>().unwrap_err().to_string();
+        assert!(e.contains("'vulkan'") && e.contains("openvino"), "{e}");
+        assert_eq!("extended".parse::<GraphOpt>().unwrap(), GraphOpt::Extended);
+        assert!("max".parse::<GraphOpt>().is_err());
+    }
+
+    #[test]
+    fn unknown_ep_option_names_key_and_ep() {
+        let mut o = BTreeMap::new();
+        o.insert("device_idd".to_string(), "0".to_string());
+        let e = build_ep(Ep::Cuda, &o).err().unwrap().to_string();
+        assert!(e.contains("'device_idd'") && e.contains("'cuda'"), "{e}");
+        assert!(e.contains("device_id"), "{e}");
+        let e = build_ep(Ep::Cpu, &o).err().unwrap().to_string();
+        assert!(e.contains("takes no options"), "{e}");
+    }
+
+    #[test]
+    fn known_ep_options_build_and_fallback_is_off_by_default() {
+        let mut o = BTreeMap::new();
+        o.insert("backend_path".to_string(), "libQnnHtp.so".to_string());
+        o.insert("htp_performance_mode".to_string(), "burst".to_string());
+        let (_, fallback) = build_ep(Ep::Qnn, &o).unwrap();
+        assert!(!fallback);
+        o.insert(ALLOW_CPU_FALLBACK.to_string(), "1".to_string());
+        assert!(build_ep(Ep::Qnn, &o).unwrap().1);
+        let mut t = BTreeMap::new();
+        t.insert("fp16".to_string(), "maybe".to_string());
+        let e = build_ep(Ep::TensorRt, &t).err().unwrap().to_string();
+        assert!(e.contains("fp16"), "{e}");
+        t.insert("fp16".to_string(), "true".to_string());
+        t.insert(
+            "trt_max_workspace_size".to_string(),
+            "1073741824".to_string(),
+        );
+        build_ep(Ep::TensorRt, &t).unwrap();
+        assert!(build_ep(Ep::Cpu, &BTreeMap::new()).unwrap().1);
+    }
+}

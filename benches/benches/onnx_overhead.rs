@@ -1,0 +1,226 @@
+//! Does the onnx backend slow ONNX Runtime down? One decode step through
+//! `OnnxBackend::decode` against one bare `Session::run` written directly
+//! with ort on the same model, same thread count, same inputs (ids, mask of
+//! ones, positions, the previous step's `present.*` moved in as
+//! `past_key_values.*`) and the same KV growth: both restart from a
+//! one-token prefill every `RESTART` steps, outside the timed region. The
+//! goal is backend/bare - 1 <= 3 %.
+//!
+//!     cargo bench -p edgebench-benches --features onnx --bench onnx_overhead
+//!
+//! Model: `EDGEBENCH_BENCH_ONNX` (an Optimum-layout .onnx path), default the
+//! synthetic ONNX twin of synth:small-f32 written by
+//! `edgebench_backends::synth::write_onnx`; threads: `EDGEBENCH_BENCH_THREADS`,
+//! default 2. ONNX Runtime is found as the backend finds it
+//! (`ORT_DYLIB_PATH`, scripts/setup.sh's install, the Python wheel).
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use edgebench_backends::onnx::{OnnxBackend, OnnxOptions, runtime};
+use edgebench_backends::{Backend, ContextSettings};
+use ort::session::{Session, SessionInputValue};
+use ort::value::{DynTensor, DynValue, TensorElementType, TensorRef};
+
+/// Decode steps before the KV cache is restarted (bounds the context).
+const RESTART: usize = 256;
+
+fn threads() -> u32 {
+    std::env::var("EDGEBENCH_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+}
+
+fn model() -> PathBuf {
+    if let Ok(p) = std::env::var("EDGEBENCH_BENCH_ONNX") {
+        return p.into();
+    }
+    synth_twin()
+}
+
+/// The synthetic ONNX twin, written once per run into a temp folder that
+/// lives for the process.
+fn synth_twin() -> PathBuf {
+    use edgebench_backends::synth::{Preset, Quant, SynthSpec, write_onnx};
+    let spec = SynthSpec {
+        preset: Preset::Small,
+        quant: Quant::F32,
+        seed: 42,
+    };
+    let dir = tempfile::tempdir().expect("temp dir").keep();
+    let path = dir.join(format!("{}.onnx", spec.cache_key()));
+    write_onnx(&spec, &path).expect("write the ONNX twin");
+    path
+}
+
+/// A decode loop written directly against ort: what the backend must not
+/// be measurably slower than.
+struct Bare {
+    session: Session,
+    names: Vec<String>,
+    presents: Vec<String>,
+    past: Vec<DynValue>,
+    kv_shape: [usize; 4],
+    kv_type: TensorElementType,
+    ones: Vec<i64>,
+    ids: [i64; 1],
+    past_len: usize,
+}
+
+impl Bare {
+    fn new(path: &std::path::Path, threads: u32, n_ctx: usize) -> Bare {
+        let env = runtime::environment().expect("ONNX Runtime");
+        let session = Session::builder(env)
+            .unwrap()
+            .with_intra_threads(threads as usize)
+            .unwrap()
+            .commit_from_file(path)
+            .unwrap();
+        let names: Vec<String> = session
+            .inputs()
+            .iter()
+            .map(|i| i.name().to_string())
+            .collect();
+        let presents: Vec<String> = names
+            .iter()
+            .filter_map(|n| n.strip_prefix("past_key_values."))
+            .map(|rest| format!("present.{rest}"))
+            .collect();
+        let first = session
+            .inputs()
+            .iter()
+            .find(|i| i.name() == "past_key_values.0.key")
+            .expect("an Optimum with-past export");
+        let (kv_type, kv_shape) = match first.dtype() {
+            ort::value::ValueType::Tensor { ty, shape, .. } => {
+                (*ty, [1, shape[1] as usize, 0, shape[3] as usize])
+            }
+            _ => panic!("KV input is not a tensor"),
+        };
+        Bare {
+            session,
+            names,
+            presents,
+            past: Vec::new(),
+            kv_shape,
+            kv_type,
+            ones: vec![1; n_ctx],
+            ids: [0],
+            past_len: 0,
+        }
+    }
+
+    fn restart(&mut self) {
+        self.past = (0..self.presents.len())
+            .map(|_| {
+                DynTensor::new(self.session.allocator(), self.kv_type, self.kv_shape)
+                    .unwrap()
+                    .into_dyn()
+            })
+            .collect();
+        self.past_len = 0;
+        self.step(1);
+    }
+
+    fn step(&mut self, token: i64) {
+        self.ids[0] = token;
+        let total = self.past_len + 1;
+        let pos = [self.past_len as i64];
+        let mut past = std::mem::take(&mut self.past).into_iter();
+        let inputs: Vec<SessionInputValue<'_>> = self
+            .names
+            .iter()
+            .map(|n| match n.as_str() {
+                "input_ids" => TensorRef::from_array_view(([1usize, 1], &self.ids[..]))
+                    .unwrap()
+                    .into(),
+                "attention_mask" => {
+                    TensorRef::from_array_view(([1usize, total], &self.ones[..total]))
+                        .unwrap()
+                        .into()
+                }
+                "position_ids" => TensorRef::from_array_view(([1usize, 1], &pos[..]))
+                    .unwrap()
+                    .into(),
+                _ => SessionInputValue::Owned(past.next().unwrap()),
+            })
+            .collect();
+        let mut out = self.session.run(inputs.as_slice()).unwrap();
+        let next: Vec<DynValue> = self
+            .presents
+            .iter()
+            .map(|p| out.remove(p.as_str()).unwrap())
+            .collect();
+        drop(out);
+        self.past = next;
+        self.past_len = total;
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let path = model();
+    let threads = threads();
+    let n_ctx = RESTART + 8;
+    let mut backend = OnnxBackend::load(
+        &path,
+        &OnnxOptions {
+            threads: Some(threads),
+            ..Default::default()
+        },
+    )
+    .expect("load the model on the onnx backend");
+    backend
+        .configure(&ContextSettings {
+            n_ctx: n_ctx as u32,
+            threads,
+            batch: 512,
+            ubatch: 512,
+            flash_attn: None,
+            kv_type: None,
+        })
+        .unwrap();
+    let mut bare = Bare::new(&path, threads, n_ctx);
+
+    let mut g = c.benchmark_group("onnx_decode_step");
+    g.sample_size(30).warm_up_time(Duration::from_secs(2));
+    let mut steps = RESTART;
+    g.bench_function("bare", |b| {
+        b.iter_custom(|iters| {
+            let mut t = Duration::ZERO;
+            for _ in 0..iters {
+                if steps == RESTART {
+                    bare.restart();
+                    steps = 0;
+                }
+                let s = Instant::now();
+                bare.step(3);
+                t += s.elapsed();
+                steps += 1;
+            }
+            t
+        })
+    });
+    let mut steps = RESTART;
+    g.bench_function("backend", |b| {
+        b.iter_custom(|iters| {
+            let mut t = Duration::ZERO;
+            for _ in 0..iters {
+                if steps == RESTART {
+                    backend.clear().unwrap();
+                    backend.prefill(&[1], 0).unwrap();
+                    steps = 0;
+                }
+                let s = Instant::now();
+                backend.decode(3, steps as u32 + 1).unwrap();
+                t += s.elapsed();
+                steps += 1;
+            }
+            t
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
