@@ -8,7 +8,8 @@
 #                                 PostgreSQL server (initdb/pg_ctl from
 #                                 /usr/lib/postgresql/*/bin) on a private port
 # Idempotent: installs only what is missing. `--build-only` installs just the
-# first three (what building edgebench needs). Called by the README's commands
+# first three (what building edgebench needs). Both also fetch the ONNX
+# Runtime shared library (see install_onnxruntime below). Called by the README's commands
 # and by .ci/run; nothing else needs to be installed by hand.
 set -euo pipefail
 
@@ -27,6 +28,51 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo not found; install Rust 1.95+ from https://rustup.rs first" >&2
   exit 1
 fi
+
+# ONNX Runtime for the onnx:<ep> backends. edgebench loads it at run time
+# (ort's load-dynamic), so it is not a build dependency: the shared library
+# is taken from the official onnxruntime PyPI wheel (pip download, no install
+# into any Python) and unpacked to
+# ${XDG_DATA_HOME:-~/.local/share}/edgebench/onnxruntime/<version>/, where
+# edgebench looks for it (ORT_DYLIB_PATH overrides). A GPU or NPU build of
+# ONNX Runtime is pointed to with ORT_DYLIB_PATH instead.
+ORT_VERSION="${EDGEBENCH_ORT_VERSION:-1.31.1}"
+install_onnxruntime() {
+  local dir="${XDG_DATA_HOME:-$HOME/.local/share}/edgebench/onnxruntime/$ORT_VERSION"
+  if compgen -G "$dir/libonnxruntime.so*" >/dev/null || compgen -G "$dir/libonnxruntime*.dylib" >/dev/null; then
+    return 0
+  fi
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
+    echo "setup: python3 with pip is needed to fetch ONNX Runtime $ORT_VERSION (apt-get install python3-pip), or set ORT_DYLIB_PATH to a libonnxruntime" >&2
+    return 1
+  fi
+  local tmp
+  tmp="$(mktemp -d)"
+  echo "setup: fetching ONNX Runtime $ORT_VERSION (onnxruntime wheel from PyPI) into $dir" >&2
+  python3 -m pip download --quiet --no-deps --only-binary=:all: "onnxruntime==$ORT_VERSION" -d "$tmp" >&2
+  mkdir -p "$dir"
+  python3 - "$tmp" "$dir" <<'PY'
+import glob, os, sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+wheels = glob.glob(os.path.join(src, "onnxruntime-*.whl"))
+if not wheels:
+    sys.exit("setup: no onnxruntime wheel was downloaded")
+n = 0
+with zipfile.ZipFile(wheels[0]) as z:
+    for name in z.namelist():
+        base = os.path.basename(name)
+        if name.startswith("onnxruntime/capi/") and base.startswith("libonnxruntime"):
+            with z.open(name) as f, open(os.path.join(dst, base + ".partial"), "wb") as out:
+                out.write(f.read())
+            os.chmod(os.path.join(dst, base + ".partial"), 0o755)
+            os.replace(os.path.join(dst, base + ".partial"), os.path.join(dst, base))
+            n += 1
+if n == 0:
+    sys.exit("setup: the onnxruntime wheel holds no libonnxruntime library")
+PY
+  rm -rf "$tmp"
+}
+install_onnxruntime
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -8,15 +8,23 @@ use sha2::{Digest, Sha256};
 
 /// Hex sha256 of a file's bytes, read in 1 MiB chunks.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
+    sha256_files(&[path])
+}
+
+/// Hex sha256 of several files' bytes one after the other (a model and its
+/// external-data files), read in 1 MiB chunks.
+pub fn sha256_files<P: AsRef<Path>>(paths: &[P]) -> io::Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
+    for path in paths {
+        let mut file = File::open(path)?;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
         }
-        hasher.update(&buf[..n]);
     }
     Ok(to_hex(&hasher.finalize()))
 }

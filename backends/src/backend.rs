@@ -16,6 +16,21 @@ use crate::error::BackendError;
 pub struct LoadSettings {
     /// Layers to offload to a GPU (llama.cpp `n_gpu_layers`); None = backend default (CPU here).
     pub n_gpu_layers: Option<u32>,
+    /// ONNX Runtime session settings (ignored by other backends).
+    pub onnx: OnnxLoadSettings,
+}
+
+/// ONNX Runtime session settings, fixed when the session is created.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct OnnxLoadSettings {
+    /// Execution-provider options (`device_id`, `backend_path`...), sorted by key.
+    pub ep_options: Vec<(String, String)>,
+    /// Intra-op threads the session is created with; None = ONNX Runtime's
+    /// default. A case with another count recreates the session.
+    pub threads: Option<u32>,
+    /// Graph optimisation level; None = ONNX Runtime's default (all).
+    pub graph_optimization: Option<crate::onnx_ep::GraphOpt>,
 }
 
 /// KV-cache element type (llama.cpp `type_k`/`type_v`).

@@ -117,9 +117,87 @@ pub struct ModelFootprint {
     /// counts (it is the output projection); expert tensors count
     /// `expert_used_count / expert_count` of their elements.
     pub n_params_nonembedding: u64,
+    /// Bytes per KV-cache element fixed by the model itself (an ONNX
+    /// graph's past/present type: 4 for float, 2 for float16); None when
+    /// the backend chooses (llama.cpp's `type_k`/`type_v`).
+    #[serde(default)]
+    pub kv_elem_bytes: Option<f64>,
 }
 
 impl ModelFootprint {
+    /// Computes the footprint from a checked ONNX graph (Optimum or genai
+    /// decoder layout): weight bytes from the initializers (embedding tables
+    /// one row per token, see [`crate::onnx_model::OnnxInfo::decode_weight_bytes`]),
+    /// layers, KV heads, head size and KV element type from the
+    /// `past_key_values.0.key` input `[batch, kv_heads, past, head_dim]`,
+    /// hidden size and query heads from the `hidden_size` /
+    /// `num_attention_heads` metadata when present (else n_head = kv heads).
+    pub fn from_onnx(info: &crate::onnx_model::OnnxInfo) -> Result<ModelFootprint, FootprintError> {
+        use crate::onnx_model::Dim;
+        let missing = |key: &str, why: &str| FootprintError::MissingMetadata {
+            key: key.into(),
+            why: why.into(),
+        };
+        let past = info
+            .inputs
+            .iter()
+            .find(|v| v.name.starts_with("past_key_values.") && v.name.ends_with(".key"))
+            .ok_or_else(|| missing("past_key_values.0.key", "KV-cache shape"))?;
+        let fixed = |i: usize| match past.dims.get(i) {
+            Some(Dim::Fixed(n)) if *n > 0 => u32::try_from(*n).ok(),
+            _ => None,
+        };
+        let n_kv_heads =
+            fixed(1).ok_or_else(|| missing("past_key_values.0.key dim 1", "KV heads"))?;
+        let head_dim =
+            fixed(3).ok_or_else(|| missing("past_key_values.0.key dim 3", "head size"))?;
+        let n_layers = info
+            .n_layers()
+            .ok_or_else(|| missing("num_hidden_layers", "layer count"))?;
+        let md = |k: &str| {
+            info.metadata
+                .get(k)
+                .and_then(|v| v.trim().parse::<u32>().ok())
+        };
+        let n_head = md("num_attention_heads").unwrap_or(n_kv_heads);
+        let n_embd = md("hidden_size").unwrap_or(n_head * head_dim);
+        let mut row_bytes = 0;
+        let mut embedding_elems = 0u64;
+        for i in info.initializers.iter().filter(|i| i.embedding_only) {
+            let rows = i.dims.first().copied().unwrap_or(1).max(1) as u64;
+            row_bytes += i.byte_size / rows;
+            embedding_elems += i.dims.iter().map(|&d| d.max(0) as u64).product::<u64>();
+        }
+        let kv_elem_bytes = match past.elem_type.as_str() {
+            "float16" | "bfloat16" => 2.0,
+            "float" => 4.0,
+            "uint8" | "int8" => 1.0,
+            _ => 4.0,
+        };
+        Ok(ModelFootprint {
+            arch: info
+                .metadata
+                .get("model_type")
+                .cloned()
+                .unwrap_or_else(|| "onnx".into()),
+            weight_bytes_per_token: info.decode_weight_bytes() + row_bytes,
+            embedding_row_bytes: row_bytes,
+            total_weight_bytes: info.total_weight_bytes(),
+            tied_embeddings: false,
+            n_layers,
+            n_embd,
+            n_head,
+            n_kv_heads,
+            head_dim,
+            head_dim_v: head_dim,
+            n_expert: None,
+            n_expert_used: None,
+            n_ctx_train: md("max_position_embeddings"),
+            n_params_nonembedding: info.n_params().saturating_sub(embedding_elems),
+            kv_elem_bytes: Some(kv_elem_bytes),
+        })
+    }
+
     /// Computes the footprint from a checked GGUF header.
     ///
     /// Needs `{arch}.block_count`, `{arch}.embedding_length` and
@@ -188,6 +266,7 @@ impl ModelFootprint {
             }
         }
         Ok(ModelFootprint {
+            kv_elem_bytes: None,
             arch: info.arch.clone(),
             weight_bytes_per_token: weight_bytes,
             embedding_row_bytes: row_bytes,

@@ -16,15 +16,74 @@ pub mod llama;
 pub mod mock;
 #[cfg(feature = "onnx")]
 pub mod onnx;
+pub mod onnx_ep;
 pub mod onnx_model;
 pub mod synth;
 
-pub use backend::{Backend, BackendDescription, Clock, ContextSettings, KvType, LoadSettings};
+pub use backend::{
+    Backend, BackendDescription, Clock, ContextSettings, KvType, LoadSettings, OnnxLoadSettings,
+};
 pub use error::BackendError;
+pub use onnx_ep::{Ep, GraphOpt};
 
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+
+/// What edgebench's own checks read from a model file before any backend
+/// sees it: the GGUF header, or the ONNX graph's inputs, outputs and
+/// initializers.
+#[derive(Debug, Clone)]
+pub enum ModelMeta {
+    /// A GGUF file (llama.cpp, cpu).
+    Gguf(gguf::GgufInfo),
+    /// An ONNX file (onnx:<ep>).
+    Onnx(Box<onnx_model::OnnxInfo>),
+}
+
+impl ModelMeta {
+    /// "GGUF" or "ONNX".
+    pub fn format_name(&self) -> &'static str {
+        match self {
+            ModelMeta::Gguf(_) => "GGUF",
+            ModelMeta::Onnx(_) => "ONNX",
+        }
+    }
+
+    /// Vocabulary size when the file says it.
+    pub fn n_vocab(&self) -> Option<u32> {
+        match self {
+            ModelMeta::Gguf(i) => i.n_vocab,
+            ModelMeta::Onnx(i) => i
+                .metadata
+                .get("vocab_size")
+                .and_then(|v| v.trim().parse().ok())
+                .or_else(|| {
+                    i.value("logits").and_then(|v| match v.dims.last() {
+                        Some(onnx_model::Dim::Fixed(n)) if *n > 0 => u32::try_from(*n).ok(),
+                        _ => None,
+                    })
+                }),
+        }
+    }
+
+    /// The BOS token when the file declares one and wants it first.
+    pub fn bos_token(&self) -> Option<u32> {
+        match self {
+            ModelMeta::Gguf(i) => i.bos_token_id.filter(|_| i.add_bos_token.unwrap_or(true)),
+            ModelMeta::Onnx(i) => {
+                let add = i
+                    .metadata
+                    .get("add_bos_token")
+                    .is_none_or(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1");
+                i.metadata
+                    .get("bos_token_id")
+                    .and_then(|v| v.trim().parse().ok())
+                    .filter(|_| add)
+            }
+        }
+    }
+}
 
 /// The backends this project knows, compiled in or not. A backend left out
 /// of the build still exists here and fails with "not compiled in", so the
@@ -35,19 +94,43 @@ pub enum BackendKind {
     LlamaCpp,
     /// Pure-Rust CPU backend on candle (cargo feature `cpu`).
     Cpu,
+    /// ONNX Runtime with an execution provider (cargo feature `onnx`).
+    Onnx(Ep),
     /// Deterministic mock for tests.
     Mock,
 }
 
 impl BackendKind {
-    /// Every known backend, in CLI order.
-    pub const ALL: [BackendKind; 3] = [BackendKind::LlamaCpp, BackendKind::Cpu, BackendKind::Mock];
+    /// Every known backend, in CLI order (ONNX Runtime once per provider).
+    pub const ALL: [BackendKind; 11] = [
+        BackendKind::LlamaCpp,
+        BackendKind::Cpu,
+        BackendKind::Onnx(Ep::Cpu),
+        BackendKind::Onnx(Ep::Cuda),
+        BackendKind::Onnx(Ep::TensorRt),
+        BackendKind::Onnx(Ep::Qnn),
+        BackendKind::Onnx(Ep::CoreMl),
+        BackendKind::Onnx(Ep::Xnnpack),
+        BackendKind::Onnx(Ep::OpenVino),
+        BackendKind::Onnx(Ep::DirectMl),
+        BackendKind::Mock,
+    ];
 
     /// The id used on the command line and in records.
     pub fn id(self) -> &'static str {
         match self {
             BackendKind::LlamaCpp => "llama.cpp",
             BackendKind::Cpu => "cpu",
+            BackendKind::Onnx(ep) => match ep {
+                Ep::Cpu => "onnx:cpu",
+                Ep::Cuda => "onnx:cuda",
+                Ep::TensorRt => "onnx:tensorrt",
+                Ep::Qnn => "onnx:qnn",
+                Ep::CoreMl => "onnx:coreml",
+                Ep::Xnnpack => "onnx:xnnpack",
+                Ep::OpenVino => "onnx:openvino",
+                Ep::DirectMl => "onnx:directml",
+            },
             BackendKind::Mock => "mock",
         }
     }
@@ -57,48 +140,83 @@ impl BackendKind {
         match self {
             BackendKind::LlamaCpp => cfg!(feature = "llama"),
             BackendKind::Cpu => cfg!(feature = "cpu"),
+            BackendKind::Onnx(_) => cfg!(feature = "onnx"),
             BackendKind::Mock => true,
         }
     }
 
-    /// Loads `model` (already validated by [`gguf::inspect`]) into this backend.
+    /// The model format this backend runs (the mock takes either).
+    pub fn runs_onnx(self) -> bool {
+        matches!(self, BackendKind::Onnx(_))
+    }
+
+    /// Loads `model` (already checked by [`gguf::inspect`] or
+    /// [`onnx_model::inspect`]) into this backend.
     ///
     /// `mock` is the mock backend's configuration (ignored by others); the
-    /// mock takes the vocabulary and BOS token from the GGUF header instead
-    /// of loading weights.
+    /// mock takes the vocabulary and BOS token from the file's metadata
+    /// instead of loading weights.
     pub fn load(
         self,
         model: &Path,
-        info: &gguf::GgufInfo,
+        meta: &ModelMeta,
         settings: &LoadSettings,
         mock: &mock::MockConfig,
     ) -> Result<Box<dyn Backend>, BackendError> {
-        match self {
-            BackendKind::Mock => Ok(Box::new(mock::MockBackend::new(
-                mock.clone(),
-                info.n_vocab.unwrap_or(32_000),
-                if info.add_bos_token.unwrap_or(true) {
-                    info.bos_token_id
-                } else {
-                    None
-                },
-            ))),
-            #[cfg(feature = "cpu")]
-            BackendKind::Cpu => Ok(Box::new(cpu::CpuBackend::load(model, info, settings)?)),
-            #[cfg(not(feature = "cpu"))]
-            BackendKind::Cpu => Err(BackendError::NotCompiledIn {
+        if !self.compiled_in() {
+            return Err(BackendError::NotCompiledIn {
                 backend: self.id().into(),
-                feature: "cpu".into(),
-            }),
+                feature: match self {
+                    BackendKind::LlamaCpp => "llama",
+                    BackendKind::Cpu => "cpu",
+                    _ => "onnx",
+                }
+                .into(),
+            });
+        }
+        let wrong_format = |wants: &str| BackendError::Load {
+            backend: self.id().into(),
+            path: model.to_path_buf(),
+            detail: format!(
+                "this is an {} file; {} runs {wants} files (give the model's {wants} file, \
+                 or use a backend that runs {})",
+                meta.format_name(),
+                self.id(),
+                meta.format_name()
+            ),
+        };
+        match (self, meta) {
+            (BackendKind::Mock, _) => Ok(Box::new(mock::MockBackend::new(
+                mock.clone(),
+                meta.n_vocab().unwrap_or(32_000),
+                meta.bos_token(),
+            ))),
+            (BackendKind::Onnx(_), ModelMeta::Gguf(_)) => Err(wrong_format("ONNX")),
+            (BackendKind::LlamaCpp | BackendKind::Cpu, ModelMeta::Onnx(_)) => {
+                Err(wrong_format("GGUF"))
+            }
+            #[cfg(feature = "cpu")]
+            (BackendKind::Cpu, ModelMeta::Gguf(info)) => {
+                Ok(Box::new(cpu::CpuBackend::load(model, info, settings)?))
+            }
             #[cfg(feature = "llama")]
-            BackendKind::LlamaCpp => Ok(Box::new(llama::LlamaCppBackend::load(model, settings)?)),
-            #[cfg(not(feature = "llama"))]
-            BackendKind::LlamaCpp => {
-                let _ = (model, settings);
-                Err(BackendError::NotCompiledIn {
-                    backend: self.id().into(),
-                    feature: "llama".into(),
-                })
+            (BackendKind::LlamaCpp, ModelMeta::Gguf(_)) => {
+                Ok(Box::new(llama::LlamaCppBackend::load(model, settings)?))
+            }
+            #[cfg(feature = "onnx")]
+            (BackendKind::Onnx(ep), ModelMeta::Onnx(_)) => {
+                let opts = onnx::OnnxOptions {
+                    ep,
+                    ep_options: settings.onnx.ep_options.iter().cloned().collect(),
+                    threads: settings.onnx.threads,
+                    graph_optimization: settings.onnx.graph_optimization,
+                };
+                Ok(Box::new(onnx::OnnxBackend::load(model, &opts)?))
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = settings;
+                unreachable!("checked by compiled_in")
             }
         }
     }
@@ -118,7 +236,11 @@ impl FromStr for BackendKind {
             "llama.cpp" | "llama" | "llamacpp" => Ok(BackendKind::LlamaCpp),
             "cpu" => Ok(BackendKind::Cpu),
             "mock" => Ok(BackendKind::Mock),
-            other => Err(BackendError::Unknown(other.to_string())),
+            "onnx" => Ok(BackendKind::Onnx(Ep::Cpu)),
+            other => match other.strip_prefix("onnx:") {
+                Some(ep) => Ok(BackendKind::Onnx(ep.parse()?)),
+                None => Err(BackendError::Unknown(other.to_string())),
+            },
         }
     }
 }

@@ -70,6 +70,58 @@ pub fn ensure_synth(spec: &SynthSpec) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Path of the cached ONNX twin of a synthetic model (`KEY.onnx` with
+/// `KEY.onnx.data` beside it), writing it first if it is missing.
+pub fn ensure_synth_onnx(spec: &SynthSpec) -> Result<PathBuf> {
+    let dir = model_dir()?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the model cache folder {}", dir.display()))?;
+    let path = dir.join(spec.onnx_file_name());
+    if path.is_file() {
+        return Ok(path);
+    }
+    eprintln!(
+        "edgebench: writing the ONNX twin of synthetic model {} (once)",
+        path.display()
+    );
+    write_synth_onnx_atomically(spec, &path)?;
+    Ok(path)
+}
+
+/// Writes the ONNX twin to `path` (and `path` + `.data`): both are written
+/// under their final names in a temporary folder beside `path`, then moved
+/// in, the data file first, so a crash never leaves a `.onnx` whose data is
+/// missing or half-written.
+pub fn write_synth_onnx_atomically(spec: &SynthSpec, path: &Path) -> Result<PathBuf> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".edgebench-synth-")
+        .suffix(".partial")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot create a temporary folder in {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file name", path.display()))?;
+    let staged = tmp.path().join(name);
+    let summary = synth::write_onnx(spec, &staged)
+        .with_context(|| format!("writing the ONNX twin for {}", path.display()))?;
+    let data_name = summary
+        .data_path
+        .file_name()
+        .with_context(|| "the twin's data file has no name")?
+        .to_owned();
+    let data_dest = dir.join(&data_name);
+    std::fs::rename(&summary.data_path, &data_dest)
+        .with_context(|| format!("cannot move the twin's data into {}", data_dest.display()))?;
+    std::fs::rename(&staged, path)
+        .with_context(|| format!("cannot move the ONNX twin into {}", path.display()))?;
+    crate::output::sync_dir(dir);
+    Ok(data_dest)
+}
+
 /// Writes a synthetic model to `path` via temp file + fsync + rename.
 pub fn write_synth_atomically(spec: &SynthSpec, path: &Path) -> Result<()> {
     let dir = path

@@ -39,6 +39,9 @@ pub enum Command {
     Compare(CompareArgs),
     /// Keep results in a history store and find where regressions started.
     History(HistoryArgs),
+    /// Check that (model, backend) pairs compute the same logits: top-1
+    /// agreement, max logit difference, cosine similarity, pass/fail.
+    Conform(ConformArgs),
     /// Internal: run one model group for a sweep (reads a job on stdin).
     #[command(hide = true)]
     Worker,
@@ -165,6 +168,49 @@ pub struct CompareArgs {
     pub output: ProbeFormat,
 }
 
+/// Flags of `edgebench conform`. Exit 0 when every pair passes, 1 when one
+/// fails, 2 on bad input.
+#[derive(Debug, Args)]
+pub struct ConformArgs {
+    /// Models: files (.gguf, .onnx) or synth:PRESET-QUANT (a GGUF, or its
+    /// ONNX twin for an onnx backend). The first is the reference; every other
+    /// one is compared against it. The same model may be given twice.
+    #[arg(required = true, num_args = 2..)]
+    pub models: Vec<String>,
+    /// One backend per model, in order (comma list). Default: GGUF on
+    /// llama.cpp, ONNX on onnx:cpu.
+    #[arg(short = 'b', long = "backends", value_delimiter = ',')]
+    pub backends: Vec<String>,
+    /// Tokens run through each pair (prefill, then one decode step each).
+    #[arg(long, default_value_t = 40)]
+    pub tokens: u32,
+    /// How many of them form the first (batched) prefill.
+    #[arg(long, default_value_t = 8)]
+    pub prefill: u32,
+    /// Seed of the token ids (SplitMix64, as in `run`).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// CPU threads for every backend (default: physical cores).
+    #[arg(short = 't', long)]
+    pub threads: Option<u32>,
+    /// Override the class's minimum top-1 agreement (0..1).
+    #[arg(long = "min-top1")]
+    pub min_top1: Option<f64>,
+    /// Override the class's minimum cosine similarity (0..1).
+    #[arg(long = "min-cosine")]
+    pub min_cosine: Option<f64>,
+    /// Override the class's largest logit difference, as a fraction of the
+    /// reference logit range (> 0).
+    #[arg(long = "max-diff-rel")]
+    pub max_diff_rel: Option<f64>,
+    /// Output format on stdout.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
+    pub output: ProbeFormat,
+    /// Also write the conformance record (JSON) to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
 /// Flags of `edgebench history`.
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
@@ -279,6 +325,13 @@ pub struct RunArgs {
     /// Layers to offload to the GPU (llama.cpp GPU builds).
     #[arg(long = "ngl")]
     pub n_gpu_layers: Option<u32>,
+    /// ONNX Runtime execution-provider option KEY=VALUE, repeatable
+    /// (e.g. device_id=0, backend_path=libQnnHtp.so, htp_performance_mode=burst).
+    #[arg(long = "ep-option", value_name = "KEY=VALUE")]
+    pub ep_options: Vec<String>,
+    /// ONNX Runtime graph optimisation: disable, basic, extended, all (ORT's default).
+    #[arg(long = "graph-opt")]
+    pub graph_opt: Option<String>,
     /// Flash attention: 0 or 1 (default: the backend decides).
     #[arg(long = "fa", value_parser = clap::value_parser!(u8).range(0..=1))]
     pub flash_attn: Option<u8>,

@@ -89,6 +89,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         models,
         backends,
         n_gpu_layers: args.n_gpu_layers,
+        onnx: onnx_settings(&args.ep_options, args.graph_opt.as_deref())?,
         n_prompt: args.n_prompt.0.clone(),
         n_gen: args.n_gen.0.clone(),
         n_depth: args.n_depth.0.clone(),
@@ -164,6 +165,31 @@ pub(crate) fn pin_cpu_threads(backend: &str, threads: u32) {
 }
 
 /// Default thread count: physical cores (llama-bench's choice), else logical.
+/// ONNX Runtime settings from `--ep-option KEY=VALUE` and `--graph-opt`.
+pub(crate) fn onnx_settings(
+    ep_options: &[String],
+    graph_opt: Option<&str>,
+) -> Result<edgebench_backends::OnnxLoadSettings> {
+    let mut opts = std::collections::BTreeMap::new();
+    for o in ep_options {
+        let Some((k, v)) = o.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            bail!("--ep-option {o}: expected KEY=VALUE, e.g. --ep-option device_id=0");
+        };
+        opts.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    let graph_optimization = graph_opt
+        .map(|g| {
+            g.parse::<edgebench_backends::GraphOpt>()
+                .map_err(|e| anyhow!("--graph-opt {g}: {e}"))
+        })
+        .transpose()?;
+    Ok(edgebench_backends::OnnxLoadSettings {
+        ep_options: opts.into_iter().collect(),
+        threads: None,
+        graph_optimization,
+    })
+}
+
 pub(crate) fn default_threads() -> u32 {
     let host = edgebench_devices::HostInfo::probe();
     host.physical_cores.unwrap_or(host.logical_cores).max(1)
@@ -242,7 +268,7 @@ fn kv_type_of(k: KvTypeArg) -> KvType {
 
 /// `edgebench roofline`: decode ceilings from the profile's bandwidth alone.
 pub fn roofline(args: &RooflineArgs) -> Result<i32> {
-    use edgebench_backends::footprint::{ModelFootprint, kv_elem_bytes};
+    use edgebench_backends::footprint::kv_elem_bytes;
     use edgebench_reports::roofline::{
         PredictInputs, default_contexts, predict, render_prediction_md,
     };
@@ -267,8 +293,12 @@ pub fn roofline(args: &RooflineArgs) -> Result<i32> {
         bail!("-m {}: no such file", p.display());
     }
     let model = crate::run::resolve_model(&source)?;
-    let fp =
-        ModelFootprint::from_gguf(&model.info).map_err(|e| anyhow!("-m {}: {e}", args.model))?;
+    let fp = model.footprint.clone().ok_or_else(|| {
+        anyhow!(
+            "-m {}: the model file does not give what the roofline needs",
+            args.model
+        )
+    })?;
     let contexts = match &args.context {
         Some(c) => c.0.iter().map(|&x| u64::from(x)).collect(),
         None => default_contexts(fp.n_ctx_train.map(u64::from)),
@@ -345,7 +375,7 @@ pub fn bandwidth(args: &BandwidthArgs) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn check_out_folder(p: &std::path::Path) -> Result<()> {
+pub(crate) fn check_out_folder(p: &std::path::Path) -> Result<()> {
     let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
     if let Some(dir) = dir.filter(|d| !d.is_dir()) {
         bail!(

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod conform;
 pub mod cooldown;
 pub mod history;
 pub mod measure;

@@ -17,6 +17,7 @@ fn main() {
         Command::Report(args) => edgebench::report_cmd::report(args),
         Command::Compare(args) => edgebench::compare::compare(args),
         Command::History(args) => edgebench::history::history(args),
+        Command::Conform(args) => edgebench::conform::conform(args),
         Command::Worker => edgebench::sweep::worker::main(),
     };
     match result {

@@ -165,6 +165,8 @@ pub struct Matrix {
     pub backends: Vec<BackendKind>,
     /// n_gpu_layers, if given.
     pub n_gpu_layers: Option<u32>,
+    /// ONNX Runtime session settings (threads are set per group).
+    pub onnx: edgebench_backends::OnnxLoadSettings,
     /// Prompt lengths.
     pub n_prompt: Vec<u32>,
     /// Generation lengths.
@@ -246,6 +248,10 @@ impl Matrix {
                     backend,
                     load: LoadSettings {
                         n_gpu_layers: self.n_gpu_layers,
+                        onnx: edgebench_backends::OnnxLoadSettings {
+                            threads: self.threads.first().copied(),
+                            ..self.onnx.clone()
+                        },
                     },
                 });
                 for &threads in &self.threads {

@@ -45,7 +45,8 @@ pub fn roofline_for(
     let peak_tflops = device.peak_tflops.get(precision).copied();
     Roofline::compute(&RooflineInputs {
         weight_bytes_per_token: footprint.weight_bytes_per_token as f64,
-        kv_bytes_per_context_token: footprint.kv_bytes_per_token_of_context(kv_elem_bytes(kv)),
+        kv_bytes_per_context_token: footprint
+            .kv_bytes_per_token_of_context(footprint.kv_elem_bytes.unwrap_or(kv_elem_bytes(kv))),
         prefill_flops_per_token_at_ctx0: footprint.matmul_flops_per_token(),
         attention_flops_per_token_per_ctx: footprint.attention_flops_per_token_per_ctx(),
         n_depth: w.n_depth,

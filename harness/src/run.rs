@@ -6,7 +6,9 @@ use std::time::{Instant, SystemTime};
 use anyhow::{Context, Result};
 use edgebench_backends::footprint::ModelFootprint;
 use edgebench_backends::mock::MockConfig;
-use edgebench_backends::{Backend, BackendDescription, BackendError, artifact, gguf};
+use edgebench_backends::{
+    Backend, BackendDescription, BackendError, BackendKind, ModelMeta, artifact, gguf, onnx_model,
+};
 use edgebench_devices::{HostInfo, memory};
 use edgebench_reports::record::{
     BackendInfo, Metrics, ModelInfo, Record, RecordKind, Status, Workload,
@@ -23,21 +25,24 @@ use crate::{cache, prompt, provenance};
 pub struct ResolvedModel {
     /// Path on disk.
     pub path: PathBuf,
-    /// Header facts from edgebench's own GGUF reader.
-    pub info: gguf::GgufInfo,
+    /// What edgebench's own reader found in it (GGUF header or ONNX graph).
+    pub meta: ModelMeta,
     /// Record section.
     pub record: ModelInfo,
-    /// What a token reads and computes (None when the header lacks what
+    /// What a token reads and computes (None when the file lacks what
     /// the footprint needs; the roofline is then left out).
     pub footprint: Option<ModelFootprint>,
 }
 
 impl ResolvedModel {
-    fn new(path: PathBuf, info: gguf::GgufInfo, record: ModelInfo) -> ResolvedModel {
-        let footprint = ModelFootprint::from_gguf(&info).ok();
+    fn new(path: PathBuf, meta: ModelMeta, record: ModelInfo) -> ResolvedModel {
+        let footprint = match &meta {
+            ModelMeta::Gguf(info) => ModelFootprint::from_gguf(info).ok(),
+            ModelMeta::Onnx(info) => ModelFootprint::from_onnx(info).ok(),
+        };
         ResolvedModel {
             path,
-            info,
+            meta,
             record,
             footprint,
         }
@@ -46,42 +51,135 @@ impl ResolvedModel {
     /// A model already hashed (by a sweep's supervisor): header and
     /// footprint are read again, the file is not re-hashed.
     pub fn from_checked(path: PathBuf, record: ModelInfo) -> Result<ResolvedModel> {
-        let info = gguf::inspect(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(ResolvedModel::new(path, info, record))
+        let meta = inspect_file(&path)?;
+        Ok(ResolvedModel::new(path, meta, record))
+    }
+
+    /// Whether the model is an ONNX file (run by the onnx backends).
+    pub fn is_onnx(&self) -> bool {
+        matches!(self.meta, ModelMeta::Onnx(_))
+    }
+
+    /// The GGUF header, for a GGUF model.
+    pub fn gguf(&self) -> Option<&gguf::GgufInfo> {
+        match &self.meta {
+            ModelMeta::Gguf(i) => Some(i),
+            ModelMeta::Onnx(_) => None,
+        }
     }
 }
 
-/// Finds (or writes) the model file and checks it before any backend sees it.
-pub fn resolve_model(source: &ModelSource) -> Result<ResolvedModel> {
+/// Whether a path names an ONNX file (by extension; everything else is
+/// read as GGUF, whose reader names what it found instead).
+pub fn is_onnx_path(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+}
+
+/// edgebench's own check of a model file, before any backend sees it.
+pub fn inspect_file(path: &std::path::Path) -> Result<ModelMeta> {
+    if is_onnx_path(path) {
+        onnx_model::inspect(path)
+            .map(|i| ModelMeta::Onnx(Box::new(i)))
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    } else {
+        gguf::inspect(path)
+            .map(ModelMeta::Gguf)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+/// Finds (or writes) the model file a backend of `kind` runs, and checks it
+/// before the backend sees it: for `synth:` models, the GGUF for llama.cpp
+/// and cpu, its ONNX twin for onnx backends.
+pub fn resolve_model_for(source: &ModelSource, kind: Option<BackendKind>) -> Result<ResolvedModel> {
     let (path, synthetic) = match source {
         ModelSource::File(p) => (p.clone(), None),
         ModelSource::Synth(s) => {
             let spec = cache::parse_spec(s)?;
-            (cache::ensure_synth(&spec)?, Some(s.clone()))
+            let path = if kind.is_some_and(BackendKind::runs_onnx) {
+                cache::ensure_synth_onnx(&spec)?
+            } else {
+                cache::ensure_synth(&spec)?
+            };
+            (path, Some(s.clone()))
         }
     };
-    let info = gguf::inspect(&path).map_err(|e| {
+    let meta = inspect_file(&path).map_err(|e| {
         anyhow::anyhow!(
             "{e}\nedgebench checks every model file before a backend loads it; \
              this one was refused."
         )
     })?;
-    let sha256 = artifact::sha256_file(&path)
+    let sha256 = model_sha256(&path, &meta)
         .with_context(|| format!("cannot read {} to hash it", path.display()))?;
-    let record = ModelInfo {
-        id: None,
-        path: path.display().to_string(),
-        sha256,
-        size_bytes: info.file_size,
-        n_params: info.n_params,
-        quant: info.quant.clone(),
-        arch: info.arch.clone(),
-        n_layers: info.n_layers,
-        n_vocab: info.n_vocab,
-        n_ctx_train: info.n_ctx_train,
-        synthetic,
+    let record = match &meta {
+        ModelMeta::Gguf(info) => ModelInfo {
+            id: None,
+            path: path.display().to_string(),
+            sha256,
+            size_bytes: info.file_size,
+            n_params: info.n_params,
+            quant: info.quant.clone(),
+            arch: info.arch.clone(),
+            n_layers: info.n_layers,
+            n_vocab: info.n_vocab,
+            n_ctx_train: info.n_ctx_train,
+            synthetic,
+        },
+        ModelMeta::Onnx(info) => {
+            let md = |k: &str| info.metadata.get(k).cloned();
+            ModelInfo {
+                id: None,
+                path: path.display().to_string(),
+                sha256,
+                size_bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+                    + info.external_files_bytes(),
+                n_params: info.n_params(),
+                quant: md("edgebench.synth.quant").unwrap_or_else(|| info.weight_encoding()),
+                arch: md("architecture").unwrap_or_else(|| "onnx".into()),
+                n_layers: info.n_layers(),
+                n_vocab: meta.n_vocab(),
+                n_ctx_train: md("context_length").and_then(|v| v.parse().ok()),
+                synthetic,
+            }
+        }
     };
-    Ok(ResolvedModel::new(path, info, record))
+    Ok(ResolvedModel::new(path, meta, record))
+}
+
+/// sha256 of a model: the file, and for ONNX the external-data files after it
+/// (in the order the graph names them), so a changed weight file changes it.
+fn model_sha256(path: &std::path::Path, meta: &ModelMeta) -> std::io::Result<String> {
+    match meta {
+        ModelMeta::Gguf(_) => artifact::sha256_file(path),
+        ModelMeta::Onnx(info) => {
+            let files = info.external_files();
+            if files.is_empty() {
+                artifact::sha256_file(path)
+            } else {
+                let mut all = vec![path.to_path_buf()];
+                all.extend(files);
+                artifact::sha256_files(&all)
+            }
+        }
+    }
+}
+
+/// Loads `model` into a backend of `kind`.
+pub fn load_backend(
+    kind: BackendKind,
+    model: &ResolvedModel,
+    load: &edgebench_backends::LoadSettings,
+    mock: &MockConfig,
+) -> Result<Box<dyn Backend>, BackendError> {
+    kind.load(&model.path, &model.meta, load, mock)
+}
+
+/// Finds (or writes) the GGUF model file and checks it before any backend
+/// sees it.
+pub fn resolve_model(source: &ModelSource) -> Result<ResolvedModel> {
+    resolve_model_for(source, None)
 }
 
 /// Everything a run needs besides the plan.
@@ -109,10 +207,11 @@ pub fn execute(
     let mut models = std::collections::BTreeMap::new();
     let mut problems = vec![];
     for group in &plan.groups {
-        if !models.contains_key(&group.model) {
-            match resolve_model(&group.model) {
+        let key = (group.model.clone(), group.backend.runs_onnx());
+        if !models.contains_key(&key) {
+            match resolve_model_for(&group.model, Some(group.backend)) {
                 Ok(m) => {
-                    models.insert(group.model.clone(), m);
+                    models.insert(key, m);
                 }
                 Err(e) => problems.push(format!("-m {}: {e:#}", group.model)),
             }
@@ -128,7 +227,8 @@ pub fn execute(
             .filter(|c| c.group == gi)
             .cloned()
             .collect();
-        let Some(model) = models.get(&group.model).filter(|_| !cases.is_empty()) else {
+        let key = (group.model.clone(), group.backend.runs_onnx());
+        let Some(model) = models.get(&key).filter(|_| !cases.is_empty()) else {
             continue;
         };
         let run = GroupRun {
@@ -189,9 +289,7 @@ pub fn run_group(
     } = *run;
     let rss_reset = memory::reset_peak_rss();
     let t_load = Instant::now();
-    let loaded = group
-        .backend
-        .load(&model.path, &model.info, &group.load, mock);
+    let loaded = load_backend(group.backend, model, &group.load, mock);
     let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
     let mut backend = match loaded {
         Ok(b) => b,

@@ -4,6 +4,7 @@
 
 pub mod bandwidth;
 pub mod compare;
+pub mod conformance;
 pub mod export;
 pub mod input;
 pub mod load;

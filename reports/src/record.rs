@@ -75,6 +75,9 @@ pub enum RecordKind {
     /// A sustained (thermal) run: back-to-back requests for a fixed time,
     /// with its rate series and telemetry in `sustained`.
     Sustained,
+    /// A cross-backend conformance check
+    /// ([`crate::conformance::ConformanceRecord`]).
+    Conformance,
 }
 
 /// The edgebench build that produced a record.

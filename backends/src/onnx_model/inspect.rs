@@ -184,6 +184,92 @@ impl OnnxInfo {
         self.initializers.iter().map(|i| i.byte_size).sum()
     }
 
+    /// The external-data files the initializers live in, resolved against
+    /// the model's folder, each once, in the order first named.
+    pub fn external_files(&self) -> Vec<PathBuf> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let mut out: Vec<PathBuf> = vec![];
+        for i in &self.initializers {
+            if let Storage::External { location, .. } = &i.storage {
+                let p = dir.join(location);
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    /// Size on disk of the external-data files.
+    pub fn external_files_bytes(&self) -> u64 {
+        self.external_files()
+            .iter()
+            .filter_map(|p| fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    /// Number of layers: `num_hidden_layers` metadata, else the number of
+    /// `past_key_values.N.key` inputs.
+    pub fn n_layers(&self) -> Option<u32> {
+        self.metadata
+            .get("num_hidden_layers")
+            .and_then(|v| v.trim().parse().ok())
+            .or_else(|| {
+                let n = self
+                    .inputs
+                    .iter()
+                    .filter(|v| v.name.starts_with("past_key_values.") && v.name.ends_with(".key"))
+                    .count();
+                (n > 0).then_some(n as u32)
+            })
+    }
+
+    /// Parameters: the `edgebench.n_params` metadata of a synthetic twin,
+    /// else the element count of the float initializers plus two 4-bit or
+    /// one 8-bit weight per byte of `MatMulNBits` blobs (an estimate: the
+    /// graph does not say which uint8 tensors hold 4-bit weights, so uint8
+    /// initializers count as 4-bit when the graph uses 4-bit MatMulNBits).
+    pub fn n_params(&self) -> u64 {
+        if let Some(n) = self
+            .metadata
+            .get("edgebench.n_params")
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return n;
+        }
+        let elems = |i: &InitializerInfo| i.dims.iter().map(|&d| d.max(0) as u64).product::<u64>();
+        self.initializers
+            .iter()
+            .map(|i| match i.data_type.as_str() {
+                "uint8" | "int8" if self.op_types.contains_key("com.microsoft:MatMulNBits") => {
+                    elems(i) * 2
+                }
+                _ => elems(i),
+            })
+            .sum()
+    }
+
+    /// How the weights are stored, in words: `edgebench.synth.quant` for a
+    /// twin, else `matmulnbits` when the graph uses MatMulNBits, else the
+    /// element type holding most initializer bytes (`f32`, `f16`...).
+    pub fn weight_encoding(&self) -> String {
+        if self.op_types.contains_key("com.microsoft:MatMulNBits") {
+            return "matmulnbits".into();
+        }
+        let mut by_type: BTreeMap<&str, u64> = BTreeMap::new();
+        for i in &self.initializers {
+            *by_type.entry(i.data_type.as_str()).or_insert(0) += i.byte_size;
+        }
+        match by_type.into_iter().max_by_key(|(_, b)| *b) {
+            Some(("float", _)) => "f32".into(),
+            Some(("float16", _)) => "f16".into(),
+            Some(("bfloat16", _)) => "bf16".into(),
+            Some((t, _)) => t.to_string(),
+            None => "unknown".into(),
+        }
+    }
+
     /// The input or output named `name`.
     pub fn value(&self, name: &str) -> Option<&ValueInfo> {
         self.inputs

@@ -398,6 +398,7 @@ fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> 
             SYNTH_FORMAT_VERSION.to_string(),
         ),
         meta("edgebench.synth.gguf_twin", spec.file_name()),
+        meta("edgebench.n_params", h.n_params().to_string()),
     ];
     let name = format!(
         "edgebench synthetic {} {} (seed {})",

@@ -100,6 +100,17 @@ pub struct Profile {
     pub sustained: Option<Sustained>,
     /// `[cost]`, when given.
     pub cost: Option<Cost>,
+    /// `[onnx]`: ONNX Runtime settings (defaults when absent).
+    pub onnx: OnnxSettings,
+}
+
+/// ONNX Runtime settings of a profile (`[onnx]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OnnxSettings {
+    /// Graph optimisation level: disable, basic, extended, all.
+    pub graph_optimization: Option<String>,
+    /// Provider options by provider id (`cuda`, `qnn`...), values as text.
+    pub ep_options: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 impl Profile {

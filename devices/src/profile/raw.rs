@@ -25,6 +25,17 @@ pub(crate) struct RawProfile {
     pub slo: Vec<S<RawSlo>>,
     pub sustained: Option<S<RawSustained>>,
     pub cost: Option<S<RawCost>>,
+    pub onnx: Option<S<RawOnnx>>,
+}
+
+/// `[onnx]`: ONNX Runtime session settings.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOnnx {
+    pub graph_optimization: Option<S<String>>,
+    /// `[onnx.ep_options.<ep>]` tables of provider options.
+    #[serde(default)]
+    pub ep_options: BTreeMap<S<String>, BTreeMap<S<String>, S<toml::Value>>>,
 }
 
 /// `[device]`.

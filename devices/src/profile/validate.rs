@@ -1,7 +1,7 @@
 //! Turns a parsed profile into a [`Profile`]: `[device]` and `[[model]]`
 //! are checked here, the other sections in their own files; every problem
 //! is collected and reported together.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::checker::Checker;
@@ -25,6 +25,7 @@ pub(crate) fn check(
     let sustained = raw
         .sustained
         .map(|s| sustained_cost::sustained(&mut c, s, &models, matrix.as_ref()));
+    let onnx = raw.onnx.map(|o| onnx(&mut c, o)).unwrap_or_default();
     let price = device.as_ref().and_then(|d| d.price_usd);
     let cost = raw
         .cost
@@ -39,6 +40,7 @@ pub(crate) fn check(
             slos,
             sustained,
             cost,
+            onnx,
         }),
         // Unreachable in practice: a missing section is always a problem.
         _ => Err(ProfileError::Invalid {
@@ -48,6 +50,65 @@ pub(crate) fn check(
             )],
         }),
     }
+}
+
+/// The execution providers `[onnx.ep_options.<ep>]` may name.
+pub const ONNX_EPS: [&str; 8] = [
+    "cpu", "cuda", "tensorrt", "qnn", "coreml", "xnnpack", "openvino", "directml",
+];
+
+fn onnx(c: &mut Checker, raw: S<super::raw::RawOnnx>) -> super::OnnxSettings {
+    let raw = raw.into_inner();
+    let mut out = super::OnnxSettings::default();
+    if let Some(g) = raw.graph_optimization {
+        let v = g.get_ref().to_ascii_lowercase();
+        if ["disable", "basic", "extended", "all"].contains(&v.as_str()) {
+            out.graph_optimization = Some(v);
+        } else {
+            c.add(
+                Some(g.span()),
+                "onnx.graph_optimization",
+                format!(
+                    "'{}' is not a level; use disable, basic, extended or all",
+                    g.get_ref()
+                ),
+            );
+        }
+    }
+    for (ep, opts) in raw.ep_options {
+        let key = format!("onnx.ep_options.{}", ep.get_ref());
+        if !ONNX_EPS.contains(&ep.get_ref().as_str()) {
+            c.add(
+                Some(ep.span()),
+                &key,
+                format!(
+                    "unknown execution provider; use one of {}",
+                    ONNX_EPS.join(", ")
+                ),
+            );
+            continue;
+        }
+        let mut m = BTreeMap::new();
+        for (k, v) in opts {
+            let text = match v.get_ref() {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => if *b { "1" } else { "0" }.to_string(),
+                _ => {
+                    c.add(
+                        Some(v.span()),
+                        &format!("{key}.{}", k.get_ref()),
+                        "must be a string, number or boolean",
+                    );
+                    continue;
+                }
+            };
+            m.insert(k.into_inner(), text);
+        }
+        out.ep_options.insert(ep.into_inner(), m);
+    }
+    out
 }
 
 fn device(c: &mut Checker, raw: Option<S<RawDevice>>) -> Option<Device> {

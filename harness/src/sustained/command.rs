@@ -54,6 +54,7 @@ pub fn command(args: &SustainedArgs) -> Result<i32> {
         models: vec![source.clone()],
         backends: vec![backend],
         n_gpu_layers: None,
+        onnx: Default::default(),
         n_prompt: vec![args.n_prompt],
         n_gen: vec![args.n_gen],
         n_depth: vec![0],

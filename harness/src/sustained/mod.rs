@@ -64,9 +64,7 @@ pub fn run_case(
     let mut mock = mock.clone();
     mock.real_time = true;
     let t_load = Instant::now();
-    let loaded = group
-        .backend
-        .load(&model.path, &model.info, &group.load, &mock);
+    let loaded = crate::run::load_backend(group.backend, model, &group.load, &mock);
     let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
     let mut backend = match loaded {
         Ok(b) => b,

@@ -384,6 +384,26 @@ fn default_out(profile: &Profile) -> PathBuf {
     PathBuf::from("edgebench-results").join(format!("{stem}-{stamp}"))
 }
 
+/// The ONNX Runtime settings a group of `backend` gets from the profile's
+/// `[onnx]` section (the provider's own options only).
+fn profile_onnx_settings(profile: &Profile, backend: &str) -> edgebench_backends::OnnxLoadSettings {
+    let ep = backend.strip_prefix("onnx:").unwrap_or("");
+    edgebench_backends::OnnxLoadSettings {
+        ep_options: profile
+            .onnx
+            .ep_options
+            .get(ep)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        threads: None,
+        graph_optimization: profile
+            .onnx
+            .graph_optimization
+            .as_deref()
+            .and_then(|g| g.parse().ok()),
+    }
+}
+
 /// The model section for a group whose model could not be resolved.
 /// The worker job of a group: its model, backend and the cases to run.
 fn job_for(
@@ -407,6 +427,7 @@ fn job_for(
             .unwrap_or_else(|| placeholder_model(group)),
         backend: group.backend.clone(),
         n_gpu_layers: profile.matrix.n_gpu_layers,
+        onnx: profile_onnx_settings(profile, &group.backend),
         mock_spec: opts.mock_spec.clone(),
         device: Some(device.clone()),
         device_figures: device_figures.clone(),
@@ -450,6 +471,7 @@ fn decided_record(
         backend,
         load: LoadSettings {
             n_gpu_layers: job.n_gpu_layers,
+            ..Default::default()
         },
     };
     let mut r = failed_record(

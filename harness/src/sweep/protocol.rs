@@ -20,6 +20,9 @@ pub struct Job {
     pub backend: String,
     /// llama.cpp n_gpu_layers.
     pub n_gpu_layers: Option<u32>,
+    /// ONNX Runtime session settings (profile `[onnx]`).
+    #[serde(default)]
+    pub onnx: edgebench_backends::OnnxLoadSettings,
     /// Mock backend spec (tests).
     pub mock_spec: String,
     /// The device profile, for the records.

@@ -44,6 +44,10 @@ pub fn main() -> Result<i32> {
         backend,
         load: LoadSettings {
             n_gpu_layers: job.n_gpu_layers,
+            onnx: edgebench_backends::OnnxLoadSettings {
+                threads: job.cases.first().map(|c| c.threads),
+                ..job.onnx.clone()
+            },
         },
     };
     let cases: Vec<Case> = job.cases.iter().map(to_case).collect();

@@ -41,8 +41,8 @@ pub struct Loaded {
     pub runs: Vec<Run>,
     /// Files skipped and why, each naming the file.
     pub warnings: Vec<String>,
-    /// Conformance results seen (no schema for them yet: counted only).
-    pub conformance_seen: usize,
+    /// Conformance checks: standalone files and those a sweep.json holds.
+    pub conformance: Vec<crate::conformance::ConformanceRecord>,
 }
 
 impl Loaded {
@@ -188,7 +188,13 @@ fn load_file(path: &Path, loaded: &mut Loaded) -> Result<(), ReportError> {
             Some("sweep") => return load_summary(path, &fields, loaded),
             Some("bandwidth") => return Ok(()), // read through its sweep.json
             Some("conformance") => {
-                loaded.conformance_seen += 1;
+                match serde_json::from_value(Value::Object(fields)) {
+                    Ok(c) => loaded.conformance.push(c),
+                    Err(e) => loaded.warnings.push(format!(
+                        "{}: skipped, not a conformance record this edgebench can read: {e}",
+                        path.display()
+                    )),
+                }
                 return Ok(());
             }
             _ => {}
@@ -284,8 +290,16 @@ fn load_summary(
             path.display()
         ));
     }
-    if fields.get("conformance").is_some_and(|v| !v.is_null()) {
-        loaded.conformance_seen += 1;
+    if let Some(Value::Array(checks)) = fields.get("conformance") {
+        for c in checks {
+            match serde_json::from_value(c.clone()) {
+                Ok(c) => loaded.conformance.push(c),
+                Err(e) => loaded.warnings.push(format!(
+                    "{}: a conformance result was skipped: {e}",
+                    path.display()
+                )),
+            }
+        }
     }
     loaded.runs.push(Run {
         source: path.to_path_buf(),

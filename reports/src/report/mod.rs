@@ -65,8 +65,8 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// One entry per device.
     pub devices: Vec<device::DeviceResults>,
-    /// Conformance results seen in the inputs (not charted yet).
-    pub conformance_seen: usize,
+    /// Conformance checks in the inputs.
+    pub conformance: Vec<crate::conformance::ConformanceRecord>,
     /// Where `--slo-profile` came from, when given.
     pub slo_profile: Option<String>,
     /// edgebench version writing it.
@@ -81,7 +81,7 @@ pub fn build(inputs: &[PathBuf], opts: &Options) -> Result<Report, ReportError> 
         inputs: inputs.iter().map(|p| p.display().to_string()).collect(),
         warnings: loaded.warnings.clone(),
         devices,
-        conformance_seen: loaded.conformance_seen,
+        conformance: loaded.conformance.clone(),
         slo_profile: opts.slo_profile.as_ref().map(|p| p.origin.clone()),
         edgebench_version: opts.edgebench_version.clone(),
     })

@@ -267,13 +267,61 @@ fn chart_section(report: &Report, charts: &[(String, Result<Chart, String>)]) ->
         s.push(Block::Table(t));
     }
     s.push(Block::Sub("Conformance across backends".into()));
-    s.para(if report.conformance_seen > 0 {
-        format!(
-            "{} conformance result(s) found, but this build of edgebench cannot chart them yet.",
-            report.conformance_seen
-        )
+    let mut t = Table::new(&[
+        "reference",
+        "compared",
+        "class",
+        ">positions",
+        ">top-1 agree",
+        ">max diff / range",
+        ">min cosine",
+        "verdict",
+    ]);
+    for c in &report.conformance {
+        for p in &c.pairs {
+            let side = |x: &crate::conformance::ConformanceSide| {
+                let file = std::path::Path::new(&x.model)
+                    .file_name()
+                    .map_or(x.model.clone(), |f| f.to_string_lossy().into_owned());
+                format!("{file} on {}", x.backend)
+            };
+            t.row(vec![
+                side(&p.a).into(),
+                side(&p.b).into(),
+                format!("{:?}", p.tolerance.class).to_lowercase().into(),
+                p.positions.len().to_string().into(),
+                format!(
+                    "{:.3} (≥ {:.2})",
+                    p.top1_agreement, p.tolerance.min_top1_agreement
+                )
+                .into(),
+                format!(
+                    "{:.4} (≤ {:.2})",
+                    p.max_abs_diff_rel, p.tolerance.max_abs_diff_rel
+                )
+                .into(),
+                format!("{:.5} (≥ {})", p.min_cosine, p.tolerance.min_cosine).into(),
+                if p.pass {
+                    Cell::lines(vec!["pass".into()], Tone::Pass)
+                } else {
+                    Cell::lines(
+                        std::iter::once("FAIL".to_string())
+                            .chain(p.failures.iter().cloned())
+                            .collect(),
+                        Tone::Fail,
+                    )
+                },
+            ]);
+        }
+    }
+    if t.rows.is_empty() {
+        s.para("No conformance results in these inputs.");
     } else {
-        "No conformance results in these inputs.".into()
-    });
+        s.para(
+            "Same token ids through each pair, teacher-forced; logits compared position by \
+             position against the reference (docs/conformance.md gives the tolerances).",
+        );
+        s.push(Block::Table(t));
+    }
     s
 }
