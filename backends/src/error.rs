@@ -46,6 +46,15 @@ pub enum BackendError {
         /// What the engine said.
         detail: String,
     },
+    /// The execution provider (or the runtime library) this backend needs is
+    /// not available on this machine: recorded as `ep_unavailable`.
+    #[error("{backend} is unavailable on this machine (ep_unavailable): {detail}")]
+    EpUnavailable {
+        /// Backend id, e.g. `onnx:cuda`.
+        backend: String,
+        /// What is missing and how to get it.
+        detail: String,
+    },
     /// A failure the mock backend was asked to produce.
     #[error("mock backend: injected failure at {0}")]
     Injected(String),

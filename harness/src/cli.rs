@@ -365,6 +365,17 @@ pub struct RunArgs {
     pub mock_spec: String,
 }
 
+/// What `edgebench synth` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SynthFormat {
+    /// The GGUF file (llama.cpp, cpu).
+    Gguf,
+    /// The ONNX twin (onnx:<ep>), with its external-data file.
+    Onnx,
+    /// Both, side by side.
+    Both,
+}
+
 /// Flags of `edgebench synth`.
 #[derive(Debug, Args)]
 pub struct SynthArgs {
@@ -377,9 +388,13 @@ pub struct SynthArgs {
     /// Seed of the weights.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Output file (.gguf).
+    /// Output file: NAME.gguf (gguf, both) or NAME.onnx (onnx). With
+    /// `both`, NAME.onnx and its NAME.onnx.data are written beside NAME.gguf.
     #[arg(long)]
     pub out: PathBuf,
+    /// gguf, onnx (the ONNX twin: same weights and math, Optimum layout), or both.
+    #[arg(long, value_enum, default_value_t = SynthFormat::Gguf)]
+    pub format: SynthFormat,
 }
 
 /// Flags of `edgebench sustained`.

@@ -8,7 +8,7 @@ use edgebench_reports::{Record, Status};
 
 use crate::cli::{
     BandwidthArgs, KvTypeArg, OutputFormat, ProbeArgs, ProbeFormat, RooflineArgs, RunArgs,
-    SweepArgs, SynthArgs,
+    SweepArgs, SynthArgs, SynthFormat,
 };
 use crate::plan::{Matrix, ModelSource};
 use crate::run::{self, RunOptions};
@@ -392,14 +392,56 @@ pub fn synth(args: &SynthArgs) -> Result<i32> {
     let spec = cache::parse_spec(&format!("{}-{}-s{}", args.preset, args.quant, args.seed))
         .context("--preset/--quant")?;
     check_out_folder(&args.out)?;
-    cache::write_synth_atomically(&spec, &args.out)?;
-    let info = edgebench_backends::gguf::inspect(&args.out)?;
-    eprintln!(
-        "edgebench: wrote {} ({} parameters, {} bytes, {})",
-        args.out.display(),
-        info.n_params,
-        info.file_size,
-        info.quant
-    );
+    let ext = args
+        .out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let (gguf, onnx) = match args.format {
+        SynthFormat::Gguf => (Some(args.out.clone()), None),
+        SynthFormat::Onnx => (None, Some(args.out.clone())),
+        SynthFormat::Both => (
+            Some(args.out.clone()),
+            Some(args.out.with_extension("onnx")),
+        ),
+    };
+    let want_ext = if args.format == SynthFormat::Onnx {
+        "onnx"
+    } else {
+        "gguf"
+    };
+    if ext.as_deref() != Some(want_ext) {
+        bail!(
+            "--out {}: with --format {} the file must end in .{want_ext}",
+            args.out.display(),
+            match args.format {
+                SynthFormat::Gguf => "gguf",
+                SynthFormat::Onnx => "onnx",
+                SynthFormat::Both => "both",
+            }
+        );
+    }
+    if let Some(path) = &gguf {
+        cache::write_synth_atomically(&spec, path)?;
+        let info = edgebench_backends::gguf::inspect(path)?;
+        eprintln!(
+            "edgebench: wrote {} ({} parameters, {} bytes, {})",
+            path.display(),
+            info.n_params,
+            info.file_size,
+            info.quant
+        );
+    }
+    if let Some(path) = &onnx {
+        let data = cache::write_synth_onnx_atomically(&spec, path)?;
+        let info = edgebench_backends::onnx_model::inspect(path)?;
+        eprintln!(
+            "edgebench: wrote {} and {} ({} parameters, {} bytes of weights, {})",
+            path.display(),
+            data.display(),
+            info.n_params(),
+            info.total_weight_bytes(),
+            spec.quant
+        );
+    }
     Ok(EXIT_OK)
 }

@@ -295,7 +295,9 @@ pub fn run_group(
         Ok(b) => b,
         Err(e) => {
             let status = match e {
-                BackendError::NotCompiledIn { .. } => Status::EpUnavailable,
+                BackendError::NotCompiledIn { .. } | BackendError::EpUnavailable { .. } => {
+                    Status::EpUnavailable
+                }
                 _ => Status::Failed,
             };
             for (i, case) in cases.iter().enumerate() {

@@ -318,16 +318,18 @@ fn create_session(
     } else {
         std::slice::from_ref(&dispatch)
     };
-    b = b.with_execution_providers(eps).map_err(|x| {
-        e(format!(
-            "ep_unavailable: execution provider '{}' ({}) could not be registered with {}: {x}",
-            opts.ep,
-            opts.ep.ort_name(),
-            runtime_info()
-                .map(|i| format!("ONNX Runtime {} at {}", i.version, i.library.display()))
-                .unwrap_or_default()
-        ))
-    })?;
+    b = b
+        .with_execution_providers(eps)
+        .map_err(|x| BackendError::EpUnavailable {
+            backend: format!("onnx:{}", opts.ep),
+            detail: format!(
+                "execution provider {} could not be registered with {}: {x}",
+                opts.ep.ort_name(),
+                runtime_info()
+                    .map(|i| format!("ONNX Runtime {} at {}", i.version, i.library.display()))
+                    .unwrap_or_default()
+            ),
+        })?;
     let session = b.commit_from_file(model).map_err(|x| {
         let msg = x.to_string();
         if !allow_cpu_fallback && opts.ep != Ep::Cpu {

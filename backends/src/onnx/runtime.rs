@@ -158,9 +158,8 @@ pub fn find_library(env: &LibraryEnv) -> Result<PathBuf, Vec<PathBuf>> {
 /// The error for a library that is nowhere to be found.
 pub fn missing_library_error(looked: &[PathBuf]) -> BackendError {
     let list: Vec<String> = looked.iter().map(|p| p.display().to_string()).collect();
-    BackendError::Load {
+    BackendError::EpUnavailable {
         backend: "onnx".into(),
-        path: PathBuf::new(),
         detail: format!(
             "the ONNX Runtime library was not found; looked in ORT_DYLIB_PATH (unset), {}; \
              run scripts/setup.sh or set ORT_DYLIB_PATH to libonnxruntime's path",

@@ -70,7 +70,8 @@ pub fn run_case(
         Ok(b) => b,
         Err(e) => {
             let status = match e {
-                edgebench_backends::BackendError::NotCompiledIn { .. } => Status::EpUnavailable,
+                edgebench_backends::BackendError::NotCompiledIn { .. }
+                | edgebench_backends::BackendError::EpUnavailable { .. } => Status::EpUnavailable,
                 _ => Status::Failed,
             };
             let mut r =

@@ -2,6 +2,7 @@
 //! worker process, every finished case written at once, SLO verdicts at the
 //! end. See `supervisor` for how failures are isolated and `store` for the
 //! output folder.
+pub mod conformance;
 pub mod filter;
 pub mod plan;
 pub mod protocol;
@@ -251,6 +252,50 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
             records.insert(case.key.clone(), record);
         }
     }
+    // Models run from files in several formats: does every backend compute
+    // the same thing?
+    let mut conformance = vec![];
+    let mut conformance_problems = vec![];
+    if !was_interrupted {
+        let threads = profile.matrix.threads.first().copied().unwrap_or(1);
+        let ran = |model_id: &str, backend: &str| {
+            records.values().any(|r| {
+                r.status == Status::Ok
+                    && r.model.id.as_deref() == Some(model_id)
+                    && r.backend.id == backend
+            })
+        };
+        for check in conformance::checks(&plan.groups, ran) {
+            eprintln!(
+                "edgebench: conformance of '{}' across {}",
+                check.model_id,
+                check
+                    .sides
+                    .iter()
+                    .map(|(_, b)| b.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            match conformance::run(&supervisor.exe, &check, store.dir(), threads, &interrupted) {
+                Ok(r) => {
+                    if !r.pass {
+                        eprintln!(
+                            "edgebench: conformance of '{}' FAILED; see conformance-*.json",
+                            check.model_id
+                        );
+                    }
+                    conformance.push(r);
+                }
+                Err(why) => {
+                    eprintln!(
+                        "edgebench: conformance of '{}' could not run: {why}",
+                        check.model_id
+                    );
+                    conformance_problems.push(format!("{}: {why}", check.model_id));
+                }
+            }
+        }
+    }
     let wall_s = started.elapsed().as_secs_f64();
     progress.finish();
 
@@ -270,6 +315,8 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
         "records": ordered,
         "verdicts": verdicts,
         "bandwidth": bandwidth,
+        "conformance": conformance,
+        "conformance_problems": conformance_problems,
         "complete": !was_interrupted && ordered.len() == keys.len(),
         "timing": {
             "wall_s": wall_s,

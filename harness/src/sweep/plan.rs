@@ -11,7 +11,7 @@ use super::filter::Filter;
 use super::protocol::JobCase;
 use crate::cache;
 use crate::plan::ModelSource;
-use crate::run::{ResolvedModel, resolve_model};
+use crate::run::{ResolvedModel, resolve_model_for};
 
 /// Why a group will not run at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,14 +127,24 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
         if wanted.is_empty() {
             continue;
         }
-        let resolved = match resolve_entry(profile, entry) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                problems.push(e);
-                None
+        // Each format the wanted backends run is resolved once.
+        let mut by_format: std::collections::BTreeMap<bool, Option<Resolved>> = Default::default();
+        for backend in &wanted {
+            let onnx = is_onnx_backend(backend);
+            if by_format.contains_key(&onnx) {
+                continue;
             }
-        };
+            let r = match resolve_entry(profile, entry, onnx) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
+            };
+            by_format.insert(onnx, r);
+        }
         for backend in wanted {
+            let resolved = by_format.get(&is_onnx_backend(backend)).cloned().flatten();
             let mut cases = vec![];
             for &threads in &m.threads {
                 for &n_depth in &m.n_depth {
@@ -165,8 +175,11 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
             }
             let blocked = availability(backend);
             let (model, blocked) = match &resolved {
-                Some(Ok(r)) => (Some(r.clone()), blocked),
-                Some(Err(mismatch)) => (None, Some(Blocked::ArtifactMismatch(mismatch.clone()))),
+                Some(Resolved::Model(r)) => (Some(r.clone()), blocked),
+                Some(Resolved::Mismatch(why)) => {
+                    (None, Some(Blocked::ArtifactMismatch(why.clone())))
+                }
+                Some(Resolved::NoArtifact(why)) => (None, Some(Blocked::Unavailable(why.clone()))),
                 None => (None, blocked),
             };
             // The cpu backend (candle) sizes its thread pool once per
@@ -237,21 +250,27 @@ fn sustained_groups(
         if wanted.is_empty() {
             continue;
         }
-        let resolved = match matrix.iter().find(|g| &g.model_id == id) {
-            Some(g) => match (&g.model, &g.blocked) {
-                (Some(m), _) => Some(Ok(m.clone())),
-                (None, Some(Blocked::ArtifactMismatch(why))) => Some(Err(why.clone())),
-                (None, _) => None,
-            },
-            None => match resolve_entry(profile, entry) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    problems.push(e);
-                    None
-                }
-            },
-        };
         for backend in wanted {
+            let onnx = is_onnx_backend(backend);
+            let resolved = match matrix
+                .iter()
+                .find(|g| &g.model_id == id && is_onnx_backend(&g.backend) == onnx)
+            {
+                Some(g) => match (&g.model, &g.blocked) {
+                    (Some(m), _) => Some(Resolved::Model(m.clone())),
+                    (None, Some(Blocked::ArtifactMismatch(why))) => {
+                        Some(Resolved::Mismatch(why.clone()))
+                    }
+                    (None, _) => None,
+                },
+                None => match resolve_entry(profile, entry, onnx) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        problems.push(e);
+                        None
+                    }
+                },
+            };
             let case = JobCase {
                 key: format!("{id}/{backend}/t{}{SUSTAINED_SUFFIX}", s.threads),
                 threads: s.threads,
@@ -266,8 +285,11 @@ fn sustained_groups(
             };
             let blocked = availability(backend);
             let (model, blocked) = match &resolved {
-                Some(Ok(r)) => (Some(r.clone()), blocked),
-                Some(Err(why)) => (None, Some(Blocked::ArtifactMismatch(why.clone()))),
+                Some(Resolved::Model(r)) => (Some(r.clone()), blocked),
+                Some(Resolved::Mismatch(why)) => {
+                    (None, Some(Blocked::ArtifactMismatch(why.clone())))
+                }
+                Some(Resolved::NoArtifact(why)) => (None, Some(Blocked::Unavailable(why.clone()))),
                 None => (None, blocked),
             };
             out.push(SweepGroup {
@@ -282,41 +304,65 @@ fn sustained_groups(
     out
 }
 
-/// Resolves a profile model to a checked GGUF file. Outer Err: a problem
-/// that stops the sweep; inner Err: the file's hash is not the pinned one
-/// (its cases are recorded `artifact_mismatch`, the rest still run).
-fn resolve_entry(
-    profile: &Profile,
-    entry: &ModelEntry,
-) -> Result<Result<ResolvedModel, String>, String> {
+/// Whether a backend id runs ONNX files.
+pub fn is_onnx_backend(backend: &str) -> bool {
+    backend == "onnx" || backend.starts_with("onnx:")
+}
+
+/// A profile model resolved for one format.
+#[derive(Clone)]
+pub enum Resolved {
+    /// The checked file.
+    Model(ResolvedModel),
+    /// The file's hash is not the pinned one (its cases are recorded
+    /// `artifact_mismatch`, the rest still run).
+    Mismatch(String),
+    /// The entry has no file in this format (its cases on such backends are
+    /// recorded as unavailable, the rest still run).
+    NoArtifact(String),
+}
+
+/// Resolves a profile model to a checked file in the format the backend
+/// runs (GGUF, or ONNX when `onnx`). Err: a problem that stops the sweep.
+fn resolve_entry(profile: &Profile, entry: &ModelEntry, onnx: bool) -> Result<Resolved, String> {
     let here = format!("{}: model '{}'", profile.origin, entry.id);
+    let (format, name) = if onnx {
+        (ArtifactFormat::Onnx, "onnx")
+    } else {
+        (ArtifactFormat::Gguf, "gguf")
+    };
     let (source, pin) = if let Some(s) = &entry.synth {
         let spec = format!("{}-{}-s{}", s.preset, s.quant, s.seed);
         cache::parse_spec(&spec).map_err(|e| format!("{here}: synth: {e:#}"))?;
         (ModelSource::Synth(spec), None)
-    } else if let Some(a) = entry
-        .artifacts
-        .iter()
-        .find(|a| a.format == ArtifactFormat::Gguf)
-    {
+    } else if let Some(a) = entry.artifacts.iter().find(|a| a.format == format) {
         if !a.path.is_file() {
             return Err(format!(
-                "{here}: gguf file {} does not exist; download it or fix the path \
+                "{here}: {name} file {} does not exist; download it or fix the path \
                  (relative paths are resolved against the profile's folder)",
                 a.path.display()
             ));
         }
         (ModelSource::File(a.path.clone()), a.sha256.clone())
     } else {
-        return Err(format!(
-            "{here}: no GGUF artifact; the backends of this edgebench run GGUF files"
-        ));
+        return Ok(Resolved::NoArtifact(format!(
+            "model '{}' has no {} file; add `{name} = \"path\"` to its [[model]] entry \
+             to run it on {} backends",
+            entry.id,
+            name.to_uppercase(),
+            if onnx { "onnx:*" } else { "llama.cpp/cpu" }
+        )));
     };
-    let model = resolve_model(&source).map_err(|e| format!("{here}: {e:#}"))?;
+    let kind = if onnx {
+        Some(edgebench_backends::BackendKind::Onnx(Default::default()))
+    } else {
+        None
+    };
+    let model = resolve_model_for(&source, kind).map_err(|e| format!("{here}: {e:#}"))?;
     if let Some(pin) = pin
         && !pin.eq_ignore_ascii_case(&model.record.sha256)
     {
-        return Ok(Err(format!(
+        return Ok(Resolved::Mismatch(format!(
             "{} has sha256 {} but the profile pins {pin}; refusing to run it \
              (re-download the file, or update the pin if the change is intended)",
             model.path.display(),
@@ -325,5 +371,5 @@ fn resolve_entry(
     }
     let mut model = model;
     model.record.id = Some(entry.id.clone());
-    Ok(Ok(model))
+    Ok(Resolved::Model(model))
 }
