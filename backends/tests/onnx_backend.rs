@@ -2,10 +2,7 @@
 //! cache equals a no-cache recomputation, clear() restarts, the context
 //! limit and a missing EP are clear errors.
 //!
-//! Needs `synth::write_onnx` (the twin writer, another branch) and the ONNX
-//! Runtime library at run time; gated behind the `onnx-twin` feature until
-//! the writer is merged:
-//!     cargo test -p edgebench-backends --no-default-features --features onnx-twin --test onnx_backend
+//! Needs the ONNX Runtime library at run time (scripts/setup.sh installs it).
 use std::path::PathBuf;
 
 use edgebench_backends::onnx::{Ep, OnnxBackend, OnnxOptions};

@@ -1,0 +1,256 @@
+//! ONNX Runtime (real, CPU provider) through the CLI on the synthetic twins:
+//! `run` records, `conform` against llama.cpp and cpu at every quant of the
+//! tiny preset, a perturbed twin failing conformance, and ONNX files that
+//! must be refused before or at load with messages naming what is wrong.
+//! Needs libonnxruntime at run time (scripts/setup.sh installs it).
+#![cfg(all(feature = "onnx", feature = "llama", feature = "cpu"))]
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::edgebench;
+use edgebench_backends::onnx_model::proto::{ModelProto, StringStringEntryProto};
+use prost::Message;
+use serde_json::Value;
+
+/// Writes the tiny twin (GGUF and ONNX) of `quant` into `dir`.
+fn twins(dir: &Path, quant: &str) -> (PathBuf, PathBuf) {
+    let gguf = dir.join(format!("tiny-{quant}.gguf"));
+    edgebench(dir)
+        .args([
+            "synth", "--preset", "tiny", "--quant", quant, "--format", "both",
+        ])
+        .arg("--out")
+        .arg(&gguf)
+        .assert()
+        .success();
+    let onnx = gguf.with_extension("onnx");
+    assert!(onnx.is_file());
+    assert!(dir.join(format!("tiny-{quant}.onnx.data")).is_file());
+    (gguf, onnx)
+}
+
+fn conform(dir: &Path, models: &[&Path], backends: &str) -> (i32, Value, String) {
+    let out = dir.join("conform.json");
+    let _ = std::fs::remove_file(&out);
+    let o = edgebench(dir)
+        .arg("conform")
+        .args(models)
+        .args(["-b", backends, "-t", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    let v = std::fs::read(&out)
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap_or(Value::Null);
+    (o.status.code().unwrap(), v, stdout + &stderr)
+}
+
+#[test]
+fn twins_conform_with_llama_cpp_and_cpu_at_every_quant() {
+    let dir = tempfile::tempdir().unwrap();
+    for quant in ["q4_0", "q8_0", "f16", "f32"] {
+        let (gguf, onnx) = twins(dir.path(), quant);
+        let (code, v, text) = conform(dir.path(), &[&gguf, &onnx, &gguf], "llama.cpp,onnx:cpu,cpu");
+        assert_eq!(code, 0, "{quant}: {text}");
+        assert_eq!(v["kind"], "conformance");
+        assert_eq!(v["pass"], true);
+        let pairs = v["pairs"].as_array().unwrap();
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[0]["b"]["backend"], "onnx:cpu");
+        assert_eq!(pairs[0]["b"]["execution_provider"], "CPUExecutionProvider");
+        assert_eq!(pairs[1]["b"]["backend"], "cpu");
+        for p in pairs {
+            // 40 tokens, 8 of them prefilled: 33 positions compared.
+            assert_eq!(p["positions"].as_array().unwrap().len(), 33);
+            let class = if quant.starts_with('f') {
+                "float"
+            } else {
+                "quantised"
+            };
+            assert_eq!(p["tolerance"]["class"], class, "{quant}");
+            assert!(p["min_cosine"].as_f64().unwrap() > 0.999, "{quant}: {p}");
+        }
+        assert!(text.contains("PASS"), "{text}");
+    }
+}
+
+#[test]
+fn a_perturbed_twin_fails_conformance() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gguf, onnx) = twins(dir.path(), "q8_0");
+    // Overwrite the last quarter of the weights (the later layers' blobs and
+    // scales) with another pattern: the graph still loads and runs.
+    let data = dir.path().join("tiny-q8_0.onnx.data");
+    let mut bytes = std::fs::read(&data).unwrap();
+    let n = bytes.len();
+    for (i, b) in bytes[n * 3 / 4..].iter_mut().enumerate() {
+        *b = (i % 7) as u8 + 0x30;
+    }
+    std::fs::write(&data, bytes).unwrap();
+    let (code, v, text) = conform(dir.path(), &[&gguf, &onnx], "llama.cpp,onnx:cpu");
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(v["pass"], false);
+    assert!(!v["pairs"][0]["failures"].as_array().unwrap().is_empty());
+    assert!(text.contains("FAIL"), "{text}");
+}
+
+#[test]
+fn run_on_onnx_cpu_writes_a_full_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    edgebench(dir.path())
+        .args([
+            "run",
+            "-q",
+            "-b",
+            "onnx:cpu,llama.cpp",
+            "-m",
+            "synth:tiny-q4_0",
+        ])
+        .args([
+            "-t", "2", "-p", "32", "-n", "8", "-r", "2", "-o", "json", "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let r = &v[0];
+    assert_eq!(r["status"], "ok", "{}", r["reason"]);
+    assert_eq!(r["backend"]["id"], "onnx:cpu");
+    assert_eq!(r["backend"]["execution_provider"], "CPUExecutionProvider");
+    let version = r["backend"]["version"].as_str().unwrap();
+    assert!(version.starts_with("onnxruntime 1."), "{version}");
+    assert!(r["model"]["path"].as_str().unwrap().ends_with(".onnx"));
+    assert_eq!(r["model"]["quant"], "q4_0");
+    assert_eq!(r["model"]["n_vocab"], 2048);
+    assert_eq!(r["metrics"]["tokens_generated"], serde_json::json!([8, 8]));
+    assert!(r["metrics"]["decode_tps"]["mean"].as_f64().unwrap() > 0.0);
+    assert!(r["metrics"]["load_ms"].as_f64().unwrap() > 0.0);
+    // The roofline from the graph's initializers: MatMulNBits keeps q4_0's
+    // 4-bit values but an f32 scale per block (16 + 4 bytes per 32 weights
+    // against ggml's 16 + 2), so the ONNX twin reads 20/18 of the GGUF's
+    // weight bytes (the output and layer matrices dominate).
+    assert_eq!(v[1]["backend"]["id"], "llama.cpp");
+    let w = |r: &Value| r["roofline"]["weight_bytes_per_token"].as_f64().unwrap();
+    let ratio = w(r) / w(&v[1]);
+    assert!((1.10..1.12).contains(&ratio), "{ratio}");
+    // Its KV cache is f32 (the graph's type), llama.cpp's f16.
+    let kv = |r: &Value| r["roofline"]["kv_bytes_per_token"].as_f64().unwrap();
+    assert!((kv(r) / kv(&v[1]) - 2.0).abs() < 1e-9);
+    // Same prompt ids on both engines (same vocabulary and BOS).
+    assert_eq!(r["workload"]["seed"], v[1]["workload"]["seed"]);
+}
+
+/// Re-encodes the twin's graph after `edit`, as `name` beside it.
+fn edited(onnx: &Path, name: &str, edit: impl FnOnce(&mut ModelProto)) -> PathBuf {
+    let mut m = ModelProto::decode(&*std::fs::read(onnx).unwrap()).unwrap();
+    edit(&mut m);
+    let out = onnx.with_file_name(name);
+    std::fs::write(&out, m.encode_to_vec()).unwrap();
+    out
+}
+
+fn run_fails(dir: &Path, model: &Path) -> (i32, String) {
+    let o = edgebench(dir)
+        .args([
+            "run", "-q", "-b", "onnx:cpu", "-p", "8", "-n", "2", "-r", "1", "-m",
+        ])
+        .arg(model)
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    (o.status.code().unwrap(), text)
+}
+
+#[test]
+fn broken_graphs_are_refused_with_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, onnx) = twins(dir.path(), "q4_0");
+
+    let no_present = edited(&onnx, "no-present.onnx", |m| {
+        let g = m.graph.as_mut().unwrap();
+        g.output.retain(|o| !o.name.starts_with("present."));
+    });
+    let (code, text) = run_fails(dir.path(), &no_present);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("present.0.key"), "{text}");
+
+    let wrong_rank = edited(&onnx, "wrong-rank.onnx", |m| {
+        let g = m.graph.as_mut().unwrap();
+        let ids = g.input.iter_mut().find(|i| i.name == "input_ids").unwrap();
+        let shape = ids
+            .r#type
+            .as_mut()
+            .and_then(|t| t.tensor_type.as_mut())
+            .and_then(|t| t.shape.as_mut())
+            .unwrap();
+        let d = shape.dim[0].clone();
+        shape.dim.push(d);
+    });
+    let (code, text) = run_fails(dir.path(), &wrong_rank);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("input_ids"), "{text}");
+
+    let escaping = edited(&onnx, "escaping.onnx", |m| {
+        let g = m.graph.as_mut().unwrap();
+        let t = g
+            .initializer
+            .iter_mut()
+            .find(|t| !t.external_data.is_empty())
+            .unwrap();
+        for e in &mut t.external_data {
+            if e.key == "location" {
+                *e = StringStringEntryProto {
+                    key: "location".into(),
+                    value: "../outside.data".into(),
+                };
+            }
+        }
+    });
+    let (code, text) = run_fails(dir.path(), &escaping);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("../outside.data"), "{text}");
+    assert!(text.contains("escaping.onnx"), "{text}");
+}
+
+#[test]
+fn conform_refuses_bad_input_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = edgebench(dir.path())
+        .args([
+            "conform",
+            "synth:tiny-q4_0",
+            "synth:tiny-q4_0",
+            "-b",
+            "llama.cpp",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("one backend per model"), "{e}");
+    let o = edgebench(dir.path())
+        .args(["conform", "synth:tiny-q4_0", "missing.onnx"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("missing.onnx"), "{e}");
+    let o = edgebench(dir.path())
+        .args([
+            "conform",
+            "synth:tiny-q4_0",
+            "synth:tiny-q4_0",
+            "--prefill",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--prefill"));
+}
