@@ -46,8 +46,9 @@ install_onnxruntime() {
     echo "setup: python3 with pip is needed to fetch ONNX Runtime $ORT_VERSION (apt-get install python3-pip), or set ORT_DYLIB_PATH to a libonnxruntime" >&2
     return 1
   fi
-  local tmp
-  tmp="$(mktemp -d)"
+  ort_tmp="$(mktemp -d)"
+  trap 'rm -rf "${ort_tmp:-}"' EXIT
+  local tmp="$ort_tmp"
   echo "setup: fetching ONNX Runtime $ORT_VERSION (onnxruntime wheel from PyPI) into $dir" >&2
   python3 -m pip download --quiet --no-deps --only-binary=:all: "onnxruntime==$ORT_VERSION" -d "$tmp" >&2
   mkdir -p "$dir"
@@ -72,9 +73,21 @@ if n == 0:
 PY
   rm -rf "$tmp"
 }
-install_onnxruntime
+
+ort_or_warn() {
+  # Needed at run time only: a failure here must not stop the build set-up.
+  if ! (install_onnxruntime); then
+    echo "setup: warning: ONNX Runtime $ORT_VERSION was not installed; the onnx:* backends will report ep_unavailable until it is (rerun this script, or set ORT_DYLIB_PATH)" >&2
+  fi
+}
+
+# pip fetches the ONNX Runtime wheel.
+if ! python3 -m pip --version >/dev/null 2>&1; then
+  missing+=(python3-pip)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
+  ort_or_warn
   exit 0
 fi
 
@@ -95,3 +108,4 @@ fi
 echo "setup: installing ${missing[*]}" >&2
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+ort_or_warn

@@ -77,7 +77,9 @@ pub fn ensure_synth_onnx(spec: &SynthSpec) -> Result<PathBuf> {
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the model cache folder {}", dir.display()))?;
     let path = dir.join(spec.onnx_file_name());
-    if path.is_file() {
+    // A twin is two files: reuse it only when the graph reads back and its
+    // external data is all there (a crash or a full disk can leave less).
+    if path.is_file() && edgebench_backends::onnx_model::inspect(&path).is_ok() {
         return Ok(path);
     }
     eprintln!(

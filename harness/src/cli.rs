@@ -209,6 +209,15 @@ pub struct ConformArgs {
     /// Also write the conformance record (JSON) to this file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// ONNX Runtime execution-provider option KEY=VALUE for onnx backends, repeatable.
+    #[arg(long = "ep-option", value_name = "KEY=VALUE")]
+    pub ep_options: Vec<String>,
+    /// ONNX Runtime graph optimisation: disable, basic, extended, all.
+    #[arg(long = "graph-opt")]
+    pub graph_opt: Option<String>,
+    /// Layers to offload to the GPU (llama.cpp GPU builds).
+    #[arg(long = "ngl")]
+    pub n_gpu_layers: Option<u32>,
 }
 
 /// Flags of `edgebench history`.
@@ -445,6 +454,15 @@ pub struct SustainedArgs {
     /// Mock backend settings (tests).
     #[arg(long = "mock-spec", hide = true, default_value = "")]
     pub mock_spec: String,
+    /// ONNX Runtime execution-provider option KEY=VALUE for onnx backends, repeatable.
+    #[arg(long = "ep-option", value_name = "KEY=VALUE")]
+    pub ep_options: Vec<String>,
+    /// ONNX Runtime graph optimisation: disable, basic, extended, all.
+    #[arg(long = "graph-opt")]
+    pub graph_opt: Option<String>,
+    /// Layers to offload to the GPU (llama.cpp GPU builds).
+    #[arg(long = "ngl")]
+    pub n_gpu_layers: Option<u32>,
     /// Read sysfs under this root (tests; default $EDGEBENCH_SYSFS_ROOT or /).
     #[arg(long = "sysfs-root", hide = true)]
     pub sysfs_root: Option<PathBuf>,

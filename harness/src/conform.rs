@@ -137,6 +137,13 @@ pub fn conform(args: &ConformArgs) -> Result<i32> {
         crate::commands::check_out_folder(out)?;
     }
     let threads = args.threads.unwrap_or_else(default_threads);
+    let load = edgebench_backends::LoadSettings {
+        n_gpu_layers: args.n_gpu_layers,
+        onnx: edgebench_backends::OnnxLoadSettings {
+            threads: Some(threads),
+            ..crate::commands::onnx_settings(&args.ep_options, args.graph_opt.as_deref())?
+        },
+    };
     // Backends first (cheap), then every model is found and checked before
     // anything loads, so a typo in the last argument fails at once.
     let mut pairs = vec![];
@@ -163,7 +170,7 @@ pub fn conform(args: &ConformArgs) -> Result<i32> {
     let mut tokens: Vec<u32> = vec![];
     for (name, model, kind) in &pairs {
         eprintln!("edgebench: conform: {name} on {kind}");
-        let mut backend = load_backend(*kind, model, &Default::default(), &Default::default())
+        let mut backend = load_backend(*kind, model, &load, &Default::default())
             .map_err(|e| anyhow!("model {name} on {kind}: {e}"))?;
         if tokens.is_empty() {
             tokens = conform_tokens(

@@ -137,10 +137,14 @@ pub fn resolve_model_for(source: &ModelSource, kind: Option<BackendKind>) -> Res
                     + info.external_files_bytes(),
                 n_params: info.n_params(),
                 quant: md("edgebench.synth.quant").unwrap_or_else(|| info.weight_encoding()),
-                arch: md("architecture").unwrap_or_else(|| "onnx".into()),
+                arch: md("model_type")
+                    .or_else(|| md("architecture"))
+                    .unwrap_or_else(|| "onnx".into()),
                 n_layers: info.n_layers(),
                 n_vocab: meta.n_vocab(),
-                n_ctx_train: md("context_length").and_then(|v| v.parse().ok()),
+                n_ctx_train: md("max_position_embeddings")
+                    .or_else(|| md("context_length"))
+                    .and_then(|v| v.trim().parse().ok()),
                 synthetic,
             }
         }

@@ -254,3 +254,76 @@ fn conform_refuses_bad_input_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--prefill"));
 }
+
+#[test]
+fn a_sweep_checks_conformance_of_a_model_run_from_two_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    std::fs::write(
+        &profile,
+        r#"
+[device]
+name = "test box"
+class = "desktop"
+[[model]]
+id = "tiny"
+synth = { preset = "tiny", quant = "q8_0" }
+[matrix]
+backends = ["llama.cpp", "onnx:cpu", "onnx:cuda"]
+threads = [2]
+n_prompt = [16]
+n_gen = [4]
+reps = 1
+warmup = 0
+bandwidth = false
+[onnx]
+graph_optimization = "all"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let sweep = || {
+        edgebench(dir.path())
+            .args(["sweep", "--device"])
+            .arg(&profile)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+    };
+    sweep().success();
+    let v: Value = serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    let statuses: Vec<&str> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    // The CPU wheel has no CUDA provider: recorded, not silently run on the CPU.
+    assert_eq!(statuses, ["ok", "ok", "ep_unavailable"]);
+    let checks = v["conformance"].as_array().unwrap();
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    let pair = &checks[0]["pairs"][0];
+    assert_eq!(pair["a"]["backend"], "llama.cpp");
+    assert_eq!(pair["b"]["backend"], "onnx:cpu");
+    assert!(pair["a"]["model"].as_str().unwrap().ends_with(".gguf"));
+    assert!(pair["b"]["model"].as_str().unwrap().ends_with(".onnx"));
+    assert_eq!(checks[0]["pass"], true);
+    let file = out.join("conformance-tiny-onnx_cpu.json");
+    assert!(file.is_file());
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("on onnx:cpu | quantised | 33 |"), "{md}");
+    // A resumed sweep reuses the check instead of running it again.
+    let before = std::fs::metadata(&file).unwrap().modified().unwrap();
+    edgebench(dir.path())
+        .args(["sweep", "--device"])
+        .arg(&profile)
+        .arg("--out")
+        .arg(&out)
+        .arg("--resume")
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        before
+    );
+}

@@ -175,6 +175,12 @@ pub struct ConformanceRecord {
     pub pass: bool,
 }
 
+/// What a difference reads as when it cannot be measured (a NaN or an
+/// infinity in either vector, vectors of different lengths, no logits):
+/// the largest finite f64, so the record still round-trips through JSON
+/// (which has no infinity) and the limits still fail.
+pub const UNMEASURABLE: f64 = f64::MAX;
+
 /// Compares two logit vectors of one position.
 pub fn compare_position(pos: u32, a: &[f32], b: &[f32]) -> PositionResult {
     let n = a.len().min(b.len());
@@ -189,13 +195,13 @@ pub fn compare_position(pos: u32, a: &[f32], b: &[f32]) -> PositionResult {
         lo = lo.min(x);
         hi = hi.max(x);
     }
-    if a.len() != b.len() || a.iter().chain(b).any(|v| !v.is_finite()) {
-        max_abs = f64::INFINITY;
+    if n == 0 || a.len() != b.len() || a.iter().chain(b).any(|v| !v.is_finite()) {
+        max_abs = UNMEASURABLE;
     }
+    // Two all-zero (or empty) vectors are not "the same logits": a model
+    // that outputs nothing must not pass.
     let cosine = if na > 0.0 && nb > 0.0 {
         dot / (na.sqrt() * nb.sqrt())
-    } else if na == nb {
-        1.0
     } else {
         0.0
     };
@@ -234,12 +240,13 @@ pub fn judge(
     let max_abs_diff_rel = positions
         .iter()
         .map(|p| {
-            if p.range_a > 0.0 {
-                p.max_abs_diff / p.range_a
-            } else if p.max_abs_diff == 0.0 {
-                0.0
+            if p.max_abs_diff >= UNMEASURABLE {
+                UNMEASURABLE
+            } else if p.range_a > 0.0 {
+                (p.max_abs_diff / p.range_a).min(UNMEASURABLE)
             } else {
-                f64::INFINITY
+                // A flat reference row: no scale to judge a difference on.
+                UNMEASURABLE
             }
         })
         .fold(0.0, f64::max);
@@ -393,19 +400,41 @@ mod tests {
     }
 
     #[test]
-    fn nan_or_length_mismatch_fails() {
+    fn nan_length_mismatch_and_flat_logits_fail_and_round_trip() {
         let a = [1.0f32, 2.0];
         let p = compare_position(0, &a, &[1.0, f32::NAN]);
-        assert!(p.max_abs_diff.is_infinite());
-        let p = compare_position(0, &a, &[1.0]);
-        assert!(p.max_abs_diff.is_infinite());
-        let r = judge(
-            side("a"),
-            side("b"),
-            Tolerance::for_class(ToleranceClass::Quantised),
-            vec![p],
-        );
-        assert!(!r.pass);
+        assert_eq!(p.max_abs_diff, UNMEASURABLE);
+        let q = compare_position(1, &a, &[1.0]);
+        assert_eq!(q.max_abs_diff, UNMEASURABLE);
+        let zeros = compare_position(2, &[0.0, 0.0], &[0.0, 0.0]);
+        assert_eq!(zeros.cosine, 0.0);
+        let empty = compare_position(3, &[], &[]);
+        assert_eq!(empty.max_abs_diff, UNMEASURABLE);
+        let tol = Tolerance::for_class(ToleranceClass::Quantised);
+        for pos in [p, q, zeros, empty] {
+            let r = judge(side("a"), side("b"), tol, vec![pos]);
+            assert!(!r.pass, "{pos:?}");
+        }
+        // A failing record is written and read back intact (JSON has no
+        // infinity or NaN: serde_json would write null and fail to read it).
+        let r = judge(side("a"), side("b"), tol, vec![p, q]);
+        let rec = ConformanceRecord {
+            schema_version: crate::SCHEMA_VERSION,
+            kind: RecordKind::Conformance,
+            edgebench: ToolInfo {
+                version: "0".into(),
+                commit: None,
+                dirty: None,
+            },
+            timestamp: String::new(),
+            n_prefill: 1,
+            tokens: vec![1, 2],
+            pass: r.pass,
+            pairs: vec![r],
+        };
+        let text = serde_json::to_string(&rec).unwrap();
+        let back: ConformanceRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, rec);
     }
 
     #[test]

@@ -421,3 +421,64 @@ fn a_single_sustained_record_file_is_reported() {
     assert!(out.join("charts/sustained-decode-tps.png").is_file());
     assert!(!md.contains("sustained-temperature"), "{md}");
 }
+
+#[test]
+fn conformance_results_are_tabled_with_their_verdicts() {
+    use edgebench_reports::conformance::{
+        ConformanceRecord, ConformanceSide, Tolerance, ToleranceClass, compare_position, judge,
+    };
+    use edgebench_reports::record::{RecordKind, ToolInfo};
+    let dir = tempfile::tempdir().unwrap();
+    let (jetson, _) = report_fixtures::two_devices(dir.path());
+    let side = |model: &str, backend: &str| ConformanceSide {
+        model: format!("/models/{model}"),
+        sha256: "0".repeat(64),
+        quant: Some("q4_0".into()),
+        backend: backend.into(),
+        backend_version: "v".into(),
+        execution_provider: None,
+    };
+    let a: Vec<f32> = (0..64).map(|i| (i as f32 * 0.3).sin()).collect();
+    let near: Vec<f32> = a.iter().map(|x| x + 1e-3).collect();
+    let far: Vec<f32> = a.iter().rev().copied().collect();
+    let tol = Tolerance::for_class(ToleranceClass::Quantised);
+    let pass = judge(
+        side("m.gguf", "llama.cpp"),
+        side("m.onnx", "onnx:cpu"),
+        tol,
+        (0..5).map(|p| compare_position(p, &a, &near)).collect(),
+    );
+    let fail = judge(
+        side("m.gguf", "llama.cpp"),
+        side("m.gguf", "cpu"),
+        tol,
+        (0..5).map(|p| compare_position(p, &a, &far)).collect(),
+    );
+    assert!(pass.pass && !fail.pass);
+    let record = ConformanceRecord {
+        schema_version: edgebench_reports::SCHEMA_VERSION,
+        kind: RecordKind::Conformance,
+        edgebench: ToolInfo {
+            version: "0.1.0".into(),
+            commit: None,
+            dirty: None,
+        },
+        timestamp: "2026-11-21T00:00:00.000Z".into(),
+        n_prefill: 1,
+        tokens: vec![1, 2, 3, 4, 5],
+        pass: false,
+        pairs: vec![pass, fail],
+    };
+    let file = dir.path().join("conformance-m.json");
+    std::fs::write(&file, serde_json::to_vec(&record).unwrap()).unwrap();
+    let md = report_md(&[jetson, file], &dir.path().join("report"));
+    let section = &md[md.find("### Conformance across backends").unwrap()..];
+    assert!(section.contains("| m.gguf on llama.cpp | m.onnx on onnx:cpu | quantised | 5 |"));
+    assert!(section.contains("pass"), "{section}");
+    assert!(section.contains("FAIL"), "{section}");
+    assert!(
+        section.contains("top-1 agreement 0.000 < 0.800"),
+        "{section}"
+    );
+    assert!(!md.contains("No conformance results in these inputs."));
+}

@@ -1,9 +1,11 @@
 //! The sweep's conformance step: a model the matrix runs from files in more
 //! than one format (a GGUF and its ONNX twin or export) is checked with
-//! `edgebench conform`, one child process per model, the first GGUF backend
-//! as the reference and every other backend of the model compared with it.
-//! The record is written into the sweep folder as `conformance-<model>.json`
-//! (a resumed sweep reuses it) and embedded in sweep.json.
+//! `edgebench conform`: the first GGUF backend that ran is the reference and
+//! every other backend of the model is compared with it, one child process
+//! per compared backend (each gets its own load flags). Records are written
+//! into the sweep folder as `conformance-<model>-<backend>.json` (a resumed
+//! sweep reuses one whose files and backends are the same) and embedded in
+//! sweep.json.
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -50,68 +52,119 @@ pub fn checks(groups: &[SweepGroup], ran: impl Fn(&str, &str) -> bool) -> Vec<Ch
             }),
         }
     }
-    out.retain_mut(|c| {
+    let mut pairs = vec![];
+    for c in out {
         let onnx = c.sides.iter().filter(|(_, b)| is_onnx_backend(b)).count();
         if onnx == 0 || onnx == c.sides.len() {
-            return false;
+            continue;
         }
         // Reference: the first GGUF side.
-        if let Some(i) = c.sides.iter().position(|(_, b)| !is_onnx_backend(b)) {
-            let r = c.sides.remove(i);
-            c.sides.insert(0, r);
+        let Some(i) = c.sides.iter().position(|(_, b)| !is_onnx_backend(b)) else {
+            continue;
+        };
+        let reference = c.sides[i].clone();
+        for (j, side) in c.sides.iter().enumerate() {
+            if j != i {
+                pairs.push(Check {
+                    model_id: c.model_id.clone(),
+                    sides: vec![reference.clone(), side.clone()],
+                });
+            }
         }
-        true
-    });
-    out
+    }
+    pairs
 }
 
-/// Runs one check; Ok(record) when the child finished (pass or fail),
-/// Err(why) when it could not say.
+/// Whether a record on disk is the result of this very check (same files
+/// and backends, in order), so a resumed sweep may reuse it.
+fn same_check(r: &ConformanceRecord, check: &Check) -> bool {
+    let sides: Vec<(String, String)> = r
+        .pairs
+        .first()
+        .map(|p| {
+            vec![
+                (p.a.model.clone(), p.a.backend.clone()),
+                (p.b.model.clone(), p.b.backend.clone()),
+            ]
+        })
+        .unwrap_or_default();
+    let want: Vec<(String, String)> = check
+        .sides
+        .iter()
+        .map(|(p, b)| (p.display().to_string(), b.clone()))
+        .collect();
+    r.pairs.len() == 1 && sides == want
+}
+
+/// Why a check gave no record.
+#[derive(Debug)]
+pub enum Stopped {
+    /// Ctrl-C: the sweep stops here.
+    Interrupted,
+    /// It could not run or say (the reason names what happened).
+    Failed(String),
+}
+
+/// Runs one check; Ok(record) when the child finished (pass or fail).
 pub fn run(
     exe: &Path,
     check: &Check,
     dir: &Path,
     threads: u32,
+    load_flags: &[String],
     interrupted: &Arc<AtomicBool>,
-) -> Result<ConformanceRecord, String> {
-    let stem = super::store::file_stem(&check.model_id);
+) -> Result<ConformanceRecord, Stopped> {
+    let compared = check.sides.last().map_or("", |(_, b)| b.as_str());
+    let stem = super::store::file_stem(&format!("{}-{compared}", check.model_id));
     let out = dir.join(format!("conformance-{stem}.json"));
     if let Ok(bytes) = std::fs::read(&out)
         && let Ok(r) = serde_json::from_slice::<ConformanceRecord>(&bytes)
+        && same_check(&r, check)
     {
         return Ok(r);
     }
+    let _ = std::fs::remove_file(&out);
     let log_path = dir.join(format!("conformance-{stem}.log"));
     let log = std::fs::File::create(&log_path)
-        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+        .map_err(|e| Stopped::Failed(format!("cannot create {}: {e}", log_path.display())))?;
     let backends: Vec<&str> = check.sides.iter().map(|(_, b)| b.as_str()).collect();
     let mut cmd = Command::new(exe);
     cmd.arg("conform")
         .args(check.sides.iter().map(|(p, _)| p.as_os_str()))
         .args(["-b", &backends.join(",")])
-        .args(["-t", &threads.to_string(), "-o", "json", "--out"])
+        .args(["-t", &threads.to_string(), "-o", "json"])
+        .args(load_flags)
+        .arg("--out")
         .arg(&out)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log);
     let mut child = cmd
         .spawn()
-        .map_err(|e| format!("cannot start edgebench conform: {e}"))?;
+        .map_err(|e| Stopped::Failed(format!("cannot start edgebench conform: {e}")))?;
     let t0 = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(st)) => break st,
             Ok(None) => {}
-            Err(e) => return Err(format!("waiting for edgebench conform: {e}")),
+            Err(e) => {
+                return Err(Stopped::Failed(format!(
+                    "waiting for edgebench conform: {e}"
+                )));
+            }
         }
-        if interrupted.load(Ordering::SeqCst) || t0.elapsed() > TIMEOUT {
+        if interrupted.load(Ordering::SeqCst) {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(if interrupted.load(Ordering::SeqCst) {
-                "stopped by Ctrl-C".into()
-            } else {
-                format!("did not finish within {} s; killed", TIMEOUT.as_secs())
-            });
+            return Err(Stopped::Interrupted);
+        }
+        if t0.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Stopped::Failed(format!(
+                "did not finish within {} s; killed",
+                TIMEOUT.as_secs()
+            )));
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -120,20 +173,22 @@ pub fn run(
         let lines: Vec<&str> = text.lines().rev().take(3).collect();
         lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
     };
+    let failed = Stopped::Failed;
     match status.code() {
         Some(0 | 1) => {
-            let bytes = std::fs::read(&out)
-                .map_err(|e| format!("conform wrote no record at {}: {e}", out.display()))?;
+            let bytes = std::fs::read(&out).map_err(|e| {
+                failed(format!("conform wrote no record at {}: {e}", out.display()))
+            })?;
             let _ = std::fs::remove_file(&log_path);
-            serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", out.display()))
+            serde_json::from_slice(&bytes).map_err(|e| failed(format!("{}: {e}", out.display())))
         }
-        Some(code) => Err(format!(
+        Some(code) => Err(failed(format!(
             "edgebench conform exited with code {code}: {}",
             tail()
-        )),
-        None => Err(format!(
+        ))),
+        None => Err(failed(format!(
             "edgebench conform was killed by a signal: {}",
             tail()
-        )),
+        ))),
     }
 }

@@ -191,6 +191,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
             mock_spec: &opts.mock_spec,
             interrupted: Arc::clone(&interrupted),
             scratch: store.dir(),
+            profile: &profile,
         };
         for group in &plan.sustained {
             let case = &group.cases[0];
@@ -276,7 +277,17 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            match conformance::run(&supervisor.exe, &check, store.dir(), threads, &interrupted) {
+            // --ngl (for the GGUF reference) and the compared backend's
+            // [onnx] options when it is an onnx one.
+            let flags = load_flags(&profile, &check.sides[1].1);
+            match conformance::run(
+                &supervisor.exe,
+                &check,
+                store.dir(),
+                threads,
+                &flags,
+                &interrupted,
+            ) {
                 Ok(r) => {
                     if !r.pass {
                         eprintln!(
@@ -286,7 +297,11 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
                     }
                     conformance.push(r);
                 }
-                Err(why) => {
+                Err(conformance::Stopped::Interrupted) => {
+                    was_interrupted = true;
+                    break;
+                }
+                Err(conformance::Stopped::Failed(why)) => {
                     eprintln!(
                         "edgebench: conformance of '{}' could not run: {why}",
                         check.model_id
@@ -429,6 +444,26 @@ fn default_out(profile: &Profile) -> PathBuf {
         .unwrap_or_else(|| "sweep".into());
     let stamp = crate::provenance::timestamp(std::time::SystemTime::now()).replace([':', '.'], "-");
     PathBuf::from("edgebench-results").join(format!("{stem}-{stamp}"))
+}
+
+/// The command-line flags that give a child process (`sustained`,
+/// `conform`) the load settings the matrix's workers get: `--ngl` and, for
+/// onnx backends, the profile's `[onnx]` options.
+pub fn load_flags(profile: &Profile, backend: &str) -> Vec<String> {
+    let mut out = vec![];
+    if let Some(n) = profile.matrix.n_gpu_layers {
+        out.extend(["--ngl".to_string(), n.to_string()]);
+    }
+    if plan::is_onnx_backend(backend) {
+        let s = profile_onnx_settings(profile, backend);
+        for (k, v) in s.ep_options {
+            out.extend(["--ep-option".to_string(), format!("{k}={v}")]);
+        }
+        if let Some(g) = s.graph_optimization {
+            out.extend(["--graph-opt".to_string(), g.id().to_string()]);
+        }
+    }
+    out
 }
 
 /// The ONNX Runtime settings a group of `backend` gets from the profile's

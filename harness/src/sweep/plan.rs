@@ -261,7 +261,10 @@ fn sustained_groups(
                     (None, Some(Blocked::ArtifactMismatch(why))) => {
                         Some(Resolved::Mismatch(why.clone()))
                     }
-                    (None, _) => None,
+                    (None, Some(Blocked::Unavailable(why))) => {
+                        Some(Resolved::NoArtifact(why.clone()))
+                    }
+                    (None, None) => None,
                 },
                 None => match resolve_entry(profile, entry, onnx) {
                     Ok(r) => Some(r),

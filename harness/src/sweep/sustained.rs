@@ -39,6 +39,8 @@ pub struct Runner<'a> {
     pub interrupted: Arc<AtomicBool>,
     /// Where the record and the child's log are written.
     pub scratch: &'a Path,
+    /// The profile: its load settings (`--ngl`, `[onnx]`) go to the child.
+    pub profile: &'a edgebench_devices::profile::Profile,
 }
 
 fn secs(x: f64) -> String {
@@ -83,6 +85,7 @@ impl Runner<'_> {
             .args(["--telemetry-hz", &s.telemetry_hz.to_string(), "-o", "json"])
             .args(["--cooldown-timeout", &secs(self.cooldown_timeout_s)])
             .args(["--mock-spec", self.mock_spec])
+            .args(super::load_flags(self.profile, &group.backend))
             .arg("--out")
             .arg(&out)
             .stdin(Stdio::null())
