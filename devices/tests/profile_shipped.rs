@@ -63,7 +63,7 @@ fn local_needs_no_downloads_and_stays_small() {
         let s = m.synth.as_ref().unwrap();
         assert!(["tiny", "small"].contains(&s.preset.as_str()), "{}", m.id);
     }
-    assert_eq!(p.matrix.backends, ["llama.cpp"]);
+    assert_eq!(p.matrix.backends, ["llama.cpp", "onnx:cpu", "cpu"]);
     let cases = p.models.len()
         * p.matrix.threads.len()
         * p.matrix.n_prompt.len()
