@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use edgebench_backends::onnx::{Ep, OnnxBackend, OnnxOptions};
 use edgebench_backends::synth::{Preset, Quant, SynthSpec, write_onnx};
-use edgebench_backends::{Backend, ContextSettings};
+use edgebench_backends::{Backend, BackendError, ContextSettings};
 
 fn twin(dir: &tempfile::TempDir) -> PathBuf {
     let spec = SynthSpec {
@@ -79,6 +79,10 @@ fn context_limit_and_missing_ep_are_errors() {
             ..Default::default()
         },
     );
-    let e = r.err().expect("no QNN in the CPU wheel").to_string();
-    assert!(e.contains("ep_unavailable"), "{e}");
+    let e = r.err().expect("no QNN in the CPU wheel");
+    assert!(
+        matches!(&e, BackendError::EpUnavailable { backend, .. } if backend == "onnx:qnn"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("ep_unavailable"), "{e}");
 }
