@@ -82,12 +82,14 @@ fn bool_opt(ep: Ep, key: &str, v: &str) -> Result<&'static str, BackendError> {
 }
 
 /// Checks `ep_options` against the provider and builds its registration.
-/// Returns the dispatch and whether CPU fallback is allowed.
+/// Returns the dispatch and whether nodes the provider cannot run may go to
+/// the CPU provider (yes unless `allow_cpu_fallback=0`; see
+/// [`ALLOW_CPU_FALLBACK`]).
 pub fn build_ep(
     ep: Ep,
     options: &BTreeMap<String, String>,
 ) -> Result<(ExecutionProviderDispatch, bool), BackendError> {
-    let mut allow_cpu_fallback = ep == Ep::Cpu;
+    let mut allow_cpu_fallback = true;
     let mut pass = Vec::new();
     for (k, v) in options {
         if k == ALLOW_CPU_FALLBACK && ep != Ep::Cpu {
@@ -334,7 +336,7 @@ fn create_session(
         let msg = x.to_string();
         if !allow_cpu_fallback && opts.ep != Ep::Cpu {
             e(format!(
-                "{msg} (ep_unavailable? the CPU fallback is off for '{}': set ep option {ALLOW_CPU_FALLBACK}=1 to let nodes it cannot run go to the CPU)",
+                "{msg} (the CPU fallback is off for '{}' ({ALLOW_CPU_FALLBACK}=0): a node it cannot run fails the load; drop that ep option to let such nodes go to the CPU provider)",
                 opts.ep
             ))
         } else {
@@ -357,7 +359,10 @@ impl OnnxBackend {
     /// Loads `model` (an `.onnx` file; external data beside it) on the
     /// requested execution provider. A provider that cannot be registered
     /// is an error containing "ep_unavailable"; there is no silent CPU
-    /// fallback.
+    /// fallback of the whole provider. Single nodes the provider does not
+    /// take (ONNX Runtime places shape subgraphs on the CPU provider for
+    /// CUDA and TensorRT) run on the CPU provider, as in any ONNX Runtime
+    /// session, unless `allow_cpu_fallback=0`.
     pub fn load(model: &Path, opts: &OnnxOptions) -> Result<OnnxBackend, BackendError> {
         // Options first: a typo must not cost a model load.
         build_ep(opts.ep, &opts.ep_options)?;
@@ -499,7 +504,9 @@ impl OnnxBackend {
     }
 
     /// Facts for the record, beyond [`Backend::describe`]: runtime library
-    /// and version, EP and its options, CPU fallback, threads, graph
+    /// and version, EP and its options, CPU fallback (`cpu_ep_fallback`:
+    /// "allowed", ONNX Runtime's per-node placement, the default; "disabled"
+    /// with `allow_cpu_fallback=0`), threads, graph
     /// optimisation, layout, KV type and shape, session creations.
     /// Per-EP node counts are not among them: ONNX Runtime's API does not
     /// report the partitioning (only its verbose log does).
@@ -855,12 +862,15 @@ mod tests {
     }
 
     #[test]
-    fn known_ep_options_build_and_fallback_is_off_by_default() {
+    fn known_ep_options_build_and_node_fallback_is_on_by_default() {
         let mut o = BTreeMap::new();
         o.insert("backend_path".to_string(), "libQnnHtp.so".to_string());
         o.insert("htp_performance_mode".to_string(), "burst".to_string());
         let (_, fallback) = build_ep(Ep::Qnn, &o).unwrap();
-        assert!(!fallback);
+        assert!(fallback);
+        assert!(build_ep(Ep::Cuda, &BTreeMap::new()).unwrap().1);
+        o.insert(ALLOW_CPU_FALLBACK.to_string(), "0".to_string());
+        assert!(!build_ep(Ep::Qnn, &o).unwrap().1);
         o.insert(ALLOW_CPU_FALLBACK.to_string(), "1".to_string());
         assert!(build_ep(Ep::Qnn, &o).unwrap().1);
         let mut t = BTreeMap::new();
