@@ -182,13 +182,14 @@ impl OnnxInfo {
         self.initializers
             .iter()
             .filter(|i| !i.embedding_only)
-            .map(|i| i.byte_size)
-            .sum()
+            .fold(0u64, |n, i| n.saturating_add(i.byte_size))
     }
 
     /// Bytes of all initializers as stored.
     pub fn total_weight_bytes(&self) -> u64 {
-        self.initializers.iter().map(|i| i.byte_size).sum()
+        self.initializers
+            .iter()
+            .fold(0u64, |n, i| n.saturating_add(i.byte_size))
     }
 
     /// The external-data files the initializers live in, resolved against
@@ -245,16 +246,17 @@ impl OnnxInfo {
         {
             return n;
         }
-        let elems = |i: &InitializerInfo| i.dims.iter().map(|&d| d.max(0) as u64).product::<u64>();
+        // Dimensions come from the file: a crafted one saturates, never
+        // overflows.
         self.initializers
             .iter()
             .map(|i| match i.data_type.as_str() {
                 "uint8" | "int8" if self.op_types.contains_key("com.microsoft:MatMulNBits") => {
-                    elems(i) * 2
+                    elements(&i.dims).saturating_mul(2)
                 }
-                _ => elems(i),
+                _ => elements(&i.dims),
             })
-            .sum()
+            .fold(0u64, u64::saturating_add)
     }
 
     /// How the weights are stored, in words: `edgebench.synth.quant` for a
@@ -452,7 +454,15 @@ fn value_info(v: &ValueInfoProto) -> ValueInfo {
     }
 }
 
-/// Bytes of an inline tensor as stored.
+/// The element count of a tensor of shape `dims` (negative dimensions count
+/// as 0), saturating at `u64::MAX`: the dimensions come from the file, and a
+/// crafted one must not overflow.
+pub fn elements(dims: &[i64]) -> u64 {
+    dims.iter()
+        .fold(1u64, |n, &d| n.saturating_mul(d.max(0) as u64))
+}
+
+/// Bytes of an inline tensor as stored (saturating, see [`elements`]).
 fn inline_size(t: &TensorProto) -> u64 {
     if !t.raw_data.is_empty() {
         return t.raw_data.len() as u64;
@@ -460,8 +470,8 @@ fn inline_size(t: &TensorProto) -> u64 {
     if t.data_type == data_type::STRING {
         return t.string_data.iter().map(|s| s.len() as u64).sum();
     }
-    let n: u64 = t.dims.iter().map(|&d| d.max(0) as u64).product();
-    data_type::bits(t.data_type).map_or(0, |b| (n * b).div_ceil(8))
+    let n = elements(&t.dims);
+    data_type::bits(t.data_type).map_or(0, |b| n.saturating_mul(b).div_ceil(8))
 }
 
 /// Checks the external data of every tensor held by `nodes` (attributes,
@@ -1039,6 +1049,44 @@ mod tests {
             }),
             &["sparse tensor 'scv'", "'sparse_value'"],
         );
+    }
+
+    #[test]
+    fn crafted_dims_saturate() {
+        assert_eq!(elements(&[]), 1);
+        assert_eq!(elements(&[4, -3]), 0);
+        assert_eq!(elements(&[i64::MAX, i64::MAX, 2]), u64::MAX);
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("w.bin"), [0u8; 64]).unwrap();
+        let mut m = model("w.bin", 0, 16);
+        let g = m.graph.as_mut().unwrap();
+        // Inline tensors with no data but huge dims: each element count
+        // saturates, and so does the sum of their sizes.
+        for i in 0..9 {
+            g.initializer.push(TensorProto {
+                name: format!("huge{i}"),
+                dims: vec![i64::MAX, i64::MAX],
+                data_type: data_type::DOUBLE,
+                ..Default::default()
+            });
+        }
+        g.node.push(NodeProto {
+            op_type: "MatMulNBits".into(),
+            domain: "com.microsoft".into(),
+            input: vec!["x".into(), "q".into()],
+            ..Default::default()
+        });
+        g.initializer.push(TensorProto {
+            name: "q".into(),
+            dims: vec![i64::MAX, 3],
+            data_type: data_type::UINT8,
+            ..Default::default()
+        });
+        let info = inspect(&write(dir.path(), &m)).unwrap();
+        assert_eq!(info.initializers[2].byte_size, u64::MAX.div_ceil(8));
+        assert_eq!(info.total_weight_bytes(), u64::MAX);
+        assert_eq!(info.decode_weight_bytes(), u64::MAX);
+        assert_eq!(info.n_params(), u64::MAX);
     }
 
     #[test]
