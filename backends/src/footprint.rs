@@ -160,13 +160,15 @@ impl ModelFootprint {
                 .and_then(|v| v.trim().parse::<u32>().ok())
         };
         let n_head = md("num_attention_heads").unwrap_or(n_kv_heads);
-        let n_embd = md("hidden_size").unwrap_or(n_head * head_dim);
-        let mut row_bytes = 0;
+        // Dimensions come from the file: a crafted one saturates, never
+        // overflows.
+        let n_embd = md("hidden_size").unwrap_or(n_head.saturating_mul(head_dim));
+        let mut row_bytes = 0u64;
         let mut embedding_elems = 0u64;
         for i in info.initializers.iter().filter(|i| i.embedding_only) {
             let rows = i.dims.first().copied().unwrap_or(1).max(1) as u64;
-            row_bytes += i.byte_size / rows;
-            embedding_elems += i.dims.iter().map(|&d| d.max(0) as u64).product::<u64>();
+            row_bytes = row_bytes.saturating_add(i.byte_size / rows);
+            embedding_elems = embedding_elems.saturating_add(crate::onnx_model::elements(&i.dims));
         }
         let kv_elem_bytes = match past.elem_type.as_str() {
             "float16" | "bfloat16" => 2.0,
@@ -180,7 +182,7 @@ impl ModelFootprint {
                 .get("model_type")
                 .cloned()
                 .unwrap_or_else(|| "onnx".into()),
-            weight_bytes_per_token: info.decode_weight_bytes() + row_bytes,
+            weight_bytes_per_token: info.decode_weight_bytes().saturating_add(row_bytes),
             embedding_row_bytes: row_bytes,
             total_weight_bytes: info.total_weight_bytes(),
             tied_embeddings: false,
@@ -387,6 +389,51 @@ mod tests {
         assert_eq!(kv_elem_bytes(Some(KvType::F32)), 4.0);
         assert_eq!(kv_elem_bytes(Some(KvType::Q8_0)), 1.0625);
         assert_eq!(kv_elem_bytes(Some(KvType::Q4_0)), 0.5625);
+    }
+
+    #[test]
+    fn crafted_onnx_dims_saturate() {
+        use crate::onnx_model::{Dim, InitializerInfo, OnnxInfo, Storage, ValueInfo};
+        let big = i64::from(u32::MAX);
+        let init = |name: &str, dims: Vec<i64>, embedding_only| InitializerInfo {
+            name: name.into(),
+            data_type: "float".into(),
+            dims,
+            byte_size: u64::MAX,
+            storage: Storage::Inline,
+            embedding_only,
+        };
+        let info = OnnxInfo {
+            path: "m.onnx".into(),
+            ir_version: 8,
+            opset_imports: vec![],
+            producer: String::new(),
+            metadata: Default::default(),
+            inputs: vec![ValueInfo {
+                name: "past_key_values.0.key".into(),
+                elem_type: "float".into(),
+                dims: vec![
+                    Dim::Symbolic("b".into()),
+                    Dim::Fixed(big),
+                    Dim::Symbolic("p".into()),
+                    Dim::Fixed(big),
+                ],
+            }],
+            outputs: vec![],
+            initializers: vec![
+                init("e", vec![1, i64::MAX, i64::MAX], true),
+                init("e2", vec![1, i64::MAX], true),
+                init("w", vec![i64::MAX, i64::MAX], false),
+            ],
+            op_types: Default::default(),
+        };
+        let f = ModelFootprint::from_onnx(&info).unwrap();
+        assert_eq!(f.n_head, u32::MAX);
+        assert_eq!(f.n_embd, u32::MAX);
+        assert_eq!(f.embedding_row_bytes, u64::MAX);
+        assert_eq!(f.weight_bytes_per_token, u64::MAX);
+        assert_eq!(f.total_weight_bytes, u64::MAX);
+        assert!(f.bytes_per_token(1 << 20, 4.0).is_finite());
     }
 
     #[test]

@@ -33,7 +33,10 @@ use std::str::FromStr;
 /// What edgebench's own checks read from a model file before any backend
 /// sees it: the GGUF header, or the ONNX graph's inputs, outputs and
 /// initializers.
+// One per model file, so the GGUF variant's size does not matter; boxing it
+// would change the API every caller matches on.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum ModelMeta {
     /// A GGUF file (llama.cpp, cpu).
     Gguf(gguf::GgufInfo),

@@ -138,10 +138,14 @@ impl Ep {
     }
 }
 
-/// `ep_options` key (any non-CPU provider): "1" lets ONNX Runtime put nodes
-/// the provider cannot run on the CPU provider. Default "0": such a model
-/// fails to load (`session.disable_cpu_ep_fallback` = 1), so a record never
-/// says "cuda" for a graph that ran partly on the CPU unnoticed.
+/// `ep_options` key (any non-CPU provider). Default "1": nodes the provider
+/// does not take run on the CPU provider, which is ONNX Runtime's normal
+/// partitioning (it deliberately places shape subgraphs such as
+/// Shape→Gather→Concat on the CPU for CUDA and TensorRT, so real LLM
+/// exports need it). It is not a fallback of the whole provider: a provider
+/// that cannot be registered is still `ep_unavailable`. "0" makes it strict
+/// (`session.disable_cpu_ep_fallback` = 1): a graph the provider cannot run
+/// whole fails to load. The record's facts say which (`cpu_ep_fallback`).
 pub const ALLOW_CPU_FALLBACK: &str = "allow_cpu_fallback";
 
 impl fmt::Display for Ep {

@@ -82,12 +82,14 @@ fn bool_opt(ep: Ep, key: &str, v: &str) -> Result<&'static str, BackendError> {
 }
 
 /// Checks `ep_options` against the provider and builds its registration.
-/// Returns the dispatch and whether CPU fallback is allowed.
+/// Returns the dispatch and whether nodes the provider cannot run may go to
+/// the CPU provider (yes unless `allow_cpu_fallback=0`; see
+/// [`ALLOW_CPU_FALLBACK`]).
 pub fn build_ep(
     ep: Ep,
     options: &BTreeMap<String, String>,
 ) -> Result<(ExecutionProviderDispatch, bool), BackendError> {
-    let mut allow_cpu_fallback = ep == Ep::Cpu;
+    let mut allow_cpu_fallback = true;
     let mut pass = Vec::new();
     for (k, v) in options {
         if k == ALLOW_CPU_FALLBACK && ep != Ep::Cpu {
@@ -253,6 +255,9 @@ pub struct OnnxBackend {
     session_creations: u32,
     load_ms: f64,
     n_vocab: u32,
+    /// Where `n_vocab` came from (the graph, or a guess from metadata or a
+    /// config file when the graph's vocabulary dimension is symbolic).
+    n_vocab_source: &'static str,
     bos: Option<u32>,
     max_ctx: Option<u32>,
     // Per-case state.
@@ -334,7 +339,7 @@ fn create_session(
         let msg = x.to_string();
         if !allow_cpu_fallback && opts.ep != Ep::Cpu {
             e(format!(
-                "{msg} (ep_unavailable? the CPU fallback is off for '{}': set ep option {ALLOW_CPU_FALLBACK}=1 to let nodes it cannot run go to the CPU)",
+                "{msg} (the CPU fallback is off for '{}' ({ALLOW_CPU_FALLBACK}=0): a node it cannot run fails the load; drop that ep option to let such nodes go to the CPU provider)",
                 opts.ep
             ))
         } else {
@@ -357,7 +362,10 @@ impl OnnxBackend {
     /// Loads `model` (an `.onnx` file; external data beside it) on the
     /// requested execution provider. A provider that cannot be registered
     /// is an error containing "ep_unavailable"; there is no silent CPU
-    /// fallback.
+    /// fallback of the whole provider. Single nodes the provider does not
+    /// take (ONNX Runtime places shape subgraphs on the CPU provider for
+    /// CUDA and TensorRT) run on the CPU provider, as in any ONNX Runtime
+    /// session, unless `allow_cpu_fallback=0`.
     pub fn load(model: &Path, opts: &OnnxOptions) -> Result<OnnxBackend, BackendError> {
         // Options first: a typo must not cost a model load.
         build_ep(opts.ep, &opts.ep_options)?;
@@ -395,11 +403,21 @@ impl OnnxBackend {
                 .and_then(|v| v.as_u64())
                 .map(|v| v as u32)
         };
-        let n_vocab = layout
+        let (n_vocab, n_vocab_source) = layout
             .vocab_from_graph
-            .or_else(|| custom("vocab_size").and_then(|v| v.trim().parse().ok()))
-            .or_else(|| genai.as_ref().and_then(|g| g.vocab_size))
-            .or_else(|| cfg_u32("vocab_size"))
+            .map(|v| (v, "the graph"))
+            .or_else(|| {
+                custom("vocab_size")
+                    .and_then(|v| v.trim().parse().ok())
+                    .map(|v| (v, "metadata vocab_size"))
+            })
+            .or_else(|| {
+                genai
+                    .as_ref()
+                    .and_then(|g| g.vocab_size)
+                    .map(|v| (v, "genai_config.json"))
+            })
+            .or_else(|| cfg_u32("vocab_size").map(|v| (v, "config.json")))
             .ok_or_else(|| {
                 load_err(
                     model,
@@ -472,6 +490,7 @@ impl OnnxBackend {
             session_creations: 1,
             load_ms,
             n_vocab,
+            n_vocab_source,
             bos,
             max_ctx,
             n_ctx: 0,
@@ -499,8 +518,11 @@ impl OnnxBackend {
     }
 
     /// Facts for the record, beyond [`Backend::describe`]: runtime library
-    /// and version, EP and its options, CPU fallback, threads, graph
-    /// optimisation, layout, KV type and shape, session creations.
+    /// and version, EP and its options, CPU fallback (`cpu_ep_fallback`:
+    /// "allowed", ONNX Runtime's per-node placement, the default; "disabled"
+    /// with `allow_cpu_fallback=0`), threads, graph
+    /// optimisation, layout, where the vocabulary size came from
+    /// (`vocab_source`), KV type and shape, session creations.
     /// Per-EP node counts are not among them: ONNX Runtime's API does not
     /// report the partitioning (only its verbose log does).
     pub fn facts(&self) -> BTreeMap<String, String> {
@@ -539,6 +561,7 @@ impl OnnxBackend {
                 .into(),
         );
         f.insert("layout".into(), self.layout.kind.id().into());
+        f.insert("vocab_source".into(), self.n_vocab_source.into());
         f.insert("layers".into(), self.layout.layers.len().to_string());
         f.insert("kv_heads".into(), self.layout.kv_heads.to_string());
         f.insert("head_dim".into(), self.layout.head_dim.to_string());
@@ -647,6 +670,12 @@ impl OnnxBackend {
         Ok(())
     }
 
+    /// The logits of the last position: the row `[.., seq - 1, :]` of the
+    /// output as ONNX Runtime shaped it. Its real last dimension must equal
+    /// `n_vocab`; when `n_vocab` was only read from metadata or a config
+    /// file (the graph's dimension being symbolic) and the two differ, that
+    /// is an error rather than a silently misaligned row (a padded
+    /// vocabulary, for one).
     fn last_logits<R>(
         &self,
         stage: &'static str,
@@ -656,24 +685,62 @@ impl OnnxBackend {
             .logits
             .as_ref()
             .ok_or_else(|| run_err(stage, "no logits: nothing was run since the last clear"))?;
-        let vocab = self.n_vocab as usize;
+        let row = |shape: &[i64], len: usize| {
+            last_row(
+                shape,
+                len,
+                self.n_vocab,
+                self.n_vocab_source,
+                &self.layout.logits,
+            )
+            .map_err(|d| run_err(stage, d))
+        };
         match self.layout.logits_elem {
             Elem::F16 => {
-                let (_, d) = l
+                let (shape, d) = l
                     .try_extract_tensor::<half::f16>()
                     .map_err(|e| run_err(stage, e))?;
-                let last = &d[d.len().saturating_sub(vocab)..];
+                let last = &d[row(shape, d.len())?];
                 Ok(f(&mut last.iter().map(|x| x.to_f32())))
             }
             _ => {
-                let (_, d) = l
+                let (shape, d) = l
                     .try_extract_tensor::<f32>()
                     .map_err(|e| run_err(stage, e))?;
-                let last = &d[d.len().saturating_sub(vocab)..];
+                let last = &d[row(shape, d.len())?];
                 Ok(f(&mut last.iter().copied()))
             }
         }
     }
+}
+
+/// The index range of the last position's row in a logits tensor of
+/// `shape` holding `len` values: the last `shape[-1]` values, after checking
+/// that `shape[-1]` is the vocabulary size `n_vocab` (from `source`).
+fn last_row(
+    shape: &[i64],
+    len: usize,
+    n_vocab: u32,
+    source: &str,
+    name: &str,
+) -> Result<std::ops::Range<usize>, String> {
+    let Some(&dim) = shape.last() else {
+        return Err(format!("the '{name}' output is a scalar, not logits"));
+    };
+    let dim = usize::try_from(dim).unwrap_or(0);
+    if dim != n_vocab as usize {
+        return Err(format!(
+            "the '{name}' output's last dimension is {dim} (shape {shape:?}), but the vocabulary \
+             size is {n_vocab} (from {source}); the logits rows would be misaligned: fix \
+             vocab_size in {source} to match the graph"
+        ));
+    }
+    if dim == 0 || len < dim {
+        return Err(format!(
+            "the '{name}' output holds {len} values, less than one row of {dim}"
+        ));
+    }
+    Ok(len - dim..len)
 }
 
 impl Backend for OnnxBackend {
@@ -855,12 +922,33 @@ mod tests {
     }
 
     #[test]
-    fn known_ep_options_build_and_fallback_is_off_by_default() {
+    fn last_row_uses_the_real_shape() {
+        assert_eq!(
+            last_row(&[1, 3, 5], 15, 5, "the graph", "logits"),
+            Ok(10..15)
+        );
+        assert_eq!(last_row(&[1, 5], 5, 5, "the graph", "logits"), Ok(0..5));
+        // A padded vocabulary: the graph says 8, config.json said 5.
+        let e = last_row(&[1, 3, 8], 24, 5, "config.json", "logits").unwrap_err();
+        assert!(
+            e.contains("'logits'") && e.contains("is 8") && e.contains("is 5"),
+            "{e}"
+        );
+        assert!(e.contains("config.json"), "{e}");
+        assert!(last_row(&[], 1, 5, "the graph", "logits").is_err());
+        assert!(last_row(&[1, 0, 5], 0, 5, "the graph", "logits").is_err());
+    }
+
+    #[test]
+    fn known_ep_options_build_and_node_fallback_is_on_by_default() {
         let mut o = BTreeMap::new();
         o.insert("backend_path".to_string(), "libQnnHtp.so".to_string());
         o.insert("htp_performance_mode".to_string(), "burst".to_string());
         let (_, fallback) = build_ep(Ep::Qnn, &o).unwrap();
-        assert!(!fallback);
+        assert!(fallback);
+        assert!(build_ep(Ep::Cuda, &BTreeMap::new()).unwrap().1);
+        o.insert(ALLOW_CPU_FALLBACK.to_string(), "0".to_string());
+        assert!(!build_ep(Ep::Qnn, &o).unwrap().1);
         o.insert(ALLOW_CPU_FALLBACK.to_string(), "1".to_string());
         assert!(build_ep(Ep::Qnn, &o).unwrap().1);
         let mut t = BTreeMap::new();

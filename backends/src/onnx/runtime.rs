@@ -221,19 +221,55 @@ struct Runtime {
     env: ort::environment::Environment,
 }
 
+/// Why loading ONNX Runtime failed, kept (in the process-wide cache) with
+/// its kind, so every later call returns the same [`BackendError`] variant.
+#[derive(Debug, Clone)]
+enum InitError {
+    /// No usable library: not found, not loadable, not ONNX Runtime, too
+    /// old. Recorded as `ep_unavailable`.
+    Unavailable(String),
+    /// The library loaded but its environment could not be created.
+    Environment(String),
+}
+
+impl InitError {
+    fn to_backend_error(&self) -> BackendError {
+        match self {
+            InitError::Unavailable(detail) => BackendError::EpUnavailable {
+                backend: "onnx".into(),
+                detail: detail.clone(),
+            },
+            InitError::Environment(detail) => BackendError::Context {
+                backend: "onnx".into(),
+                detail: detail.clone(),
+            },
+        }
+    }
+}
+
 fn runtime() -> Result<&'static Runtime, BackendError> {
-    static RT: OnceLock<Result<Runtime, String>> = OnceLock::new();
+    static RT: OnceLock<Result<Runtime, InitError>> = OnceLock::new();
     RT.get_or_init(|| {
-        let path = find_library(&LibraryEnv::from_process())
-            .map_err(|looked| missing_library_error(&looked).to_string())?;
-        let version = read_version(&path)?;
-        check_version(&version, &path)?;
+        let path =
+            find_library(&LibraryEnv::from_process()).map_err(
+                |looked| match missing_library_error(&looked) {
+                    BackendError::EpUnavailable { detail, .. } => InitError::Unavailable(detail),
+                    other => InitError::Unavailable(other.to_string()),
+                },
+            )?;
+        let version = read_version(&path).map_err(InitError::Unavailable)?;
+        check_version(&version, &path).map_err(InitError::Unavailable)?;
         let env = ort::init_from(&path)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| {
+                InitError::Unavailable(format!(
+                    "could not load ONNX Runtime from {}: {e}",
+                    path.display()
+                ))
+            })?
             .with_name("edgebench")
             .with_telemetry(false)
             .build()
-            .map_err(|e| format!("ONNX Runtime environment: {e}"))?;
+            .map_err(|e| InitError::Environment(format!("ONNX Runtime environment: {e}")))?;
         Ok(Runtime {
             info: RuntimeInfo {
                 library: std::fs::canonicalize(&path).unwrap_or(path),
@@ -243,11 +279,7 @@ fn runtime() -> Result<&'static Runtime, BackendError> {
         })
     })
     .as_ref()
-    .map_err(|e| BackendError::Load {
-        backend: "onnx".into(),
-        path: PathBuf::new(),
-        detail: e.clone(),
-    })
+    .map_err(InitError::to_backend_error)
 }
 
 /// Loads ONNX Runtime (once per process) and says which library and version.
@@ -365,5 +397,25 @@ mod tests {
         let e = check_version("1.17.3", p).unwrap_err();
         assert!(e.contains("1.17.3") && e.contains("needs 1.24"), "{e}");
         assert!(check_version("garbage", p).is_err());
+    }
+
+    #[test]
+    fn init_errors_keep_their_kind() {
+        let e = InitError::Unavailable("needs 1.24 or newer".into()).to_backend_error();
+        assert!(
+            matches!(&e, BackendError::EpUnavailable { backend, detail }
+                if backend == "onnx" && detail.contains("needs 1.24")),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("ep_unavailable"), "{e}");
+        assert!(matches!(
+            InitError::Environment("y".into()).to_backend_error(),
+            BackendError::Context { .. }
+        ));
+        let looked = find_library(&env(tempfile::tempdir().unwrap().path())).unwrap_err();
+        assert!(matches!(
+            missing_library_error(&looked),
+            BackendError::EpUnavailable { .. }
+        ));
     }
 }

@@ -5,10 +5,16 @@
 //! External data is only accepted when it stays inside the model's folder
 //! (RELIABILITY rule 12): the `location` must be a relative path without
 //! `..`, every component must be a real directory or regular file (no
-//! symbolic links), and `offset + length` must lie within the file.
+//! symbolic links), and `offset + length` must lie within the file. This
+//! holds for every tensor ONNX Runtime could read, not only the main graph's
+//! initializers: sparse initializers (values and indices), tensors in node
+//! attributes (`Constant`'s `value`, `sparse_value`, any `t`/`tensors`), and
+//! all of these inside subgraphs (`If`/`Loop`/`Scan` bodies, at any depth)
+//! and model-local functions.
 
 use super::proto::{
-    DATA_LOCATION_EXTERNAL, DimensionValue, ModelProto, TensorProto, ValueInfoProto, data_type,
+    AttributeProto, DATA_LOCATION_EXTERNAL, DimensionValue, GraphProto, ModelProto, NodeProto,
+    SparseTensorProto, TensorProto, ValueInfoProto, data_type,
 };
 use prost::Message;
 use std::collections::{BTreeMap, HashMap};
@@ -60,16 +66,17 @@ pub enum OnnxModelError {
         /// The model file.
         path: PathBuf,
     },
-    /// An initializer's external data reference is unsafe or broken.
+    /// A tensor's external data reference is unsafe or broken.
     #[error(
-        "{}: initializer '{initializer}' has external data at '{location}': {reason}; refusing the model (external data must be a regular file inside the model's folder)",
+        "{}: {tensor} has external data at '{location}': {reason}; refusing the model (external data must be a regular file inside the model's folder)",
         path.display()
     )]
     ExternalData {
         /// The model file.
         path: PathBuf,
-        /// The initializer's name.
-        initializer: String,
+        /// Which tensor, in words: `initializer 'w'`, or `tensor 'c' in
+        /// attribute 'value' of node 'n' (Constant) in graph 'g'`.
+        tensor: String,
         /// The `location` as written in the model.
         location: String,
         /// What is wrong.
@@ -175,13 +182,14 @@ impl OnnxInfo {
         self.initializers
             .iter()
             .filter(|i| !i.embedding_only)
-            .map(|i| i.byte_size)
-            .sum()
+            .fold(0u64, |n, i| n.saturating_add(i.byte_size))
     }
 
     /// Bytes of all initializers as stored.
     pub fn total_weight_bytes(&self) -> u64 {
-        self.initializers.iter().map(|i| i.byte_size).sum()
+        self.initializers
+            .iter()
+            .fold(0u64, |n, i| n.saturating_add(i.byte_size))
     }
 
     /// The external-data files the initializers live in, resolved against
@@ -238,16 +246,17 @@ impl OnnxInfo {
         {
             return n;
         }
-        let elems = |i: &InitializerInfo| i.dims.iter().map(|&d| d.max(0) as u64).product::<u64>();
+        // Dimensions come from the file: a crafted one saturates, never
+        // overflows.
         self.initializers
             .iter()
             .map(|i| match i.data_type.as_str() {
                 "uint8" | "int8" if self.op_types.contains_key("com.microsoft:MatMulNBits") => {
-                    elems(i) * 2
+                    elements(&i.dims).saturating_mul(2)
                 }
-                _ => elems(i),
+                _ => elements(&i.dims),
             })
-            .sum()
+            .fold(0u64, u64::saturating_add)
     }
 
     /// How the weights are stored, in words: `edgebench.synth.quant` for a
@@ -351,7 +360,7 @@ pub fn inspect_bytes(path: &Path, bytes: &[u8]) -> Result<OnnxInfo, OnnxModelErr
     };
     let mut initializers = Vec::with_capacity(graph.initializer.len());
     for t in &graph.initializer {
-        let storage = external_storage(path, &dir, t)?;
+        let storage = external_storage(path, &dir, t, || format!("initializer '{}'", t.name))?;
         let byte_size = match &storage {
             Storage::External { length, .. } => *length,
             Storage::Inline => inline_size(t),
@@ -365,6 +374,23 @@ pub fn inspect_bytes(path: &Path, bytes: &[u8]) -> Result<OnnxInfo, OnnxModelErr
             storage,
             embedding_only: gather_data.contains_key(name) && !other_use.contains_key(name),
         });
+    }
+
+    // Every other tensor: checked, not listed among the initializers.
+    for s in &graph.sparse_initializer {
+        check_sparse(
+            path,
+            &dir,
+            s,
+            &format!("sparse initializer of graph '{}'", graph.name),
+        )?;
+    }
+    check_nodes(path, &dir, &graph.node, &format!("graph '{}'", graph.name))?;
+    for f in &model.functions {
+        check_nodes(path, &dir, &f.node, &format!("function '{}'", f.name))?;
+        for a in &f.attribute_proto {
+            check_attribute(path, &dir, a, &format!("default of function '{}'", f.name))?;
+        }
     }
 
     let init_names: std::collections::HashSet<&str> =
@@ -428,7 +454,15 @@ fn value_info(v: &ValueInfoProto) -> ValueInfo {
     }
 }
 
-/// Bytes of an inline tensor as stored.
+/// The element count of a tensor of shape `dims` (negative dimensions count
+/// as 0), saturating at `u64::MAX`: the dimensions come from the file, and a
+/// crafted one must not overflow.
+pub fn elements(dims: &[i64]) -> u64 {
+    dims.iter()
+        .fold(1u64, |n, &d| n.saturating_mul(d.max(0) as u64))
+}
+
+/// Bytes of an inline tensor as stored (saturating, see [`elements`]).
 fn inline_size(t: &TensorProto) -> u64 {
     if !t.raw_data.is_empty() {
         return t.raw_data.len() as u64;
@@ -436,15 +470,95 @@ fn inline_size(t: &TensorProto) -> u64 {
     if t.data_type == data_type::STRING {
         return t.string_data.iter().map(|s| s.len() as u64).sum();
     }
-    let n: u64 = t.dims.iter().map(|&d| d.max(0) as u64).product();
-    data_type::bits(t.data_type).map_or(0, |b| (n * b).div_ceil(8))
+    let n = elements(&t.dims);
+    data_type::bits(t.data_type).map_or(0, |b| n.saturating_mul(b).div_ceil(8))
 }
 
-/// Checks and describes where `t`'s bytes are.
-fn external_storage(model: &Path, dir: &Path, t: &TensorProto) -> Result<Storage, OnnxModelError> {
+/// Checks the external data of every tensor held by `nodes` (attributes,
+/// subgraphs, recursively); `scope` names where the nodes are.
+fn check_nodes(
+    model: &Path,
+    dir: &Path,
+    nodes: &[NodeProto],
+    scope: &str,
+) -> Result<(), OnnxModelError> {
+    for n in nodes {
+        let at = format!("node '{}' ({}) in {scope}", n.name, n.op_type);
+        for a in &n.attribute {
+            check_attribute(model, dir, a, &at)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the tensors of one attribute; `at` names its node.
+fn check_attribute(
+    model: &Path,
+    dir: &Path,
+    a: &AttributeProto,
+    at: &str,
+) -> Result<(), OnnxModelError> {
+    let at = format!("attribute '{}' of {at}", a.name);
+    for t in a.t.iter().chain(&a.tensors) {
+        external_storage(model, dir, t, || format!("tensor '{}' in {at}", t.name))?;
+    }
+    for s in a.sparse_tensor.iter().chain(&a.sparse_tensors) {
+        check_sparse(model, dir, s, &at)?;
+    }
+    for g in a.g.as_deref().into_iter().chain(&a.graphs) {
+        check_graph(model, dir, g, &format!("subgraph '{}' in {at}", g.name))?;
+    }
+    Ok(())
+}
+
+/// Checks a subgraph's initializers, sparse initializers and nodes.
+fn check_graph(
+    model: &Path,
+    dir: &Path,
+    g: &GraphProto,
+    scope: &str,
+) -> Result<(), OnnxModelError> {
+    for t in &g.initializer {
+        external_storage(model, dir, t, || {
+            format!("initializer '{}' of {scope}", t.name)
+        })?;
+    }
+    for s in &g.sparse_initializer {
+        check_sparse(model, dir, s, scope)?;
+    }
+    check_nodes(model, dir, &g.node, scope)
+}
+
+/// Checks a sparse tensor's values and indices.
+fn check_sparse(
+    model: &Path,
+    dir: &Path,
+    s: &SparseTensorProto,
+    at: &str,
+) -> Result<(), OnnxModelError> {
+    let name = s.values.as_ref().map_or("", |v| v.name.as_str());
+    for (part, t) in [("values", &s.values), ("indices", &s.indices)] {
+        if let Some(t) = t {
+            external_storage(model, dir, t, || {
+                format!("{part} of sparse tensor '{name}' in {at}")
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks and describes where `t`'s bytes are; `what` names the tensor in
+/// errors.
+fn external_storage(
+    model: &Path,
+    dir: &Path,
+    t: &TensorProto,
+    what: impl FnOnce() -> String,
+) -> Result<Storage, OnnxModelError> {
     if t.data_location != DATA_LOCATION_EXTERNAL && t.external_data.is_empty() {
         return Ok(Storage::Inline);
     }
+    let what = what();
     let get = |k: &str| {
         t.external_data
             .iter()
@@ -455,7 +569,7 @@ fn external_storage(model: &Path, dir: &Path, t: &TensorProto) -> Result<Storage
     let location = get("location").unwrap_or("");
     let fail = |reason: String| OnnxModelError::ExternalData {
         path: model.to_path_buf(),
-        initializer: t.name.clone(),
+        tensor: what.clone(),
         location: location.to_string(),
         reason,
     };
@@ -738,6 +852,241 @@ mod tests {
             });
             assert!(msg.contains("symbolic link"), "{msg}");
         }
+    }
+
+    /// A tensor whose bytes are said to be at `location`.
+    fn external_tensor(name: &str, location: &str) -> TensorProto {
+        TensorProto {
+            name: name.into(),
+            dims: vec![2],
+            data_type: data_type::FLOAT,
+            data_location: DATA_LOCATION_EXTERNAL,
+            external_data: vec![entry("location", location), entry("length", "8")],
+            ..Default::default()
+        }
+    }
+
+    fn constant(name: &str, t: TensorProto) -> NodeProto {
+        NodeProto {
+            name: name.into(),
+            op_type: "Constant".into(),
+            output: vec![format!("{name}_out")],
+            attribute: vec![AttributeProto {
+                name: "value".into(),
+                r#type: attribute_type::TENSOR,
+                t: Some(t),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// Inspects the test model (its `w.bin` in place) after `edit`.
+    fn inspect_edited(edit: impl FnOnce(&mut GraphProto)) -> Result<OnnxInfo, OnnxModelError> {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("model");
+        fs::create_dir(&sub).unwrap();
+        fs::write(sub.join("w.bin"), [0u8; 64]).unwrap();
+        fs::write(dir.path().join("x"), [0u8; 64]).unwrap();
+        let mut m = model("w.bin", 0, 16);
+        edit(m.graph.as_mut().unwrap());
+        inspect(&write(&sub, &m))
+    }
+
+    fn assert_refused(r: Result<OnnxInfo, OnnxModelError>, names: &[&str]) {
+        let err = r.unwrap_err();
+        assert!(
+            matches!(err, OnnxModelError::ExternalData { .. }),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("m.onnx") && msg.contains("'../x'"), "{msg}");
+        assert!(msg.contains("`..`"), "{msg}");
+        for n in names {
+            assert!(msg.contains(n), "{n}: {msg}");
+        }
+    }
+
+    #[test]
+    fn constant_node_external_data_is_checked() {
+        // Safe external data in a Constant is accepted.
+        inspect_edited(|g| g.node.push(constant("c", external_tensor("ct", "w.bin")))).unwrap();
+        assert_refused(
+            inspect_edited(|g| g.node.push(constant("c", external_tensor("ct", "../x")))),
+            &["'ct'", "'value'", "node 'c' (Constant)", "graph 'g'"],
+        );
+        // The `tensors` list too.
+        assert_refused(
+            inspect_edited(|g| {
+                g.node[1].attribute.push(AttributeProto {
+                    name: "list".into(),
+                    r#type: attribute_type::TENSORS,
+                    tensors: vec![
+                        external_tensor("ok", "w.bin"),
+                        external_tensor("lt", "../x"),
+                    ],
+                    ..Default::default()
+                })
+            }),
+            &["'lt'", "'list'"],
+        );
+    }
+
+    #[test]
+    fn subgraph_and_sparse_external_data_is_checked() {
+        // A Constant inside an If branch, two levels down.
+        let inner = GraphProto {
+            name: "inner".into(),
+            node: vec![constant("deep", external_tensor("dt", "../x"))],
+            ..Default::default()
+        };
+        let then = GraphProto {
+            name: "then".into(),
+            node: vec![NodeProto {
+                name: "loop".into(),
+                op_type: "Loop".into(),
+                attribute: vec![AttributeProto {
+                    name: "body".into(),
+                    r#type: attribute_type::GRAPH,
+                    g: Some(Box::new(inner)),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let r#if = |then: GraphProto| NodeProto {
+            name: "if".into(),
+            op_type: "If".into(),
+            attribute: vec![AttributeProto {
+                name: "then_branch".into(),
+                r#type: attribute_type::GRAPH,
+                g: Some(Box::new(then)),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let bytes = ModelProto {
+            graph: Some(GraphProto {
+                node: vec![r#if(then.clone())],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        // Subgraphs survive a round trip through the declared fields.
+        let back = ModelProto::decode(bytes.as_slice()).unwrap();
+        assert_eq!(back.graph.unwrap().node[0], r#if(then.clone()));
+        assert_refused(
+            inspect_edited(|g| g.node.push(r#if(then))),
+            &[
+                "'dt'",
+                "node 'deep' (Constant)",
+                "subgraph 'inner'",
+                "subgraph 'then'",
+            ],
+        );
+        // A subgraph's own initializer, in the `graphs` list.
+        assert_refused(
+            inspect_edited(|g| {
+                g.node.push(NodeProto {
+                    name: "s".into(),
+                    op_type: "Scan".into(),
+                    attribute: vec![AttributeProto {
+                        name: "bodies".into(),
+                        r#type: attribute_type::GRAPHS,
+                        graphs: vec![GraphProto {
+                            name: "b".into(),
+                            initializer: vec![external_tensor("bi", "../x")],
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })
+            }),
+            &["initializer 'bi'", "subgraph 'b'"],
+        );
+        // Sparse initializers: values and indices.
+        assert_refused(
+            inspect_edited(|g| {
+                g.sparse_initializer.push(SparseTensorProto {
+                    values: Some(external_tensor("sv", "../x")),
+                    indices: None,
+                    dims: vec![4],
+                })
+            }),
+            &["values of sparse tensor 'sv'"],
+        );
+        assert_refused(
+            inspect_edited(|g| {
+                g.sparse_initializer.push(SparseTensorProto {
+                    values: Some(external_tensor("sv", "w.bin")),
+                    indices: Some(external_tensor("si", "../x")),
+                    dims: vec![4],
+                })
+            }),
+            &["indices of sparse tensor 'sv'"],
+        );
+        // A Constant's sparse_value.
+        assert_refused(
+            inspect_edited(|g| {
+                g.node.push(NodeProto {
+                    name: "sc".into(),
+                    op_type: "Constant".into(),
+                    attribute: vec![AttributeProto {
+                        name: "sparse_value".into(),
+                        r#type: attribute_type::SPARSE_TENSOR,
+                        sparse_tensor: Some(SparseTensorProto {
+                            values: Some(external_tensor("scv", "../x")),
+                            indices: None,
+                            dims: vec![4],
+                        }),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })
+            }),
+            &["sparse tensor 'scv'", "'sparse_value'"],
+        );
+    }
+
+    #[test]
+    fn crafted_dims_saturate() {
+        assert_eq!(elements(&[]), 1);
+        assert_eq!(elements(&[4, -3]), 0);
+        assert_eq!(elements(&[i64::MAX, i64::MAX, 2]), u64::MAX);
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("w.bin"), [0u8; 64]).unwrap();
+        let mut m = model("w.bin", 0, 16);
+        let g = m.graph.as_mut().unwrap();
+        // Inline tensors with no data but huge dims: each element count
+        // saturates, and so does the sum of their sizes.
+        for i in 0..9 {
+            g.initializer.push(TensorProto {
+                name: format!("huge{i}"),
+                dims: vec![i64::MAX, i64::MAX],
+                data_type: data_type::DOUBLE,
+                ..Default::default()
+            });
+        }
+        g.node.push(NodeProto {
+            op_type: "MatMulNBits".into(),
+            domain: "com.microsoft".into(),
+            input: vec!["x".into(), "q".into()],
+            ..Default::default()
+        });
+        g.initializer.push(TensorProto {
+            name: "q".into(),
+            dims: vec![i64::MAX, 3],
+            data_type: data_type::UINT8,
+            ..Default::default()
+        });
+        let info = inspect(&write(dir.path(), &m)).unwrap();
+        assert_eq!(info.initializers[2].byte_size, u64::MAX.div_ceil(8));
+        assert_eq!(info.total_weight_bytes(), u64::MAX);
+        assert_eq!(info.decode_weight_bytes(), u64::MAX);
+        assert_eq!(info.n_params(), u64::MAX);
     }
 
     #[test]

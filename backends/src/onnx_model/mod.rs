@@ -7,6 +7,6 @@ mod inspect;
 pub mod proto;
 
 pub use inspect::{
-    Dim, InitializerInfo, OnnxInfo, OnnxModelError, OpsetImport, Storage, ValueInfo, inspect,
-    inspect_bytes,
+    Dim, InitializerInfo, OnnxInfo, OnnxModelError, OpsetImport, Storage, ValueInfo, elements,
+    inspect, inspect_bytes,
 };

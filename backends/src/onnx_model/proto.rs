@@ -117,6 +117,16 @@ pub mod attribute_type {
     pub const INTS: i32 = 7;
     /// A list of byte strings (`strings`).
     pub const STRINGS: i32 = 8;
+    /// One graph (`g`).
+    pub const GRAPH: i32 = 5;
+    /// A list of tensors (`tensors`).
+    pub const TENSORS: i32 = 9;
+    /// A list of graphs (`graphs`).
+    pub const GRAPHS: i32 = 10;
+    /// One sparse tensor (`sparse_tensor`).
+    pub const SPARSE_TENSOR: i32 = 11;
+    /// A list of sparse tensors (`sparse_tensors`).
+    pub const SPARSE_TENSORS: i32 = 12;
 }
 
 /// `TensorProto.DataLocation`: stored in the external data file.
@@ -152,6 +162,26 @@ pub struct ModelProto {
     /// Named metadata strings.
     #[prost(message, repeated, tag = "14")]
     pub metadata_props: Vec<StringStringEntryProto>,
+    /// Model-local functions (their nodes may hold tensors too).
+    #[prost(message, repeated, tag = "25")]
+    pub functions: Vec<FunctionProto>,
+}
+
+/// A model-local function.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct FunctionProto {
+    /// The name.
+    #[prost(string, tag = "1")]
+    pub name: String,
+    /// The nodes.
+    #[prost(message, repeated, tag = "7")]
+    pub node: Vec<NodeProto>,
+    /// The domain.
+    #[prost(string, tag = "10")]
+    pub domain: String,
+    /// Attributes with default values.
+    #[prost(message, repeated, tag = "11")]
+    pub attribute_proto: Vec<AttributeProto>,
 }
 
 /// A key/value string pair.
@@ -188,6 +218,9 @@ pub struct GraphProto {
     /// Constant tensors (weights).
     #[prost(message, repeated, tag = "5")]
     pub initializer: Vec<TensorProto>,
+    /// Constant sparse tensors.
+    #[prost(message, repeated, tag = "15")]
+    pub sparse_initializer: Vec<SparseTensorProto>,
     /// Documentation.
     #[prost(string, tag = "10")]
     pub doc_string: String,
@@ -249,6 +282,12 @@ pub struct AttributeProto {
     /// A tensor.
     #[prost(message, optional, tag = "5")]
     pub t: Option<TensorProto>,
+    /// A graph (the body of `If`, `Loop`, `Scan`...).
+    #[prost(message, optional, boxed, tag = "6")]
+    pub g: Option<Box<GraphProto>>,
+    /// A sparse tensor (`Constant`'s `sparse_value`).
+    #[prost(message, optional, tag = "22")]
+    pub sparse_tensor: Option<SparseTensorProto>,
     /// Floats.
     #[prost(float, repeated, tag = "7")]
     pub floats: Vec<f32>,
@@ -258,6 +297,29 @@ pub struct AttributeProto {
     /// Byte strings.
     #[prost(bytes = "vec", repeated, tag = "9")]
     pub strings: Vec<Vec<u8>>,
+    /// Tensors.
+    #[prost(message, repeated, tag = "10")]
+    pub tensors: Vec<TensorProto>,
+    /// Graphs.
+    #[prost(message, repeated, tag = "11")]
+    pub graphs: Vec<GraphProto>,
+    /// Sparse tensors.
+    #[prost(message, repeated, tag = "23")]
+    pub sparse_tensors: Vec<SparseTensorProto>,
+}
+
+/// A sparse tensor: the non-default `values` at `indices` of a `dims` shape.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct SparseTensorProto {
+    /// The non-default values (a 1-D tensor; its name names the sparse tensor).
+    #[prost(message, optional, tag = "1")]
+    pub values: Option<TensorProto>,
+    /// Their positions (int64, 1-D linearised or 2-D coordinates).
+    #[prost(message, optional, tag = "2")]
+    pub indices: Option<TensorProto>,
+    /// The dense shape.
+    #[prost(int64, repeated, tag = "3")]
+    pub dims: Vec<i64>,
 }
 
 /// A tensor: an initializer or an attribute value.

@@ -24,6 +24,13 @@ use std::str::FromStr;
 /// the bytes written for a spec change, so cached files are regenerated.
 pub const SYNTH_FORMAT_VERSION: u32 = 1;
 
+/// Version of the ONNX twin's encoding ([`write_onnx`], `onnx_out`), part of
+/// its file name ([`SynthSpec::onnx_file_name`]) next to
+/// [`SYNTH_FORMAT_VERSION`]: bump it whenever the `.onnx` or `.onnx.data`
+/// bytes written for a spec change (graph, operators, metadata, weight
+/// layout) while the GGUF stays the same, so cached twins are regenerated.
+pub const ONNX_TWIN_FORMAT_VERSION: u32 = 1;
+
 /// A model size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -246,9 +253,11 @@ impl SynthSpec {
     }
 
     /// The file name of the ONNX twin ([`write_onnx`]): the cache key plus
-    /// `.onnx` (its weights go to the same name plus `.data`).
+    /// `-onnx` and [`ONNX_TWIN_FORMAT_VERSION`], then `.onnx`
+    /// (`edgebench-synth-tiny-q4_0-s42-v1-onnx1.onnx`); its weights go to the
+    /// same name plus `.data`.
     pub fn onnx_file_name(&self) -> String {
-        format!("{}.onnx", self.cache_key())
+        format!("{}-onnx{ONNX_TWIN_FORMAT_VERSION}.onnx", self.cache_key())
     }
 }
 
@@ -280,6 +289,12 @@ mod tests {
         assert_eq!(
             spec.file_name(),
             format!("edgebench-synth-tiny-q4_0-s42-v{SYNTH_FORMAT_VERSION}.gguf")
+        );
+        assert_eq!(
+            spec.onnx_file_name(),
+            format!(
+                "edgebench-synth-tiny-q4_0-s42-v{SYNTH_FORMAT_VERSION}-onnx{ONNX_TWIN_FORMAT_VERSION}.onnx"
+            )
         );
     }
 

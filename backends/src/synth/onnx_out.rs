@@ -66,7 +66,7 @@
 use super::quant::{QK, dequantize_q4_0, dequantize_q8_0, quantize_q4_0, quantize_q8_0};
 use super::vocab::{BOS_ID, EOS_ID};
 use super::weights::fill_tensor_values;
-use super::{Quant, SYNTH_FORMAT_VERSION, SynthError, SynthSpec};
+use super::{ONNX_TWIN_FORMAT_VERSION, Quant, SYNTH_FORMAT_VERSION, SynthError, SynthSpec};
 use crate::onnx_model::proto::{
     AttributeProto, DATA_LOCATION_EXTERNAL, DimensionValue, GraphProto, ModelProto, NodeProto,
     OperatorSetIdProto, StringStringEntryProto, TensorProto, TensorShapeDimension,
@@ -140,7 +140,14 @@ pub fn write_onnx(spec: &SynthSpec, out: &Path) -> Result<OnnxSummary, SynthErro
             .map_err(io_err(&data_path))?;
     }
     let bytes = model.encode_to_vec();
-    std::fs::write(out, &bytes).map_err(io_err(out))?;
+    // Synced like the `.data` file: a crash must not leave a cached twin
+    // whose graph file is short or empty.
+    File::create(out)
+        .and_then(|mut f| {
+            f.write_all(&bytes)?;
+            f.sync_all()
+        })
+        .map_err(io_err(out))?;
     Ok(OnnxSummary {
         path: out.to_path_buf(),
         data_path,
@@ -396,6 +403,10 @@ fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> 
         meta(
             "edgebench.synth.format_version",
             SYNTH_FORMAT_VERSION.to_string(),
+        ),
+        meta(
+            "edgebench.synth.onnx_format_version",
+            ONNX_TWIN_FORMAT_VERSION.to_string(),
         ),
         meta("edgebench.synth.gguf_twin", spec.file_name()),
         meta("edgebench.n_params", h.n_params().to_string()),
@@ -926,7 +937,7 @@ mod tests {
                 Storage::External {
                     location, offset, ..
                 } => {
-                    assert_eq!(location, &format!("{}.onnx.data", spec.cache_key()));
+                    assert_eq!(location, &format!("{}.data", spec.onnx_file_name()));
                     assert_eq!(offset % EXTERNAL_ALIGN, 0, "{}", i.name);
                 }
                 Storage::Inline => {
@@ -955,7 +966,7 @@ mod tests {
                 let spec = spec(preset, quant);
                 let onnx = dir.path().join(spec.onnx_file_name());
                 let data = data_path_for(&onnx).unwrap();
-                let (bytes, data_len) = dry_run(&spec, &format!("{}.onnx.data", spec.cache_key()));
+                let (bytes, data_len) = dry_run(&spec, &format!("{}.data", spec.onnx_file_name()));
                 std::fs::write(&onnx, bytes).unwrap();
                 // A sparse stand-in of the right length for the range checks.
                 File::create(&data).unwrap().set_len(data_len).unwrap();
@@ -1010,7 +1021,7 @@ mod tests {
         let first = spec(Preset::Tiny, Quant::Q4_0);
         assert_ne!(
             std::fs::read(&s.data_path).unwrap(),
-            std::fs::read(a.path().join(format!("{}.onnx.data", first.cache_key()))).unwrap()
+            std::fs::read(a.path().join(format!("{}.data", first.onnx_file_name()))).unwrap()
         );
     }
 
