@@ -61,7 +61,7 @@ fn cpu_and_llama_cpp_agree_on_greedy_tokens() {
             &path,
         )
         .unwrap();
-        let info = gguf::inspect(&path).unwrap();
+        let info = edgebench_backends::ModelMeta::Gguf(gguf::inspect(&path).unwrap());
         let load = |kind: BackendKind| {
             kind.load(
                 &path,

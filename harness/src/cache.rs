@@ -70,8 +70,8 @@ pub fn ensure_synth(spec: &SynthSpec) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Path of the cached ONNX twin of a synthetic model (`KEY.onnx` with
-/// `KEY.onnx.data` beside it), writing it first if it is missing.
+/// Path of the cached ONNX twin of a synthetic model (`KEY-onnxN.onnx` with
+/// `KEY-onnxN.onnx.data` beside it), writing it first if it is missing.
 pub fn ensure_synth_onnx(spec: &SynthSpec) -> Result<PathBuf> {
     let dir = model_dir()?;
     std::fs::create_dir_all(&dir)

@@ -329,6 +329,7 @@ mod tests {
             models: vec![ModelSource::Synth("tiny-q4_0-s42".into())],
             backends: vec![BackendKind::Mock],
             n_gpu_layers: None,
+            onnx: Default::default(),
             n_prompt: vec![16, 32],
             n_gen: vec![8],
             n_depth: vec![0, 64],

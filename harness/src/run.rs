@@ -212,10 +212,10 @@ pub fn execute(
     let mut problems = vec![];
     for group in &plan.groups {
         let key = (group.model.clone(), group.backend.runs_onnx());
-        if !models.contains_key(&key) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = models.entry(key) {
             match resolve_model_for(&group.model, Some(group.backend)) {
                 Ok(m) => {
-                    models.insert(key, m);
+                    slot.insert(m);
                 }
                 Err(e) => problems.push(format!("-m {}: {e:#}", group.model)),
             }

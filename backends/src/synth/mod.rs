@@ -29,7 +29,7 @@ pub const SYNTH_FORMAT_VERSION: u32 = 1;
 /// [`SYNTH_FORMAT_VERSION`]: bump it whenever the `.onnx` or `.onnx.data`
 /// bytes written for a spec change (graph, operators, metadata, weight
 /// layout) while the GGUF stays the same, so cached twins are regenerated.
-pub const ONNX_TWIN_FORMAT_VERSION: u32 = 1;
+pub const ONNX_TWIN_FORMAT_VERSION: u32 = 2;
 
 /// A model size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -254,7 +254,7 @@ impl SynthSpec {
 
     /// The file name of the ONNX twin ([`write_onnx`]): the cache key plus
     /// `-onnx` and [`ONNX_TWIN_FORMAT_VERSION`], then `.onnx`
-    /// (`edgebench-synth-tiny-q4_0-s42-v1-onnx1.onnx`); its weights go to the
+    /// (`edgebench-synth-tiny-q4_0-s42-v1-onnx2.onnx`); its weights go to the
     /// same name plus `.data`.
     pub fn onnx_file_name(&self) -> String {
         format!("{}-onnx{ONNX_TWIN_FORMAT_VERSION}.onnx", self.cache_key())

@@ -175,7 +175,7 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
             }
             let blocked = availability(backend);
             let (model, blocked) = match &resolved {
-                Some(Resolved::Model(r)) => (Some(r.clone()), blocked),
+                Some(Resolved::Model(r)) => (Some((**r).clone()), blocked),
                 Some(Resolved::Mismatch(why)) => {
                     (None, Some(Blocked::ArtifactMismatch(why.clone())))
                 }
@@ -257,7 +257,7 @@ fn sustained_groups(
                 .find(|g| &g.model_id == id && is_onnx_backend(&g.backend) == onnx)
             {
                 Some(g) => match (&g.model, &g.blocked) {
-                    (Some(m), _) => Some(Resolved::Model(m.clone())),
+                    (Some(m), _) => Some(Resolved::Model(Box::new(m.clone()))),
                     (None, Some(Blocked::ArtifactMismatch(why))) => {
                         Some(Resolved::Mismatch(why.clone()))
                     }
@@ -288,7 +288,7 @@ fn sustained_groups(
             };
             let blocked = availability(backend);
             let (model, blocked) = match &resolved {
-                Some(Resolved::Model(r)) => (Some(r.clone()), blocked),
+                Some(Resolved::Model(r)) => (Some((**r).clone()), blocked),
                 Some(Resolved::Mismatch(why)) => {
                     (None, Some(Blocked::ArtifactMismatch(why.clone())))
                 }
@@ -316,7 +316,7 @@ pub fn is_onnx_backend(backend: &str) -> bool {
 #[derive(Clone)]
 pub enum Resolved {
     /// The checked file.
-    Model(ResolvedModel),
+    Model(Box<ResolvedModel>),
     /// The file's hash is not the pinned one (its cases are recorded
     /// `artifact_mismatch`, the rest still run).
     Mismatch(String),
@@ -374,5 +374,5 @@ fn resolve_entry(profile: &Profile, entry: &ModelEntry, onnx: bool) -> Result<Re
     }
     let mut model = model;
     model.record.id = Some(entry.id.clone());
-    Ok(Resolved::Model(model))
+    Ok(Resolved::Model(Box::new(model)))
 }
