@@ -63,17 +63,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let backends = args
         .backends
         .iter()
-        .map(|b| {
-            b.parse::<BackendKind>().map_err(|e| {
-                if edgebench_devices::profile::KNOWN_BACKENDS.contains(&b.as_str()) {
-                    anyhow!(
-                        "-b {b}: this backend is not built yet in this edgebench; use llama.cpp"
-                    )
-                } else {
-                    anyhow!("-b {b}: {e}")
-                }
-            })
-        })
+        .map(|b| b.parse::<BackendKind>().map_err(|e| anyhow!("-b {b}: {e}")))
         .collect::<Result<Vec<_>>>()?;
     let mock = args.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
     let threads = match &args.threads {
@@ -224,6 +214,14 @@ pub fn backend_availability() -> Vec<edgebench_devices::BackendAvailability> {
                     "pure Rust (candle), quantised GGUF: llama, mistral, qwen2, phi3, gemma3".into()
                 }
                 (BackendKind::Cpu, false) => "not compiled in; rebuild with --features cpu".into(),
+                (BackendKind::Onnx(_), true) => {
+                    "ONNX Runtime, loaded at run time (ORT_DYLIB_PATH or scripts/setup.sh's copy); \
+                     providers other than cpu need a build of ONNX Runtime that has them"
+                        .into()
+                }
+                (BackendKind::Onnx(_), false) => {
+                    "not compiled in; rebuild with --features onnx".into()
+                }
                 (_, true) => "compiled in (CPU build unless built with a GPU feature)".into(),
                 (_, false) => "not compiled in; rebuild with --features llama".into(),
             },

@@ -230,8 +230,21 @@ fn synth_into_a_missing_folder_names_out() {
 }
 
 #[test]
-fn planned_backend_says_it_is_not_built_yet() {
-    run_with(&["-b", "onnx:cpu"]).code(2).stderr(
-        predicate::str::contains("-b onnx:cpu").and(predicate::str::contains("not built yet")),
+fn an_unknown_execution_provider_is_named() {
+    run_with(&["-b", "onnx:npu9000"]).code(2).stderr(
+        predicate::str::contains("-b onnx:npu9000")
+            .and(predicate::str::contains(
+                "unknown ONNX Runtime execution provider",
+            ))
+            .and(predicate::str::contains("qnn")),
+    );
+}
+
+#[test]
+fn a_provider_the_runtime_lacks_is_ep_unavailable_not_a_cpu_run() {
+    // The CPU wheel that scripts/setup.sh installs has no CUDA provider.
+    run_with(&["-b", "onnx:cuda", "-o", "json"]).code(1).stdout(
+        predicate::str::contains("\"status\": \"ep_unavailable\"")
+            .and(predicate::str::contains("CUDAExecutionProvider")),
     );
 }

@@ -18,7 +18,7 @@ id = "tiny"
 synth = { preset = "tiny", quant = "q4_0", seed = 42 }
 
 [matrix]
-backends = ["mock", "onnx:cpu"]
+backends = ["mock", "onnx:cuda"]
 threads = [1]
 n_prompt = [16, 32]
 n_gen = [5]
