@@ -38,5 +38,11 @@ fn kernels(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kernels);
+// No plots: criterion's plotters backend looks for system fonts, which the
+// workspace's plotters build (ab_glyph, for the report) does not provide.
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = kernels
+}
 criterion_main!(benches);

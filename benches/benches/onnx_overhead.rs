@@ -280,5 +280,11 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench);
+// No plots: criterion's plotters backend looks for system fonts, which the
+// workspace's plotters build (ab_glyph, for the report) does not provide.
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = bench
+}
 criterion_main!(benches);

@@ -95,10 +95,7 @@ pub fn ensure_synth_onnx(spec: &SynthSpec) -> Result<PathBuf> {
 /// in, the data file first, so a crash never leaves a `.onnx` whose data is
 /// missing or half-written.
 pub fn write_synth_onnx_atomically(spec: &SynthSpec, path: &Path) -> Result<PathBuf> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = folder_of(path);
     let tmp = tempfile::Builder::new()
         .prefix(".edgebench-synth-")
         .suffix(".partial")
@@ -124,12 +121,16 @@ pub fn write_synth_onnx_atomically(spec: &SynthSpec, path: &Path) -> Result<Path
     Ok(data_dest)
 }
 
+/// The folder a file is written into (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// Writes a synthetic model to `path` via temp file + fsync + rename.
 pub fn write_synth_atomically(spec: &SynthSpec, path: &Path) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = folder_of(path);
     let tmp = tempfile::Builder::new()
         .prefix(".edgebench-synth-")
         .suffix(".partial")

@@ -209,15 +209,9 @@ pub struct ConformArgs {
     /// Also write the conformance record (JSON) to this file.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// ONNX Runtime execution-provider option KEY=VALUE for onnx backends, repeatable.
-    #[arg(long = "ep-option", value_name = "KEY=VALUE")]
-    pub ep_options: Vec<String>,
-    /// ONNX Runtime graph optimisation: disable, basic, extended, all.
-    #[arg(long = "graph-opt")]
-    pub graph_opt: Option<String>,
-    /// Layers to offload to the GPU (llama.cpp GPU builds).
-    #[arg(long = "ngl")]
-    pub n_gpu_layers: Option<u32>,
+    /// Load settings: --ngl, --ep-option, --graph-opt.
+    #[command(flatten)]
+    pub load: LoadFlags,
 }
 
 /// Flags of `edgebench history`.
@@ -331,16 +325,9 @@ pub struct RunArgs {
     /// Physical micro-batch size.
     #[arg(long, default_value_t = 512)]
     pub ubatch: u32,
-    /// Layers to offload to the GPU (llama.cpp GPU builds).
-    #[arg(long = "ngl")]
-    pub n_gpu_layers: Option<u32>,
-    /// ONNX Runtime execution-provider option KEY=VALUE, repeatable
-    /// (e.g. device_id=0, backend_path=libQnnHtp.so, htp_performance_mode=burst).
-    #[arg(long = "ep-option", value_name = "KEY=VALUE")]
-    pub ep_options: Vec<String>,
-    /// ONNX Runtime graph optimisation: disable, basic, extended, all (ORT's default).
-    #[arg(long = "graph-opt")]
-    pub graph_opt: Option<String>,
+    /// Load settings: --ngl, --ep-option, --graph-opt.
+    #[command(flatten)]
+    pub load: LoadFlags,
     /// Flash attention: 0 or 1 (default: the backend decides).
     #[arg(long = "fa", value_parser = clap::value_parser!(u8).range(0..=1))]
     pub flash_attn: Option<u8>,
@@ -372,6 +359,22 @@ pub struct RunArgs {
     /// Mock backend costs and faults, e.g. "prefill_us=20,decode_us=1000,fail=decode:5".
     #[arg(long = "mock-spec", hide = true, default_value = "")]
     pub mock_spec: String,
+}
+
+/// Settings fixed when a model is loaded, shared by `run`, `conform` and
+/// `sustained` (and passed by sweeps to their child processes).
+#[derive(Debug, Clone, Default, Args)]
+pub struct LoadFlags {
+    /// Layers to offload to the GPU (llama.cpp GPU builds).
+    #[arg(long = "ngl")]
+    pub n_gpu_layers: Option<u32>,
+    /// ONNX Runtime execution-provider option KEY=VALUE, repeatable
+    /// (e.g. device_id=0, backend_path=libQnnHtp.so, htp_performance_mode=burst).
+    #[arg(long = "ep-option", value_name = "KEY=VALUE")]
+    pub ep_options: Vec<String>,
+    /// ONNX Runtime graph optimisation: disable, basic, extended, all (ORT's default).
+    #[arg(long = "graph-opt")]
+    pub graph_opt: Option<String>,
 }
 
 /// What `edgebench synth` writes.
@@ -454,15 +457,9 @@ pub struct SustainedArgs {
     /// Mock backend settings (tests).
     #[arg(long = "mock-spec", hide = true, default_value = "")]
     pub mock_spec: String,
-    /// ONNX Runtime execution-provider option KEY=VALUE for onnx backends, repeatable.
-    #[arg(long = "ep-option", value_name = "KEY=VALUE")]
-    pub ep_options: Vec<String>,
-    /// ONNX Runtime graph optimisation: disable, basic, extended, all.
-    #[arg(long = "graph-opt")]
-    pub graph_opt: Option<String>,
-    /// Layers to offload to the GPU (llama.cpp GPU builds).
-    #[arg(long = "ngl")]
-    pub n_gpu_layers: Option<u32>,
+    /// Load settings: --ngl, --ep-option, --graph-opt.
+    #[command(flatten)]
+    pub load: LoadFlags,
     /// Read sysfs under this root (tests; default $EDGEBENCH_SYSFS_ROOT or /).
     #[arg(long = "sysfs-root", hide = true)]
     pub sysfs_root: Option<PathBuf>,

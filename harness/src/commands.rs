@@ -78,8 +78,8 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let matrix = Matrix {
         models,
         backends,
-        n_gpu_layers: args.n_gpu_layers,
-        onnx: onnx_settings(&args.ep_options, args.graph_opt.as_deref())?,
+        n_gpu_layers: args.load.n_gpu_layers,
+        onnx: onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?,
         n_prompt: args.n_prompt.0.clone(),
         n_gen: args.n_gen.0.clone(),
         n_depth: args.n_depth.0.clone(),

@@ -138,10 +138,10 @@ pub fn conform(args: &ConformArgs) -> Result<i32> {
     }
     let threads = args.threads.unwrap_or_else(default_threads);
     let load = edgebench_backends::LoadSettings {
-        n_gpu_layers: args.n_gpu_layers,
+        n_gpu_layers: args.load.n_gpu_layers,
         onnx: edgebench_backends::OnnxLoadSettings {
             threads: Some(threads),
-            ..crate::commands::onnx_settings(&args.ep_options, args.graph_opt.as_deref())?
+            ..crate::commands::onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?
         },
     };
     // Backends first (cheap), then every model is found and checked before

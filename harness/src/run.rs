@@ -136,7 +136,11 @@ pub fn resolve_model_for(source: &ModelSource, kind: Option<BackendKind>) -> Res
                 size_bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
                     + info.external_files_bytes(),
                 n_params: info.n_params(),
-                quant: md("edgebench.synth.quant").unwrap_or_else(|| info.weight_encoding()),
+                // Spelled as the GGUF twin's records spell it (`Q4_0`), so
+                // reports group the two formats of one model together.
+                quant: md("edgebench.synth.quant")
+                    .map(|q| q.to_uppercase())
+                    .unwrap_or_else(|| info.weight_encoding()),
                 arch: md("model_type")
                     .or_else(|| md("architecture"))
                     .unwrap_or_else(|| "onnx".into()),

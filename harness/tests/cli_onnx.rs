@@ -124,7 +124,8 @@ fn run_on_onnx_cpu_writes_a_full_record() {
     let version = r["backend"]["version"].as_str().unwrap();
     assert!(version.starts_with("onnxruntime 1."), "{version}");
     assert!(r["model"]["path"].as_str().unwrap().ends_with(".onnx"));
-    assert_eq!(r["model"]["quant"], "q4_0");
+    assert_eq!(r["model"]["quant"], v[1]["model"]["quant"]);
+    assert_eq!(r["model"]["quant"], "Q4_0");
     assert_eq!(r["model"]["n_vocab"], 2048);
     assert_eq!(r["metrics"]["tokens_generated"], serde_json::json!([8, 8]));
     assert!(r["metrics"]["decode_tps"]["mean"].as_f64().unwrap() > 0.0);

@@ -417,21 +417,7 @@ mod tests {
         }
         // A failing record is written and read back intact (JSON has no
         // infinity or NaN: serde_json would write null and fail to read it).
-        let r = judge(side("a"), side("b"), tol, vec![p, q]);
-        let rec = ConformanceRecord {
-            schema_version: crate::SCHEMA_VERSION,
-            kind: RecordKind::Conformance,
-            edgebench: ToolInfo {
-                version: "0".into(),
-                commit: None,
-                dirty: None,
-            },
-            timestamp: String::new(),
-            n_prefill: 1,
-            tokens: vec![1, 2],
-            pass: r.pass,
-            pairs: vec![r],
-        };
+        let rec = record_of(judge(side("a"), side("b"), tol, vec![p, q]));
         let text = serde_json::to_string(&rec).unwrap();
         let back: ConformanceRecord = serde_json::from_str(&text).unwrap();
         assert_eq!(back, rec);
@@ -451,23 +437,27 @@ mod tests {
         );
     }
 
+    /// A record holding one pair.
+    fn record_of(pair: PairResult) -> ConformanceRecord {
+        ConformanceRecord {
+            schema_version: crate::SCHEMA_VERSION,
+            kind: RecordKind::Conformance,
+            edgebench: ToolInfo {
+                version: "0".into(),
+                commit: None,
+                dirty: None,
+            },
+            timestamp: String::new(),
+            n_prefill: 1,
+            tokens: vec![1, 2],
+            pass: pair.pass,
+            pairs: vec![pair],
+        }
+    }
+
     impl PairResult {
         fn to_string_table(&self) -> String {
-            ConformanceRecord {
-                schema_version: crate::SCHEMA_VERSION,
-                kind: RecordKind::Conformance,
-                edgebench: ToolInfo {
-                    version: "0".into(),
-                    commit: None,
-                    dirty: None,
-                },
-                timestamp: String::new(),
-                n_prefill: 1,
-                tokens: vec![1],
-                pairs: vec![self.clone()],
-                pass: self.pass,
-            }
-            .to_markdown()
+            record_of(self.clone()).to_markdown()
         }
     }
 }

@@ -668,25 +668,7 @@ mod tests {
     }
 
     fn tensor_value(name: &str, elem: i32, dims: &[DimensionValue]) -> ValueInfoProto {
-        ValueInfoProto {
-            name: name.into(),
-            r#type: Some(TypeProto {
-                tensor_type: Some(TypeProtoTensor {
-                    elem_type: elem,
-                    shape: Some(TensorShapeProto {
-                        dim: dims
-                            .iter()
-                            .map(|d| TensorShapeDimension {
-                                value: Some(d.clone()),
-                                ..Default::default()
-                            })
-                            .collect(),
-                    }),
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
+        super::super::proto::tensor_value_info(name, elem, dims)
     }
 
     /// A small model: Gather(embedding, ids) -> MatMul(w) -> out; `w`

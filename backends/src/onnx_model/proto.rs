@@ -432,3 +432,27 @@ pub enum DimensionValue {
     #[prost(string, tag = "2")]
     DimParam(String),
 }
+
+/// A tensor-typed graph input or output: `name`, element type `elem`
+/// ([`data_type`]) and `dims` (fixed sizes or symbolic names).
+pub fn tensor_value_info(name: &str, elem: i32, dims: &[DimensionValue]) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.into(),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TypeProtoTensor {
+                elem_type: elem,
+                shape: Some(TensorShapeProto {
+                    dim: dims
+                        .iter()
+                        .map(|d| TensorShapeDimension {
+                            value: Some(d.clone()),
+                            ..Default::default()
+                        })
+                        .collect(),
+                }),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

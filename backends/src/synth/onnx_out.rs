@@ -69,8 +69,8 @@ use super::weights::fill_tensor_values;
 use super::{ONNX_TWIN_FORMAT_VERSION, Quant, SYNTH_FORMAT_VERSION, SynthError, SynthSpec};
 use crate::onnx_model::proto::{
     AttributeProto, DATA_LOCATION_EXTERNAL, DimensionValue, GraphProto, ModelProto, NodeProto,
-    OperatorSetIdProto, StringStringEntryProto, TensorProto, TensorShapeDimension,
-    TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto, attribute_type, data_type,
+    OperatorSetIdProto, StringStringEntryProto, TensorProto, ValueInfoProto, attribute_type,
+    data_type,
 };
 use half::f16;
 use prost::Message;
@@ -821,25 +821,7 @@ fn fixed(n: i64) -> DimensionValue {
 }
 
 fn value(name: &str, elem: i32, dims: &[DimensionValue]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.into(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TypeProtoTensor {
-                elem_type: elem,
-                shape: Some(TensorShapeProto {
-                    dim: dims
-                        .iter()
-                        .map(|d| TensorShapeDimension {
-                            value: Some(d.clone()),
-                            ..Default::default()
-                        })
-                        .collect(),
-                }),
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+    crate::onnx_model::proto::tensor_value_info(name, elem, dims)
 }
 
 #[cfg(test)]

@@ -53,8 +53,11 @@ pub fn command(args: &SustainedArgs) -> Result<i32> {
     let matrix = Matrix {
         models: vec![source.clone()],
         backends: vec![backend],
-        n_gpu_layers: args.n_gpu_layers,
-        onnx: crate::commands::onnx_settings(&args.ep_options, args.graph_opt.as_deref())?,
+        n_gpu_layers: args.load.n_gpu_layers,
+        onnx: crate::commands::onnx_settings(
+            &args.load.ep_options,
+            args.load.graph_opt.as_deref(),
+        )?,
         n_prompt: vec![args.n_prompt],
         n_gen: vec![args.n_gen],
         n_depth: vec![0],
