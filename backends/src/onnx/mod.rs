@@ -267,7 +267,10 @@ pub struct OnnxBackend {
     ones: Vec<i64>,
     positions: Vec<i64>,
     use_cache: [bool; 1],
-    past: Vec<DynValue>,
+    /// The KV cache, in past-vector order: each slot is taken as a run's
+    /// input and refilled from its `present.*` output, so a step allocates
+    /// no vector for it.
+    past: Vec<Option<DynValue>>,
     past_len: usize,
     logits: Option<DynValue>,
     configured: bool,
@@ -600,7 +603,7 @@ impl OnnxBackend {
         for _ in 0..2 * self.layout.layers.len() {
             let t = DynTensor::new(self.session.allocator(), ty, shape)
                 .map_err(|e| run_err("clear", e))?;
-            self.past.push(t.into_dyn());
+            self.past.push(Some(t.into_dyn()));
         }
         self.past_len = 0;
         self.logits = None;
@@ -621,14 +624,11 @@ impl OnnxBackend {
                 ),
             ));
         }
-        if self.past.len() != self.present_names.len() {
+        if self.past.len() != self.present_names.len() || self.past.iter().any(Option::is_none) {
             return Err(run_err(stage, "no KV cache: clear() was not called"));
         }
         self.use_cache[0] = self.past_len > 0;
-        let mut past = std::mem::take(&mut self.past)
-            .into_iter()
-            .map(Some)
-            .collect::<Vec<_>>();
+        let past = &mut self.past;
         let mut inputs: Vec<SessionInputValue<'_>> = Vec::with_capacity(self.feeds.len());
         for f in &self.feeds {
             let v: SessionInputValue<'_> = match *f {
@@ -646,7 +646,10 @@ impl OnnxBackend {
                 Feed::UseCache => TensorRef::from_array_view(([1usize], &self.use_cache[..]))
                     .map_err(|e| run_err(stage, e))?
                     .into(),
-                Feed::Past(i) => SessionInputValue::Owned(past[i].take().expect("each past once")),
+                Feed::Past(i) => match past[i].take() {
+                    Some(v) => SessionInputValue::Owned(v),
+                    None => return Err(run_err(stage, "a KV slot was fed twice")),
+                },
             };
             inputs.push(v);
         }
@@ -654,9 +657,8 @@ impl OnnxBackend {
             .session
             .run(inputs.as_slice())
             .map_err(|e| run_err(stage, e))?;
-        let mut next = Vec::with_capacity(self.present_names.len());
-        for name in &self.present_names {
-            next.push(
+        for (slot, name) in self.past.iter_mut().zip(&self.present_names) {
+            *slot = Some(
                 outputs
                     .remove(name.as_str())
                     .ok_or_else(|| run_err(stage, format!("the run returned no '{name}'")))?,
@@ -665,7 +667,6 @@ impl OnnxBackend {
         self.logits = outputs.remove(self.layout.logits.as_str());
         drop(outputs);
         drop(inputs);
-        self.past = next;
         self.past_len = total;
         Ok(())
     }
