@@ -153,6 +153,31 @@ impl BackendKind {
         matches!(self, BackendKind::Onnx(_))
     }
 
+    /// Whether the engine fixes its CPU thread count once per process (candle
+    /// sizes its worker pool at first use): a planner gives each thread
+    /// count of such a backend its own process, and a later case asking
+    /// another count is refused.
+    pub fn one_thread_count_per_process(self) -> bool {
+        matches!(self, BackendKind::Cpu)
+    }
+
+    /// Makes this process ready to run the backend with `threads` CPU
+    /// threads, for engines whose thread pool is process-wide; a no-op for
+    /// the others.
+    ///
+    /// # Safety
+    /// May change the process environment: call it before the process starts
+    /// any other thread.
+    pub unsafe fn prepare_process(self, threads: u32) {
+        #[cfg(feature = "cpu")]
+        if self == BackendKind::Cpu {
+            // SAFETY: the caller guarantees no other thread exists yet.
+            unsafe { cpu::pin_threads(threads) };
+        }
+        #[cfg(not(feature = "cpu"))]
+        let _ = threads;
+    }
+
     /// Loads `model` (already checked by [`gguf::inspect`] or
     /// [`onnx_model::inspect`]) into this backend.
     ///

@@ -6,6 +6,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::plan::UIntList;
 
+/// Every backend id, from the registry (`BackendKind::ALL`), for `--help`.
+pub fn backend_ids() -> String {
+    edgebench_backends::BackendKind::ALL
+        .iter()
+        .map(|k| k.id())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// edgebench: benchmark on-device LLM inference across backends.
 #[derive(Debug, Parser)]
 #[command(name = "edgebench", version, about, long_about = None)]
@@ -296,13 +305,14 @@ pub struct RunArgs {
     /// edgebench writes into its cache. Default: synth:tiny-q4_0 (no download).
     #[arg(short = 'm', long = "model", value_delimiter = ',')]
     pub models: Vec<String>,
-    /// Backend(s): llama.cpp, mock.
     #[arg(
         short = 'b',
         long = "backend",
         value_delimiter = ',',
-        default_value = "llama.cpp"
+        default_value = "llama.cpp",
+        help = format!("Backend(s): {}", backend_ids())
     )]
+    #[allow(missing_docs)] // its help is the registry's list
     pub backends: Vec<String>,
     /// Prompt length(s) in tokens.
     #[arg(short = 'p', long = "n-prompt", default_value = "512")]
@@ -412,11 +422,16 @@ pub struct SynthArgs {
 /// Flags of `edgebench sustained`.
 #[derive(Debug, Args)]
 pub struct SustainedArgs {
-    /// Model: a GGUF path or synth:PRESET-QUANT.
+    /// Model: a GGUF or ONNX path, or synth:PRESET-QUANT (its ONNX twin on onnx backends).
     #[arg(short = 'm', long = "model", default_value = "synth:tiny-q4_0")]
     pub model: String,
-    /// Backend.
-    #[arg(short = 'b', long = "backend", default_value = "llama.cpp")]
+    #[arg(
+        short = 'b',
+        long = "backend",
+        default_value = "llama.cpp",
+        help = format!("Backend: {}", backend_ids())
+    )]
+    #[allow(missing_docs)] // its help is the registry's list
     pub backend: String,
     /// How long to keep issuing requests, e.g. 10m, 90s.
     #[arg(long, default_value = "10m", value_parser = parse_duration_s)]

@@ -1,7 +1,7 @@
 //! Writing results: atomic file replacement, so a crash at any point leaves
-//! either the old or the new file, never a torn one.
+//! either the old or the new file, never a torn one; where the files are.
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -36,6 +36,21 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
 pub fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
+    }
+}
+
+/// Prints where the report is, HTML first as the page to open.
+pub fn announce(written: &[PathBuf]) {
+    for p in written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e != "png"))
+    {
+        let shown = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        if p.extension().is_some_and(|e| e == "html") {
+            eprintln!("edgebench: report: open file://{}", shown.display());
+        } else {
+            eprintln!("edgebench: report: {}", shown.display());
+        }
     }
 }
 

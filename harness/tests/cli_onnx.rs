@@ -328,3 +328,40 @@ graph_optimization = "all"
         before
     );
 }
+
+/// `sustained` finds a `synth:` model's ONNX twin for an onnx backend, as
+/// `run` does (all four commands share one path from model to backend).
+#[test]
+fn sustained_on_onnx_cpu_runs_the_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.json");
+    edgebench(dir.path())
+        .args(["sustained", "-b", "onnx:cpu", "-m", "synth:tiny-q4_0"])
+        .args([
+            "-p",
+            "8",
+            "-n",
+            "8",
+            "-t",
+            "1",
+            "--duration",
+            "2s",
+            "--window",
+            "8tok",
+        ])
+        .arg("--sysfs-root")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let r: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(r["status"], "ok", "{r}");
+    assert_eq!(r["backend"]["id"], "onnx:cpu");
+    assert!(
+        r["model"]["path"].as_str().unwrap().ends_with(".onnx"),
+        "{}",
+        r["model"]["path"]
+    );
+    assert!(r["sustained"]["requests"].as_u64().unwrap() > 0);
+}

@@ -1,11 +1,10 @@
 //! Sustained (thermal) runs: back-to-back requests on one loaded model for a
 //! fixed time, with the telemetry sampler running beside them, turned into a
-//! rate series and the summary of MEASUREMENT.md.
+//! rate series and its summary (docs/sustained.md).
 //!
 //! Time is wall-clock (`Instant`) throughout, so the rate series and the
 //! telemetry share one time base; the mock backend is switched to real time
 //! for the same reason.
-mod command;
 mod windows;
 
 use std::path::PathBuf;
@@ -20,13 +19,13 @@ use edgebench_reports::record::RecordKind;
 use edgebench_reports::sustained::{SustainedRun, SustainedSettings};
 use edgebench_reports::{Record, Status};
 
-pub use command::command;
 pub use windows::{Event, WindowSpec};
 
 use crate::measure::Samples;
+use crate::model::ResolvedModel;
 use crate::plan::{Case, Group};
-use crate::prompt;
-use crate::run::{self, ResolvedModel};
+use crate::record::{base_record, failed_record, metrics};
+use crate::{prompt, session};
 
 /// A hottest sensor within this many °C of its start temperature counts as
 /// cooled down (the `--cooldown-watch` recovery time).
@@ -63,37 +62,51 @@ pub fn run_case(
 ) -> Record {
     let mut mock = mock.clone();
     mock.real_time = true;
-    let t_load = Instant::now();
-    let loaded = crate::run::load_backend(group.backend, model, &group.load, &mock);
-    let load_ms = t_load.elapsed().as_secs_f64() * 1e3;
-    let mut backend = match loaded {
-        Ok(b) => b,
-        Err(e) => {
-            let status = match e {
-                edgebench_backends::BackendError::NotCompiledIn { .. }
-                | edgebench_backends::BackendError::EpUnavailable { .. } => Status::EpUnavailable,
-                _ => Status::Failed,
-            };
-            let mut r =
-                run::failed_record(host, group, &model.record, case, status, &e.to_string());
+    let mut session = match session::load(group.backend, model, &group.load, &mock) {
+        Ok(s) => s,
+        Err(failure) => {
+            let reason = failure.to_string();
+            let mut r = failed_record(host, group, &model.record, case, failure.status, &reason);
             r.kind = RecordKind::Sustained;
             r.workload.test = test_name(case);
-            r.metrics.load_ms = Some(load_ms);
+            r.metrics.load_ms = Some(failure.load_ms);
             return r;
         }
     };
-    let desc = backend.describe();
-    let mut record = run::base_record(host, &desc, group, &model.record, case, SystemTime::now());
+    let backend = session.backend.as_mut();
+    let mut record = base_record(
+        host,
+        &backend.describe(),
+        group,
+        &model.record,
+        case,
+        SystemTime::now(),
+    );
     record.kind = RecordKind::Sustained;
     record.workload.test = test_name(case);
-    record.metrics.load_ms = Some(load_ms);
+    record.metrics.load_ms = Some(session.load_ms);
     record.thermal_at_start = temperatures_at(&cfg.sysfs_root);
     record.telemetry_at_start = Some(TelemetrySnapshot::take_at(&cfg.sysfs_root));
-    if let Err(e) = backend.configure(&case.context) {
+    if let Err(why) = run_loaded(backend, case, cfg, &mut record) {
         record.status = Status::Failed;
-        record.reason = Some(e.to_string());
-        return record;
+        record.reason = Some(why);
     }
+    record.metrics.load_ms = Some(session.load_ms);
+    record
+}
+
+/// The run on a loaded backend: warm-up, the load under telemetry, the
+/// optional cool-down watch, then windows and summary into `record`.
+/// Err: why the run could not start (the record is then `failed`).
+fn run_loaded(
+    backend: &mut dyn Backend,
+    case: &Case,
+    cfg: &SustainedConfig,
+    record: &mut Record,
+) -> Result<(), String> {
+    backend
+        .configure(&case.context)
+        .map_err(|e| e.to_string())?;
     let w = &case.workload;
     let (_, prompt) = prompt::workload_tokens(
         w.seed,
@@ -104,11 +117,7 @@ pub fn run_case(
     );
     // One unrecorded request first: first-touch allocations and cold caches
     // are not heat.
-    if let Err(e) = warm_up(backend.as_mut(), &prompt, w.n_gen) {
-        record.status = Status::Failed;
-        record.reason = Some(format!("{e} (in the warm-up request)"));
-        return record;
-    }
+    warm_up(backend, &prompt, w.n_gen).map_err(|e| format!("{e} (in the warm-up request)"))?;
     let sources = Sources::discover_at(&cfg.sysfs_root);
     let origin = Instant::now();
     let expected_s = cfg.duration_s
@@ -117,16 +126,10 @@ pub fn run_case(
         } else {
             0.0
         };
-    let sampler = match Sampler::start(sources, cfg.telemetry_hz, origin, expected_s) {
-        Ok(s) => s,
-        Err(e) => {
-            record.status = Status::Failed;
-            record.reason = Some(e.to_string());
-            return record;
-        }
-    };
+    let sampler =
+        Sampler::start(sources, cfg.telemetry_hz, origin, expected_s).map_err(|e| e.to_string())?;
     let mut load = Load::default();
-    let outcome = load.generate(backend.as_mut(), &prompt, w.n_gen, cfg, origin);
+    let outcome = load.generate(backend, &prompt, w.n_gen, cfg, origin);
     let run_end_s = origin.elapsed().as_secs_f64();
     let (recovery_s, recovery_note) = if cfg.cooldown_watch {
         watch_cooldown(&sampler, &record.thermal_at_start, cfg.cooldown_timeout_s)
@@ -134,8 +137,7 @@ pub fn run_case(
         (None, None)
     };
     let telemetry = sampler.finish();
-    record.metrics = run::metrics(&load.samples, w.n_prompt, w.n_gen);
-    record.metrics.load_ms = Some(load_ms);
+    record.metrics = metrics(&load.samples, w.n_prompt, w.n_gen);
     record.metrics.case_wall_ms = Some(run_end_s * 1e3);
     record.metrics.peak_rss_bytes = edgebench_devices::memory::peak_rss_bytes();
     if let Err(e) = outcome {
@@ -167,33 +169,38 @@ pub fn run_case(
                 "no complete window in {run_end_s:.1} s: lengthen --duration or shorten --window"
             ));
         }
-        return record;
+        return Ok(());
     };
     summary.recovery_s = recovery_s;
     summary.recovery_note = recovery_note;
     record.sustained = Some(SustainedRun {
-        settings: SustainedSettings {
-            duration_s: cfg.duration_s,
-            window_s: match cfg.window {
-                WindowSpec::Seconds(s) => Some(s),
-                WindowSpec::Tokens(_) => None,
-            },
-            window_tokens: match cfg.window {
-                WindowSpec::Tokens(n) => Some(n),
-                WindowSpec::Seconds(_) => None,
-            },
-            gap_s: cfg.gap_s,
-            n_prompt: w.n_prompt,
-            n_gen: w.n_gen,
-            telemetry_hz: cfg.telemetry_hz,
-            cooldown_watch: cfg.cooldown_watch,
-        },
+        settings: settings_of(cfg, w.n_prompt, w.n_gen),
         requests: load.requests,
         windows: series,
         summary,
         telemetry,
     });
-    record
+    Ok(())
+}
+
+/// The run's settings as the record states them.
+fn settings_of(cfg: &SustainedConfig, n_prompt: u32, n_gen: u32) -> SustainedSettings {
+    SustainedSettings {
+        duration_s: cfg.duration_s,
+        window_s: match cfg.window {
+            WindowSpec::Seconds(s) => Some(s),
+            WindowSpec::Tokens(_) => None,
+        },
+        window_tokens: match cfg.window {
+            WindowSpec::Tokens(n) => Some(n),
+            WindowSpec::Seconds(_) => None,
+        },
+        gap_s: cfg.gap_s,
+        n_prompt,
+        n_gen,
+        telemetry_hz: cfg.telemetry_hz,
+        cooldown_watch: cfg.cooldown_watch,
+    }
 }
 
 /// "sustained/pp128+tg128".

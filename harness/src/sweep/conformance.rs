@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use edgebench_reports::conformance::ConformanceRecord;
 
-use super::plan::{SweepGroup, is_onnx_backend};
+use edgebench_backends::BackendKind;
+
+use super::plan::SweepGroup;
 
 /// Longest a conformance child may run before it is killed.
 pub const TIMEOUT: Duration = Duration::from_secs(900);
@@ -24,8 +26,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(900);
 pub struct Check {
     /// Profile model id.
     pub model_id: String,
-    /// (file, backend id) pairs; the first is the reference.
-    pub sides: Vec<(PathBuf, String)>,
+    /// (file, backend) pairs; the first is the reference.
+    pub sides: Vec<(PathBuf, BackendKind)>,
 }
 
 /// The checks a plan calls for: models whose groups that ran (`ran(model
@@ -36,13 +38,13 @@ pub fn checks(groups: &[SweepGroup], ran: impl Fn(&str, &str) -> bool) -> Vec<Ch
         let (Some(model), None) = (&g.model, &g.blocked) else {
             continue;
         };
-        if g.backend == "mock" || !ran(&g.model_id, &g.backend) {
+        if g.backend == BackendKind::Mock || !ran(&g.model_id, g.backend.id()) {
             continue;
         }
-        let side = (model.path.clone(), g.backend.clone());
+        let side = (model.path.clone(), g.backend);
         match out.iter_mut().find(|c| c.model_id == g.model_id) {
             Some(c) => {
-                if !c.sides.iter().any(|(_, b)| b == &g.backend) {
+                if !c.sides.iter().any(|(_, b)| *b == g.backend) {
                     c.sides.push(side);
                 }
             }
@@ -54,12 +56,12 @@ pub fn checks(groups: &[SweepGroup], ran: impl Fn(&str, &str) -> bool) -> Vec<Ch
     }
     let mut pairs = vec![];
     for c in out {
-        let onnx = c.sides.iter().filter(|(_, b)| is_onnx_backend(b)).count();
+        let onnx = c.sides.iter().filter(|(_, b)| b.runs_onnx()).count();
         if onnx == 0 || onnx == c.sides.len() {
             continue;
         }
         // Reference: the first GGUF side.
-        let Some(i) = c.sides.iter().position(|(_, b)| !is_onnx_backend(b)) else {
+        let Some(i) = c.sides.iter().position(|(_, b)| !b.runs_onnx()) else {
             continue;
         };
         let reference = c.sides[i].clone();
@@ -91,7 +93,7 @@ fn same_check(r: &ConformanceRecord, check: &Check) -> bool {
     let want: Vec<(String, String)> = check
         .sides
         .iter()
-        .map(|(p, b)| (p.display().to_string(), b.clone()))
+        .map(|(p, b)| (p.display().to_string(), b.id().to_string()))
         .collect();
     r.pairs.len() == 1 && sides == want
 }
@@ -114,7 +116,7 @@ pub fn run(
     load_flags: &[String],
     interrupted: &Arc<AtomicBool>,
 ) -> Result<ConformanceRecord, Stopped> {
-    let compared = check.sides.last().map_or("", |(_, b)| b.as_str());
+    let compared = check.sides.last().map_or("", |(_, b)| b.id());
     let stem = super::store::file_stem(&format!("{}-{compared}", check.model_id));
     let out = dir.join(format!("conformance-{stem}.json"));
     if let Ok(bytes) = std::fs::read(&out)
@@ -127,7 +129,7 @@ pub fn run(
     let log_path = dir.join(format!("conformance-{stem}.log"));
     let log = std::fs::File::create(&log_path)
         .map_err(|e| Stopped::Failed(format!("cannot create {}: {e}", log_path.display())))?;
-    let backends: Vec<&str> = check.sides.iter().map(|(_, b)| b.as_str()).collect();
+    let backends: Vec<&str> = check.sides.iter().map(|(_, b)| b.id()).collect();
     let mut cmd = Command::new(exe);
     cmd.arg("conform")
         .args(check.sides.iter().map(|(p, _)| p.as_os_str()))

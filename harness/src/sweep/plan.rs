@@ -10,13 +10,13 @@ use edgebench_devices::profile::{ArtifactFormat, ModelEntry, Profile};
 use super::filter::Filter;
 use super::protocol::JobCase;
 use crate::cache;
+use crate::model::{ResolvedModel, resolve_model_for};
 use crate::plan::ModelSource;
-use crate::run::{ResolvedModel, resolve_model_for};
 
 /// Why a group will not run at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Blocked {
-    /// The backend is not in this build (or not built yet).
+    /// The backend is not in this build, or the model has no file it runs.
     Unavailable(String),
     /// The model file's sha256 is not the pinned one.
     ArtifactMismatch(String),
@@ -26,8 +26,8 @@ pub enum Blocked {
 pub struct SweepGroup {
     /// Profile model id.
     pub model_id: String,
-    /// Backend id as the profile gives it.
-    pub backend: String,
+    /// The backend, typed from the profile's id.
+    pub backend: BackendKind,
     /// The checked model (None when it could not be resolved; then `blocked` says why).
     pub model: Option<ResolvedModel>,
     /// Set when the group's cases are recorded without running.
@@ -117,12 +117,13 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
     // build lacks (onnx:*, cpu) become `ep_unavailable` records below.
     let mut problems = vec![];
     let m = &profile.matrix;
+    let backends = typed_backends(profile, &m.backends, "matrix.backends", &mut problems);
     let mut groups = vec![];
     for entry in &profile.models {
-        let wanted: Vec<&String> = m
-            .backends
+        let wanted: Vec<BackendKind> = backends
             .iter()
-            .filter(|b| filter.matches_group(&entry.id, b))
+            .copied()
+            .filter(|b| filter.matches_group(&entry.id, b.id()))
             .collect();
         if wanted.is_empty() {
             continue;
@@ -130,7 +131,7 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
         // Each format the wanted backends run is resolved once.
         let mut by_format: std::collections::BTreeMap<bool, Option<Resolved>> = Default::default();
         for backend in &wanted {
-            let onnx = is_onnx_backend(backend);
+            let onnx = backend.runs_onnx();
             if by_format.contains_key(&onnx) {
                 continue;
             }
@@ -144,7 +145,7 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
             by_format.insert(onnx, r);
         }
         for backend in wanted {
-            let resolved = by_format.get(&is_onnx_backend(backend)).cloned().flatten();
+            let resolved = by_format.get(&backend.runs_onnx()).cloned().flatten();
             let mut cases = vec![];
             for &threads in &m.threads {
                 for &n_depth in &m.n_depth {
@@ -162,8 +163,9 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
                                 ubatch: m.ubatch,
                                 seed,
                             };
-                            c.key = case_key(&entry.id, backend, &c);
-                            if filter.matches_case(&entry.id, backend, threads, &test_name(&c)) {
+                            c.key = case_key(&entry.id, backend.id(), &c);
+                            if filter.matches_case(&entry.id, backend.id(), threads, &test_name(&c))
+                            {
                                 cases.push(c);
                             }
                         }
@@ -182,9 +184,9 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
                 Some(Resolved::NoArtifact(why)) => (None, Some(Blocked::Unavailable(why.clone()))),
                 None => (None, blocked),
             };
-            // The cpu backend (candle) sizes its thread pool once per
-            // process: each thread count gets its own worker.
-            let parts: Vec<Vec<JobCase>> = if backend == "cpu" {
+            // A backend whose thread pool is sized once per process gets a
+            // worker per thread count.
+            let parts: Vec<Vec<JobCase>> = if backend.one_thread_count_per_process() {
                 m.threads
                     .iter()
                     .map(|&t| cases.iter().filter(|c| c.threads == t).cloned().collect())
@@ -196,7 +198,7 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
             for cases in parts {
                 groups.push(SweepGroup {
                     model_id: entry.id.clone(),
-                    backend: backend.to_string(),
+                    backend,
                     model: model.clone(),
                     blocked: blocked.clone(),
                     cases,
@@ -213,16 +215,32 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
 }
 
 /// Why a backend cannot run in this build, if it cannot.
-fn availability(backend: &str) -> Option<Blocked> {
-    match backend.parse::<BackendKind>() {
-        Ok(kind) if !kind.compiled_in() => Some(Blocked::Unavailable(format!(
+fn availability(backend: BackendKind) -> Option<Blocked> {
+    (!backend.compiled_in()).then(|| {
+        Blocked::Unavailable(format!(
             "backend '{backend}' is not compiled into this edgebench"
-        ))),
-        Ok(_) => None,
-        Err(_) => Some(Blocked::Unavailable(format!(
-            "backend '{backend}' is not built yet in this edgebench"
-        ))),
-    }
+        ))
+    })
+}
+
+/// The profile's backend ids as the registry's enum. The profile parser
+/// refuses ids outside the registry (a test ties the two lists), so an id
+/// that does not parse here is a bug, reported as a problem all the same.
+fn typed_backends(
+    profile: &Profile,
+    ids: &[String],
+    key: &str,
+    problems: &mut Vec<String>,
+) -> Vec<BackendKind> {
+    ids.iter()
+        .filter_map(|id| match id.parse::<BackendKind>() {
+            Ok(kind) => Some(kind),
+            Err(e) => {
+                problems.push(format!("{}: {key}: {e}", profile.origin));
+                None
+            }
+        })
+        .collect()
 }
 
 /// One group per `[sustained]` model x backend the filter lets through;
@@ -237,24 +255,25 @@ fn sustained_groups(
     let Some(s) = &profile.sustained else {
         return vec![];
     };
+    let backends = typed_backends(profile, &s.backends, "sustained.backends", problems);
     let mut out = vec![];
     for id in &s.models {
         let Some(entry) = profile.models.iter().find(|m| &m.id == id) else {
             continue;
         };
-        let wanted: Vec<&String> = s
-            .backends
+        let wanted: Vec<BackendKind> = backends
             .iter()
-            .filter(|b| filter.matches_group(id, b))
+            .copied()
+            .filter(|b| filter.matches_group(id, b.id()))
             .collect();
         if wanted.is_empty() {
             continue;
         }
         for backend in wanted {
-            let onnx = is_onnx_backend(backend);
+            let onnx = backend.runs_onnx();
             let resolved = match matrix
                 .iter()
-                .find(|g| &g.model_id == id && is_onnx_backend(&g.backend) == onnx)
+                .find(|g| &g.model_id == id && g.backend.runs_onnx() == onnx)
             {
                 Some(g) => match (&g.model, &g.blocked) {
                     (Some(m), _) => Some(Resolved::Model(Box::new(m.clone()))),
@@ -297,7 +316,7 @@ fn sustained_groups(
             };
             out.push(SweepGroup {
                 model_id: id.clone(),
-                backend: backend.clone(),
+                backend,
                 model,
                 blocked,
                 cases: vec![case],
@@ -305,11 +324,6 @@ fn sustained_groups(
         }
     }
     out
-}
-
-/// Whether a backend id runs ONNX files.
-pub fn is_onnx_backend(backend: &str) -> bool {
-    backend == "onnx" || backend.starts_with("onnx:")
 }
 
 /// A profile model resolved for one format.

@@ -73,6 +73,22 @@ impl JobCase {
             seed: self.seed,
         }
     }
+
+    /// The plan case the worker runs (group 0: a job is one group).
+    pub fn case(&self) -> crate::plan::Case {
+        crate::plan::Case {
+            group: 0,
+            context: edgebench_backends::ContextSettings {
+                n_ctx: self.n_depth + self.n_prompt + self.n_gen,
+                threads: self.threads,
+                batch: self.batch,
+                ubatch: self.ubatch,
+                flash_attn: None,
+                kv_type: None,
+            },
+            workload: self.workload(),
+        }
+    }
 }
 
 /// A line from the worker.

@@ -122,10 +122,11 @@ impl Store {
         Ok(())
     }
 
-    /// Writes `sweep.json` atomically.
-    pub fn write_summary(&self, summary: &serde_json::Value) -> Result<PathBuf> {
+    /// Writes `sweep.json` atomically. Through a `Value`, so its keys stay
+    /// sorted as sweep.json has always had them.
+    pub fn write_summary(&self, summary: &impl serde::Serialize) -> Result<PathBuf> {
         let path = self.dir.join("sweep.json");
-        let mut text = serde_json::to_string_pretty(summary)?;
+        let mut text = serde_json::to_string_pretty(&serde_json::to_value(summary)?)?;
         text.push('\n');
         write_atomically(&path, text.as_bytes())?;
         Ok(path)

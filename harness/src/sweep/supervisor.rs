@@ -31,6 +31,7 @@ use super::protocol::{Event, Job, JobCase};
 const STDERR_TAIL_BYTES: usize = 4096;
 
 /// Runs jobs in worker processes.
+#[derive(Clone)]
 pub struct Supervisor {
     /// The edgebench binary to start as a worker.
     pub exe: PathBuf,

@@ -62,7 +62,7 @@ impl Runner<'_> {
         cmd.arg("sustained")
             .arg("-m")
             .arg(model_path)
-            .args(["-b", &group.backend])
+            .args(["-b", group.backend.id()])
             .args([
                 "--duration",
                 &secs(s.duration_s),
@@ -85,7 +85,7 @@ impl Runner<'_> {
             .args(["--telemetry-hz", &s.telemetry_hz.to_string(), "-o", "json"])
             .args(["--cooldown-timeout", &secs(self.cooldown_timeout_s)])
             .args(["--mock-spec", self.mock_spec])
-            .args(super::load_flags(self.profile, &group.backend))
+            .args(super::load_flags(self.profile, group.backend))
             .arg("--out")
             .arg(&out)
             .stdin(Stdio::null())

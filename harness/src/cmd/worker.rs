@@ -6,25 +6,27 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
-use edgebench_backends::{BackendKind, ContextSettings, LoadSettings};
+use edgebench_backends::{BackendKind, LoadSettings};
 use edgebench_devices::HostInfo;
 
-use super::protocol::{Event, Job, JobCase};
-use crate::cooldown;
+use crate::execute::{GroupRun, run_group};
+use crate::model::ResolvedModel;
 use crate::plan::{Case, Group, ModelSource};
-use crate::run::{GroupRun, ResolvedModel, run_group};
+use crate::sweep::protocol::{Event, Job, JobCase};
+use crate::{cooldown, session};
 
 /// Reads a job from stdin, runs it, writes events to stdout. Returns the
 /// process exit code.
-pub fn main() -> Result<i32> {
+pub fn worker() -> Result<i32> {
     let mut text = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut text)
         .context("worker: reading the job from stdin")?;
     let job: Job = serde_json::from_str(&text).context("worker: malformed job")?;
+    let backend: BackendKind = job.backend.parse().map_err(|e| anyhow!("{e}"))?;
     if let Some(first) = job.cases.first() {
-        crate::commands::pin_cpu_threads(&job.backend, first.threads);
+        session::prepare_process(&[backend], first.threads);
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -38,7 +40,6 @@ pub fn main() -> Result<i32> {
 
     let path = PathBuf::from(&job.model_path);
     let model = ResolvedModel::from_checked(path.clone(), job.model.clone())?;
-    let backend: BackendKind = job.backend.parse().map_err(|e| anyhow!("{e}"))?;
     let group = Group {
         model: ModelSource::File(path),
         backend,
@@ -50,7 +51,7 @@ pub fn main() -> Result<i32> {
             },
         },
     };
-    let cases: Vec<Case> = job.cases.iter().map(to_case).collect();
+    let cases: Vec<Case> = job.cases.iter().map(JobCase::case).collect();
     let mock = job.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
     let host = HostInfo::probe();
     let run = GroupRun {
@@ -91,19 +92,4 @@ pub fn main() -> Result<i32> {
     )?;
     (emit.borrow_mut())(&Event::Done)?;
     Ok(0)
-}
-
-pub(crate) fn to_case(c: &JobCase) -> Case {
-    Case {
-        group: 0,
-        context: ContextSettings {
-            n_ctx: c.n_depth + c.n_prompt + c.n_gen,
-            threads: c.threads,
-            batch: c.batch,
-            ubatch: c.ubatch,
-            flash_attn: None,
-            kv_type: None,
-        },
-        workload: c.workload(),
-    }
 }

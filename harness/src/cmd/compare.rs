@@ -5,7 +5,7 @@ use edgebench_reports::compare::{self, Options, render};
 use edgebench_reports::input::read_results;
 
 use crate::cli::{CompareArgs, ProbeFormat};
-use crate::commands::{EXIT_CASE_FAILED, EXIT_OK};
+use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
 
 /// Runs the comparison. Unreadable input is an `Err` (exit 2).
 pub fn compare(args: &CompareArgs) -> Result<i32> {

@@ -18,10 +18,11 @@ use edgebench_reports::conformance::{
 use edgebench_reports::record::RecordKind;
 
 use crate::cli::{ConformArgs, ProbeFormat};
-use crate::commands::{EXIT_CASE_FAILED, EXIT_OK, default_threads, model_source};
+use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
+use crate::flags::{check_out_folder, default_threads, model_source, onnx_settings};
+use crate::model::{ResolvedModel, resolve_model_for};
 use crate::prompt::SplitMix64;
-use crate::run::{ResolvedModel, load_backend, resolve_model_for};
-use crate::{output, provenance};
+use crate::{output, provenance, session};
 
 /// The logits one (model, backend) pair produced at every compared position.
 pub struct PairLogits {
@@ -134,14 +135,14 @@ fn check_args(args: &ConformArgs) -> Result<()> {
 pub fn conform(args: &ConformArgs) -> Result<i32> {
     check_args(args)?;
     if let Some(out) = &args.out {
-        crate::commands::check_out_folder(out)?;
+        check_out_folder(out)?;
     }
     let threads = args.threads.unwrap_or_else(default_threads);
     let load = edgebench_backends::LoadSettings {
         n_gpu_layers: args.load.n_gpu_layers,
         onnx: edgebench_backends::OnnxLoadSettings {
             threads: Some(threads),
-            ..crate::commands::onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?
+            ..onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?
         },
     };
     // Backends first (cheap), then every model is found and checked before
@@ -163,15 +164,15 @@ pub fn conform(args: &ConformArgs) -> Result<i32> {
         };
         pairs.push((m.clone(), model, kind));
     }
-    if pairs.iter().any(|(_, _, k)| *k == BackendKind::Cpu) {
-        crate::commands::pin_cpu_threads("cpu", threads);
-    }
+    let kinds: Vec<BackendKind> = pairs.iter().map(|(_, _, k)| *k).collect();
+    session::prepare_process(&kinds, threads);
     let mut runs: Vec<PairLogits> = vec![];
     let mut tokens: Vec<u32> = vec![];
     for (name, model, kind) in &pairs {
         eprintln!("edgebench: conform: {name} on {kind}");
-        let mut backend = load_backend(*kind, model, &load, &Default::default())
-            .map_err(|e| anyhow!("model {name} on {kind}: {e}"))?;
+        let mut backend = session::load(*kind, model, &load, &Default::default())
+            .map_err(|e| anyhow!("model {name} on {kind}: {e}"))?
+            .backend;
         if tokens.is_empty() {
             tokens = conform_tokens(
                 args.seed,

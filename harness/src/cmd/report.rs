@@ -1,13 +1,13 @@
-//! `edgebench report`: the hardware-selection report from sweep outputs,
-//! and the report a sweep writes for its own results.
-use std::path::{Path, PathBuf};
+//! `edgebench report`: the hardware-selection report from sweep outputs.
+use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use edgebench_devices::profile::Profile;
-use edgebench_reports::report::{self, Options, ProfileFacts, ReportError, ReportFormat};
+use edgebench_reports::report::{self, Options, ProfileFacts, ReportFormat};
 
 use crate::cli::ReportArgs;
-use crate::commands::EXIT_OK;
+use crate::exit::EXIT_OK;
+use crate::output::announce;
 
 /// Default output folder when the inputs are not a single folder.
 pub const DEFAULT_OUT: &str = "edgebench-report";
@@ -53,35 +53,4 @@ fn parse_formats(list: &str) -> Result<Vec<ReportFormat>> {
         bail!("--format: give html, md or html,md");
     }
     Ok(out)
-}
-
-/// Prints where the report is, HTML first as the page to open.
-fn announce(written: &[PathBuf]) {
-    for p in written
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e != "png"))
-    {
-        let shown = std::path::absolute(p).unwrap_or_else(|_| p.clone());
-        if p.extension().is_some_and(|e| e == "html") {
-            eprintln!("edgebench: report: open file://{}", shown.display());
-        } else {
-            eprintln!("edgebench: report: {}", shown.display());
-        }
-    }
-}
-
-/// The end of a sweep: the report of its own folder, written into it.
-/// A report that cannot be made is a warning; the sweep's results stand.
-pub fn after_sweep(dir: &Path) {
-    let opts = Options {
-        slo_profile: None,
-        edgebench_version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
-    let made = report::build(&[dir.to_path_buf()], &opts)
-        .and_then(|r| report::write(&r, dir, &[ReportFormat::Html, ReportFormat::Md]));
-    match made {
-        Ok(written) => announce(&written),
-        Err(ReportError::NoResults { .. }) => {}
-        Err(e) => eprintln!("edgebench: warning: no report for this sweep: {e}"),
-    }
 }

@@ -29,7 +29,7 @@ mod enabled {
     use edgebench_reports::input::read_results;
 
     use crate::cli::{HistoryAddArgs, HistoryArgs, HistoryCheckArgs, HistoryCommand, ProbeFormat};
-    use crate::commands::{EXIT_CASE_FAILED, EXIT_OK};
+    use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
 
     pub fn history(args: &HistoryArgs) -> Result<i32> {
         match &args.command {

@@ -1,24 +1,26 @@
-//! `edgebench sustained`: flags to a plan of one case, the run, the output.
+//! `edgebench sustained`: flags to a plan of one case, the run (see
+//! `crate::sustained`), the output.
 use anyhow::{Context, Result, anyhow, bail};
 use edgebench_backends::BackendKind;
 use edgebench_devices::HostInfo;
 use edgebench_reports::Status;
 use edgebench_reports::sustained::render_md;
 
-use super::{SustainedConfig, run_case};
 use crate::cli::{ProbeFormat, SustainedArgs};
-use crate::commands::{EXIT_CASE_FAILED, EXIT_OK, default_threads, model_source};
-use crate::output;
-use crate::plan::{Matrix, ModelSource};
-use crate::run::resolve_model;
+use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
+use crate::flags::{check_out_folder, default_threads, existing_model, onnx_settings};
+use crate::model::resolve_model_for;
+use crate::plan::Matrix;
+use crate::sustained::{SustainedConfig, WindowSpec, run_case};
+use crate::{output, session};
 
 /// Runs `edgebench sustained`; bad input is an `Err` (exit 2), a failed or
 /// invalid run exits 1 with its record still written.
-pub fn command(args: &SustainedArgs) -> Result<i32> {
+pub fn sustained(args: &SustainedArgs) -> Result<i32> {
     if args.duration <= 0.0 {
         bail!("--duration must be longer than 0, e.g. --duration 10m");
     }
-    if let super::WindowSpec::Seconds(w) = args.window
+    if let WindowSpec::Seconds(w) = args.window
         && w >= args.duration
     {
         bail!(
@@ -40,28 +42,18 @@ pub fn command(args: &SustainedArgs) -> Result<i32> {
         .backend
         .parse()
         .map_err(|e| anyhow!("-b {}: {e}", args.backend))?;
-    let source = model_source(&args.model);
-    if let ModelSource::File(p) = &source
-        && !p.exists()
-    {
-        bail!(
-            "-m {}: no such file; give a GGUF model path, or synth:tiny-q4_0 for a synthetic model",
-            p.display()
-        );
-    }
+    let source = existing_model(&args.model)?;
+    let threads = args.threads.unwrap_or_else(default_threads);
     let mock = args.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
     let matrix = Matrix {
         models: vec![source.clone()],
         backends: vec![backend],
         n_gpu_layers: args.load.n_gpu_layers,
-        onnx: crate::commands::onnx_settings(
-            &args.load.ep_options,
-            args.load.graph_opt.as_deref(),
-        )?,
+        onnx: onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?,
         n_prompt: vec![args.n_prompt],
         n_gen: vec![args.n_gen],
         n_depth: vec![0],
-        threads: vec![args.threads.unwrap_or_else(default_threads)],
+        threads: vec![threads],
         batch: 2048,
         ubatch: 512,
         flash_attn: None,
@@ -71,18 +63,14 @@ pub fn command(args: &SustainedArgs) -> Result<i32> {
         seed: args.seed,
     };
     let plan = matrix.plan().map_err(|e| anyhow!(e))?;
-    crate::commands::pin_cpu_threads(backend.id(), args.threads.unwrap_or_else(default_threads));
-    let model = resolve_model(&source).with_context(|| format!("-m {}", args.model))?;
-    if let Some(p) = &args.out
-        && let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.is_dir()
-    {
-        bail!(
-            "--out {}: the folder {} does not exist; create it first",
-            p.display(),
-            dir.display()
-        );
+    if let Some(p) = &args.out {
+        check_out_folder(p)?;
     }
+    session::prepare_process(&[backend], threads);
+    // The file this backend runs: a `synth:` model's ONNX twin for onnx
+    // backends, as `run` picks it.
+    let model =
+        resolve_model_for(&source, Some(backend)).with_context(|| format!("-m {}", args.model))?;
     let cfg = SustainedConfig {
         duration_s: args.duration,
         window: args.window,

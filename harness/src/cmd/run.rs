@@ -1,0 +1,108 @@
+//! `edgebench run`: flags to a plan, the plan run in this process, records
+//! rendered or written as each case ends.
+use anyhow::{Context, Result, anyhow, bail};
+use edgebench_backends::BackendKind;
+use edgebench_reports::export;
+use edgebench_reports::{Record, Status};
+
+use crate::cli::RunArgs;
+use crate::execute::{self, RunOptions};
+use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
+use crate::flags::{
+    DEFAULT_MODEL, check_out_folder, check_read_gbs, default_threads, format_of, kv_type_of,
+    model_source, onnx_settings,
+};
+use crate::plan::{Matrix, ModelSource};
+use crate::{cache, output, session};
+
+/// `edgebench run`. Bad input is an `Err` (exit 2); failed cases exit 1.
+pub fn run(args: &RunArgs) -> Result<i32> {
+    let models: Vec<ModelSource> = if args.models.is_empty() {
+        vec![model_source(DEFAULT_MODEL)]
+    } else {
+        args.models.iter().map(|m| model_source(m)).collect()
+    };
+    for m in &models {
+        match m {
+            ModelSource::File(p) if !p.exists() => bail!(
+                "-m {}: no such file; give a GGUF or ONNX model path, or synth:tiny-q4_0 for a synthetic model",
+                p.display()
+            ),
+            ModelSource::Synth(s) => {
+                cache::parse_spec(s).with_context(|| format!("-m synth:{s}"))?;
+            }
+            _ => {}
+        }
+    }
+    let backends = args
+        .backends
+        .iter()
+        .map(|b| b.parse::<BackendKind>().map_err(|e| anyhow!("-b {b}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let mock = args.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
+    let threads = match &args.threads {
+        Some(t) => t.0.clone(),
+        None => vec![default_threads()],
+    };
+    if let Some(&t) = threads.first() {
+        session::prepare_process(&backends, t);
+    }
+    let matrix = Matrix {
+        models,
+        backends,
+        n_gpu_layers: args.load.n_gpu_layers,
+        onnx: onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?,
+        n_prompt: args.n_prompt.0.clone(),
+        n_gen: args.n_gen.0.clone(),
+        n_depth: args.n_depth.0.clone(),
+        threads,
+        batch: args.batch,
+        ubatch: args.ubatch,
+        flash_attn: args.flash_attn.map(|v| v == 1),
+        kv_type: args.kv_type.map(kv_type_of),
+        reps: args.reps,
+        warmup: if args.no_warmup { 0 } else { args.warmup },
+        seed: args.seed,
+    };
+    let plan = matrix.plan().map_err(|e| anyhow!(e))?;
+    if let Some(p) = &args.out {
+        check_out_folder(p)?;
+    }
+    let format = format_of(args.output);
+    check_read_gbs(args.read_gbs)?;
+    let opts = RunOptions {
+        mock,
+        progress: !args.quiet,
+        device: crate::roofline::DeviceFigures {
+            measured_read_gbs: args.read_gbs,
+            ..Default::default()
+        },
+    };
+    let out = args.out.clone();
+    let write = |records: &[Record]| -> Result<()> {
+        if let Some(path) = &out {
+            let text = export::render(records, format)?;
+            output::write_atomically(path, text.as_bytes())?;
+        }
+        Ok(())
+    };
+    let records = execute::execute(&plan, &opts, write)?;
+    match &out {
+        None => print!("{}", export::render(&records, format)?),
+        Some(p) if !args.quiet => eprintln!(
+            "edgebench: wrote {} record(s) to {}",
+            records.len(),
+            p.display()
+        ),
+        Some(_) => {}
+    }
+    let bad = records.iter().filter(|r| r.status != Status::Ok).count();
+    if bad > 0 {
+        eprintln!(
+            "edgebench: {bad} of {} case(s) did not complete ok; see the status and reason columns",
+            records.len()
+        );
+        return Ok(EXIT_CASE_FAILED);
+    }
+    Ok(EXIT_OK)
+}

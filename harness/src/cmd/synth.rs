@@ -1,0 +1,67 @@
+//! `edgebench synth`: a synthetic model written to a file the user names
+//! (GGUF, its ONNX twin, or both).
+use anyhow::{Context, Result, bail};
+
+use crate::cache;
+use crate::cli::{SynthArgs, SynthFormat};
+use crate::exit::EXIT_OK;
+use crate::flags::check_out_folder;
+
+/// `edgebench synth`.
+pub fn synth(args: &SynthArgs) -> Result<i32> {
+    let spec = cache::parse_spec(&format!("{}-{}-s{}", args.preset, args.quant, args.seed))
+        .context("--preset/--quant")?;
+    check_out_folder(&args.out)?;
+    let ext = args
+        .out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let (gguf, onnx) = match args.format {
+        SynthFormat::Gguf => (Some(args.out.clone()), None),
+        SynthFormat::Onnx => (None, Some(args.out.clone())),
+        SynthFormat::Both => (
+            Some(args.out.clone()),
+            Some(args.out.with_extension("onnx")),
+        ),
+    };
+    let want_ext = if args.format == SynthFormat::Onnx {
+        "onnx"
+    } else {
+        "gguf"
+    };
+    if ext.as_deref() != Some(want_ext) {
+        bail!(
+            "--out {}: with --format {} the file must end in .{want_ext}",
+            args.out.display(),
+            match args.format {
+                SynthFormat::Gguf => "gguf",
+                SynthFormat::Onnx => "onnx",
+                SynthFormat::Both => "both",
+            }
+        );
+    }
+    if let Some(path) = &gguf {
+        cache::write_synth_atomically(&spec, path)?;
+        let info = edgebench_backends::gguf::inspect(path)?;
+        eprintln!(
+            "edgebench: wrote {} ({} parameters, {} bytes, {})",
+            path.display(),
+            info.n_params,
+            info.file_size,
+            info.quant
+        );
+    }
+    if let Some(path) = &onnx {
+        let data = cache::write_synth_onnx_atomically(&spec, path)?;
+        let info = edgebench_backends::onnx_model::inspect(path)?;
+        eprintln!(
+            "edgebench: wrote {} and {} ({} parameters, {} bytes of weights, {})",
+            path.display(),
+            data.display(),
+            info.n_params(),
+            info.total_weight_bytes(),
+            spec.quant
+        );
+    }
+    Ok(EXIT_OK)
+}
