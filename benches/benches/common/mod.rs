@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use edgebench::plan::ModelSource;
 use edgebench::prompt::workload_tokens;
-use edgebench::run::resolve_model;
+use edgebench::model::resolve_model;
 use edgebench_backends::llama::{LlamaCppBackend, argmax};
 use edgebench_backends::{Backend, ContextSettings, LoadSettings};
 use llama_cpp_sys_2 as sys;
