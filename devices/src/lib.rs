@@ -1,5 +1,6 @@
 //! Devices for edgebench: host facts and the probe, process memory, device
-//! profiles (TOML). Depends on no other edgebench crate.
+//! profiles (TOML), telemetry sampling and the memory-bandwidth probe.
+//! Depends on no other edgebench crate.
 #![deny(missing_docs)]
 
 pub mod bandwidth;

@@ -1,5 +1,5 @@
 //! Telemetry sources and snapshots on fixture roots: every source of
-//! MEASUREMENT.md's telemetry table is found in its real file format, values
+//! docs/metrics.md's telemetry table is found in its real file format, values
 //! come out in the documented units, and a machine without sensors has no
 //! channels (not zeros).
 

@@ -6,7 +6,7 @@ use postgres::{Client, NoTls};
 
 use crate::error::HistoryError;
 use crate::row::{NewResult, POINTS_SQL, Point};
-use crate::schema::{self, CREATE_MIGRATIONS_TABLE, MIGRATIONS};
+use crate::schema::{self, CREATE_MIGRATIONS_TABLE, Dialect, MIGRATIONS};
 use crate::store::AddOutcome;
 
 /// Advisory lock key held while migrating ("edgebench" in ASCII, truncated).
@@ -61,9 +61,9 @@ impl PostgresStore {
             });
         }
         for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-            tx.batch_execute(m.postgres).map_err(err)?;
+            tx.batch_execute(&m.sql(Dialect::Postgres)).map_err(err)?;
             tx.execute(
-                "INSERT INTO schema_migrations (version, description, applied_unix_s) VALUES ($1, $2, $3)",
+                &schema::insert_migration_sql(Dialect::Postgres),
                 &[&m.version, &m.description, &schema::now_unix_s()],
             )
             .map_err(err)?;
@@ -79,15 +79,13 @@ impl PostgresStore {
             source,
         };
         let mut tx = self.client.transaction().map_err(err)?;
+        let insert_result = schema::insert_result_sql(Dialect::Postgres);
+        let insert_measurement = schema::insert_measurement_sql(Dialect::Postgres);
         let mut out = AddOutcome::default();
         for row in rows {
             let inserted = tx
                 .query_opt(
-                    "INSERT INTO results (content_sha256, device, model_sha256, model_label,
-                        backend, execution_provider, workload, timestamp, status, reason,
-                        edgebench_version, edgebench_commit, source, added_unix_s, record_json)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-                     ON CONFLICT (content_sha256) DO NOTHING RETURNING id",
+                    &insert_result,
                     &[
                         &row.content_sha256,
                         &row.key.device,
@@ -114,8 +112,7 @@ impl PostgresStore {
             let id: i64 = inserted.try_get(0).map_err(err)?;
             for m in &row.measurements {
                 tx.execute(
-                    "INSERT INTO measurements (result_id, metric, mean, sd, n, p50)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &insert_measurement,
                     &[&id, &m.metric, &m.mean, &m.sd, &m.n, &m.p50],
                 )
                 .map_err(err)?;

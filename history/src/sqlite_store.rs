@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::HistoryError;
 use crate::row::{NewResult, POINTS_SQL, Point};
-use crate::schema::{self, CREATE_MIGRATIONS_TABLE, MIGRATIONS};
+use crate::schema::{self, CREATE_MIGRATIONS_TABLE, Dialect, MIGRATIONS};
 use crate::store::AddOutcome;
 
 /// An open SQLite store.
@@ -80,9 +80,9 @@ impl SqliteStore {
             });
         }
         for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-            tx.execute_batch(m.sqlite).map_err(err)?;
+            tx.execute_batch(&m.sql(Dialect::Sqlite)).map_err(err)?;
             tx.execute(
-                "INSERT INTO schema_migrations (version, description, applied_unix_s) VALUES (?1, ?2, ?3)",
+                &schema::insert_migration_sql(Dialect::Sqlite),
                 params![m.version, m.description, schema::now_unix_s()],
             )
             .map_err(err)?;
@@ -98,15 +98,13 @@ impl SqliteStore {
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
+        let insert_result = schema::insert_result_sql(Dialect::Sqlite);
+        let insert_measurement = schema::insert_measurement_sql(Dialect::Sqlite);
         let mut out = AddOutcome::default();
         for row in rows {
             let id: Option<i64> = tx
                 .query_row(
-                    "INSERT INTO results (content_sha256, device, model_sha256, model_label,
-                        backend, execution_provider, workload, timestamp, status, reason,
-                        edgebench_version, edgebench_commit, source, added_unix_s, record_json)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-                     ON CONFLICT (content_sha256) DO NOTHING RETURNING id",
+                    &insert_result,
                     params![
                         row.content_sha256,
                         row.key.device,
@@ -134,8 +132,7 @@ impl SqliteStore {
             };
             for m in &row.measurements {
                 tx.execute(
-                    "INSERT INTO measurements (result_id, metric, mean, sd, n, p50)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    &insert_measurement,
                     params![id, m.metric, m.mean, m.sd, m.n, m.p50],
                 )
                 .map_err(err)?;

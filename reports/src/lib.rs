@@ -1,5 +1,6 @@
-//! Result schema, statistics and exporters for edgebench. Analysis only: this
-//! crate never runs a backend, and names backends by their string ids.
+//! Result schema, statistics, exporters, comparisons, SLO verdicts and
+//! hardware-selection reports for edgebench. Analysis only: this crate never
+//! runs a backend, and names backends by their string ids.
 #![deny(missing_docs)]
 
 pub mod bandwidth;
@@ -10,6 +11,7 @@ pub mod input;
 pub mod load;
 pub mod record;
 pub mod report;
+pub mod rng;
 pub mod roofline;
 pub mod slo;
 pub mod stats;

@@ -6,7 +6,7 @@
 //! stays independent of the model-file code: the harness fills the inputs
 //! from the model's footprint (backends' `footprint::ModelFootprint`), the
 //! record's workload and metrics, and the device profile. Formulas and a
-//! worked example: docs/roofline.md; definitions: MEASUREMENT.md, "Roofline".
+//! worked example: docs/roofline.md; definitions: docs/metrics.md, "Roofline".
 //!
 //! Units are in the field names: bytes, GB/s (1e9 bytes per second), tok/s,
 //! FLOPs, TFLOP/s (1e12 FLOPs per second). An input that is absent, zero,

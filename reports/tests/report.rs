@@ -4,6 +4,7 @@ mod report_fixtures;
 
 use std::path::{Path, PathBuf};
 
+use edgebench_devices::profile::Cost;
 use edgebench_reports::report::cost::{Capacity, CostInputs, CostModel};
 use edgebench_reports::report::{self, Options, ReportError, ReportFormat};
 
@@ -84,12 +85,14 @@ fn slo_matrix_ranking_and_missing_backend() {
 /// The Jetson profile's [cost] (profiles/jetson.toml), worked by hand.
 fn jetson_inputs(monthly_queries: Option<f64>) -> CostInputs {
     CostInputs {
-        capex_usd: 1999.0,
-        lifecycle_usd_per_month: 7.0,
-        engineering_usd: 20_000.0,
-        horizon_months: 36.0,
-        cloud_cost_per_query_usd: 0.0005,
-        monthly_queries,
+        cost: Cost {
+            capex_usd: 1999.0,
+            lifecycle_usd_per_month: 7.0,
+            engineering_usd: 20_000.0,
+            horizon_months: 36.0,
+            cloud_cost_per_query_usd: 0.0005,
+            monthly_queries,
+        },
         price_usd: Some(1999.0),
     }
 }

@@ -1,6 +1,6 @@
 //! Memory-bandwidth probe: STREAM-style Copy, Scale, Add and Triad plus a
 //! read-only sum (what LLM decode mostly does), by the rules of
-//! MEASUREMENT.md.
+//! docs/metrics.md ("Memory bandwidth").
 //!
 //! - Arrays of f64, each at least 4x the last-level cache (read from sysfs;
 //!   [`DEFAULT_LLC_BYTES`] assumed when unknown) and at least 1M elements,

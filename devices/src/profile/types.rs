@@ -324,7 +324,7 @@ pub struct Sustained {
     pub cooldown_watch: bool,
 }
 
-/// `[cost]`: inputs of the edge-versus-cloud cost model (MEASUREMENT.md).
+/// `[cost]`: inputs of the edge-versus-cloud cost model (docs/metrics.md).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cost {
     /// Hardware cost per device, USD (default: `[device] price_usd`).

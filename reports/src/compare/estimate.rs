@@ -18,6 +18,9 @@
 //!   whose interval still reaches past t): `inconclusive`.
 use serde::{Deserialize, Serialize};
 
+// Kept at this path for code written before the generator had its own module.
+pub use crate::rng::SplitMix64;
+
 /// Fewest samples per side for any verdict other than `inconclusive`.
 pub const MIN_SAMPLES: usize = 5;
 /// Bootstrap resamples per metric.
@@ -187,42 +190,8 @@ fn bootstrap_ci(baseline: &[f64], candidate: &[f64]) -> (f64, f64) {
 
 fn resampled_mean(x: &[f64], rng: &mut SplitMix64) -> f64 {
     let n = x.len();
-    let sum: f64 = (0..n).map(|_| x[rng.below(n)]).sum();
+    let sum: f64 = (0..n).map(|_| x[rng.index_below(n)]).sum();
     sum / n as f64
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): small, fast, and the same stream
-/// on every platform, which is all a seeded bootstrap needs.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform index below `n` (n > 0); the modulo bias is below 2^-40
-    /// for any sample count this sees.
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
-    /// A uniform float in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A standard normal draw (Box-Muller).
-    pub fn normal(&mut self) -> f64 {
-        let u1 = 1.0 - self.unit();
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The edge-versus-cloud cost model of MEASUREMENT.md ("Cost model") from a
+//! The edge-versus-cloud cost model of docs/metrics.md ("Cost model") from a
 //! profile's `[cost]`, and what a measured device adds to it: queries per
 //! month one device serves, devices a volume needs, cost per million tokens.
 //!
@@ -43,21 +43,13 @@ pub struct CostModel {
     pub tipping_queries_per_month: f64,
 }
 
-/// The `[cost]` inputs, with the device price beside them.
+/// The `[cost]` inputs, with the device price beside them. Flattened, so
+/// the serialised shape is the seven fields side by side.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CostInputs {
-    /// CAPEX_hw, USD.
-    pub capex_usd: f64,
-    /// C_lifecycle, USD per month.
-    pub lifecycle_usd_per_month: f64,
-    /// C_eng, USD.
-    pub engineering_usd: f64,
-    /// T, months.
-    pub horizon_months: f64,
-    /// C_query, USD.
-    pub cloud_cost_per_query_usd: f64,
-    /// V, queries per month.
-    pub monthly_queries: Option<f64>,
+    /// The profile's `[cost]`: CAPEX_hw, C_lifecycle, C_eng, T, C_query, V.
+    #[serde(flatten)]
+    pub cost: Cost,
     /// `[device] price_usd`: the price of one more device.
     pub price_usd: Option<f64>,
 }
@@ -66,26 +58,21 @@ impl CostInputs {
     /// The inputs of a profile's `[cost]` and `[device] price_usd`.
     pub fn of(cost: &Cost, price_usd: Option<f64>) -> CostInputs {
         CostInputs {
-            capex_usd: cost.capex_usd,
-            lifecycle_usd_per_month: cost.lifecycle_usd_per_month,
-            engineering_usd: cost.engineering_usd,
-            horizon_months: cost.horizon_months,
-            cloud_cost_per_query_usd: cost.cloud_cost_per_query_usd,
-            monthly_queries: cost.monthly_queries,
+            cost: cost.clone(),
             price_usd,
         }
     }
 
     /// What one more device costs: price_usd, else CAPEX (one device).
     pub fn unit_price_usd(&self) -> f64 {
-        self.price_usd.unwrap_or(self.capex_usd)
+        self.price_usd.unwrap_or(self.cost.capex_usd)
     }
 }
 
 impl CostModel {
     /// The model for `inputs`.
     pub fn compute(inputs: &CostInputs) -> CostModel {
-        let i = inputs;
+        let i = &inputs.cost;
         let t = i.horizon_months;
         let edge = i.capex_usd + i.lifecycle_usd_per_month * t + i.engineering_usd;
         let cloud = i
@@ -97,7 +84,7 @@ impl CostModel {
             .filter(|(c, _)| *c > 0.0)
             .map(|(c, s)| s / c * 100.0);
         CostModel {
-            inputs: i.clone(),
+            inputs: inputs.clone(),
             cloud_usd: cloud,
             edge_usd: edge,
             savings_usd: savings,
@@ -140,16 +127,16 @@ impl Capacity {
         if !(e2e_ms.is_finite() && e2e_ms > 0.0) {
             return None;
         }
-        let t = inputs.horizon_months;
+        let cost = &inputs.cost;
+        let t = cost.horizon_months;
         let q = SECONDS_PER_MONTH * DUTY_CYCLE / (e2e_ms / 1000.0);
-        let v = inputs.monthly_queries;
+        let v = cost.monthly_queries;
         let devices = v.map(|v| devices_for(v, q));
         let unit = inputs.unit_price_usd();
         let hardware = devices.map(|n| n as f64 * unit);
-        let fleet = devices.map(|n| {
-            n as f64 * (unit + inputs.lifecycle_usd_per_month * t) + inputs.engineering_usd
-        });
-        let cloud = v.map(|v| inputs.cloud_cost_per_query_usd * v * t);
+        let fleet = devices
+            .map(|n| n as f64 * (unit + cost.lifecycle_usd_per_month * t) + cost.engineering_usd);
+        let cloud = v.map(|v| cost.cloud_cost_per_query_usd * v * t);
         let tokens = v.map(|v| v * t * f64::from(n_gen)).filter(|x| *x > 0.0);
         Some(Capacity {
             e2e_ms,
@@ -157,12 +144,12 @@ impl Capacity {
             queries_per_month_per_device: q,
             devices_needed: devices,
             fleet_hardware_usd: hardware,
-            capex_covers: hardware.map(|h| inputs.capex_usd >= h),
+            capex_covers: hardware.map(|h| cost.capex_usd >= h),
             fleet_edge_usd: fleet,
             fleet_savings_usd: cloud.zip(fleet).map(|(c, f)| c - f),
             edge_usd_per_mtok: fleet.zip(tokens).map(|(f, n)| f / n * 1e6),
             cloud_usd_per_mtok: (n_gen > 0)
-                .then(|| inputs.cloud_cost_per_query_usd / f64::from(n_gen) * 1e6),
+                .then(|| cost.cloud_cost_per_query_usd / f64::from(n_gen) * 1e6),
         })
     }
 }

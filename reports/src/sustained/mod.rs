@@ -1,6 +1,6 @@
 //! Sustained (thermal) runs: the record section, and the analysis of
-//! ../shared/MEASUREMENT.md ("Sustained (thermal) runs") from the rate series
-//! and the telemetry sampled beside it.
+//! docs/metrics.md ("Sustained (thermal) runs") from the rate series and the
+//! telemetry sampled beside it.
 //!
 //! - peak P: the largest 3-window trailing rolling median within the first 60 s;
 //! - steady state: the first span of at least 120 s whose rates have

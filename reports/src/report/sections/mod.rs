@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 mod cases;
 mod cost;
+mod provenance;
 mod sustained;
 
 use super::Report;
@@ -24,7 +25,7 @@ pub fn build(report: &Report, charts: &[(String, Result<Chart, String>)]) -> Vec
         chart_section(report, charts),
         sustained::section(report, charts),
         cases::section(report),
-        cases::provenance(report),
+        provenance::provenance(report),
     ]
 }
 
