@@ -9,30 +9,7 @@
 
 const DEPTH_STREAM: u64 = 0x6465_7074_6866_696c; // "depthfil"
 
-/// SplitMix64 (Steele, Lea, Flood 2014).
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator starting from `seed`.
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, n) by Lemire's multiply-shift (n >= 1).
-    pub fn below(&mut self, n: u32) -> u32 {
-        (((self.next_u64() >> 32) * u64::from(n.max(1))) >> 32) as u32
-    }
-}
+pub use edgebench_reports::rng::SplitMix64;
 
 /// Token ids for one case: (depth fill, prompt).
 pub fn workload_tokens(
