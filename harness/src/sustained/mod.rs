@@ -1,6 +1,6 @@
 //! Sustained (thermal) runs: back-to-back requests on one loaded model for a
 //! fixed time, with the telemetry sampler running beside them, turned into a
-//! rate series and its summary (docs/sustained.md).
+//! rate series and its summary (docs/metrics.md, docs/sustained.md).
 //!
 //! Time is wall-clock (`Instant`) throughout, so the rate series and the
 //! telemetry share one time base; the mock backend is switched to real time

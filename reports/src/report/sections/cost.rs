@@ -12,7 +12,7 @@ use crate::report::table::{Cell, Table, Tone};
 pub(super) fn section(report: &Report) -> Section {
     let mut s = Section::new("Cost: edge against cloud", "cost");
     s.para(format!(
-        "The cost model of MEASUREMENT.md from each profile's [cost], inputs exactly as given, then what the measurements add: the queries per month one device serves at the measured mean end-to-end latency (one request at a time, duty cycle {DUTY_CYCLE}, {} s per month), the devices the stated volume needs and what they cost.",
+        "The cost model of docs/metrics.md from each profile's [cost], inputs exactly as given, then what the measurements add: the queries per month one device serves at the measured mean end-to-end latency (one request at a time, duty cycle {DUTY_CYCLE}, {} s per month), the devices the stated volume needs and what they cost.",
         thousands(SECONDS_PER_MONTH)
     ));
     let mut without = Vec::new();
