@@ -30,7 +30,7 @@ pub struct OnnxLoadSettings {
     /// default. A case with another count recreates the session.
     pub threads: Option<u32>,
     /// Graph optimisation level; None = ONNX Runtime's default (all).
-    pub graph_optimization: Option<crate::onnx_ep::GraphOpt>,
+    pub graph_optimization: Option<crate::ep::GraphOpt>,
 }
 
 /// KV-cache element type (llama.cpp `type_k`/`type_v`).

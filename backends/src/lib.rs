@@ -8,6 +8,7 @@ pub mod artifact;
 pub mod backend;
 #[cfg(feature = "cpu")]
 pub mod cpu;
+pub mod ep;
 pub mod error;
 pub mod footprint;
 pub mod gguf;
@@ -16,15 +17,16 @@ pub mod llama;
 pub mod mock;
 #[cfg(feature = "onnx")]
 pub mod onnx;
-pub mod onnx_ep;
 pub mod onnx_model;
 pub mod synth;
 
 pub use backend::{
     Backend, BackendDescription, Clock, ContextSettings, KvType, LoadSettings, OnnxLoadSettings,
 };
+/// The execution providers under their earlier module name.
+pub use ep as onnx_ep;
+pub use ep::{Ep, GraphOpt};
 pub use error::BackendError;
-pub use onnx_ep::{Ep, GraphOpt};
 
 use std::fmt;
 use std::path::Path;
@@ -124,16 +126,7 @@ impl BackendKind {
         match self {
             BackendKind::LlamaCpp => "llama.cpp",
             BackendKind::Cpu => "cpu",
-            BackendKind::Onnx(ep) => match ep {
-                Ep::Cpu => "onnx:cpu",
-                Ep::Cuda => "onnx:cuda",
-                Ep::TensorRt => "onnx:tensorrt",
-                Ep::Qnn => "onnx:qnn",
-                Ep::CoreMl => "onnx:coreml",
-                Ep::Xnnpack => "onnx:xnnpack",
-                Ep::OpenVino => "onnx:openvino",
-                Ep::DirectMl => "onnx:directml",
-            },
+            BackendKind::Onnx(ep) => ep.backend_id(),
             BackendKind::Mock => "mock",
         }
     }

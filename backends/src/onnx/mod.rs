@@ -31,7 +31,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ort::ep::{self, ArbitrarilyConfigurableExecutionProvider, ExecutionProviderDispatch};
+use ort::ep::ExecutionProviderDispatch;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::{Session, SessionInputValue};
 use ort::value::{DynTensor, DynValue, TensorElementType, TensorRef, ValueType};
@@ -39,7 +39,7 @@ use ort::value::{DynTensor, DynValue, TensorElementType, TensorRef, ValueType};
 use crate::backend::{Backend, BackendDescription, ContextSettings, KvType};
 use crate::error::BackendError;
 
-pub use crate::onnx_ep::{ALLOW_CPU_FALLBACK, Ep, GraphOpt};
+pub use crate::ep::{ALLOW_CPU_FALLBACK, Ep, GraphOpt, build_ep};
 pub use layout::{Elem, GenaiConfig, IoSpec, Layout, LayoutKind};
 pub use runtime::{RuntimeInfo, runtime_info};
 
@@ -65,135 +65,6 @@ fn level(g: GraphOpt) -> GraphOptimizationLevel {
         GraphOpt::Extended => GraphOptimizationLevel::Level2,
         GraphOpt::All => GraphOptimizationLevel::All,
     }
-}
-
-fn opt_err(msg: String) -> BackendError {
-    BackendError::Options(msg)
-}
-
-fn bool_opt(ep: Ep, key: &str, v: &str) -> Result<&'static str, BackendError> {
-    match v.to_ascii_lowercase().as_str() {
-        "1" | "true" | "on" | "yes" => Ok("1"),
-        "0" | "false" | "off" | "no" => Ok("0"),
-        _ => Err(opt_err(format!(
-            "{ep} option '{key}' takes 1/0 or true/false, not '{v}'"
-        ))),
-    }
-}
-
-/// Checks `ep_options` against the provider and builds its registration.
-/// Returns the dispatch and whether nodes the provider cannot run may go to
-/// the CPU provider (yes unless `allow_cpu_fallback=0`; see
-/// [`ALLOW_CPU_FALLBACK`]).
-pub fn build_ep(
-    ep: Ep,
-    options: &BTreeMap<String, String>,
-) -> Result<(ExecutionProviderDispatch, bool), BackendError> {
-    let mut allow_cpu_fallback = true;
-    let mut pass = Vec::new();
-    for (k, v) in options {
-        if k == ALLOW_CPU_FALLBACK && ep != Ep::Cpu {
-            allow_cpu_fallback = bool_opt(ep, k, v)? == "1";
-            continue;
-        }
-        let known =
-            ep.option_keys().contains(&k.as_str()) || (ep == Ep::TensorRt && k.starts_with("trt_"));
-        if !known {
-            let mut keys: Vec<&str> = ep.option_keys().to_vec();
-            if ep != Ep::Cpu {
-                keys.push(ALLOW_CPU_FALLBACK);
-            }
-            return Err(opt_err(format!(
-                "unknown option '{k}' for ONNX Runtime execution provider '{ep}'; {}",
-                if keys.is_empty() {
-                    "it takes no options".to_string()
-                } else {
-                    format!("known: {}", keys.join(", "))
-                }
-            )));
-        }
-        pass.push((k.as_str(), v.as_str()));
-    }
-    fn with<E: ArbitrarilyConfigurableExecutionProvider>(mut e: E, kv: &[(&str, &str)]) -> E {
-        for (k, v) in kv {
-            e = e.with_arbitrary_config(k, v);
-        }
-        e
-    }
-    let dispatch = match ep {
-        Ep::Cpu => ep::CPU::default().build(),
-        Ep::Cuda => with(ep::CUDA::default(), &pass).build(),
-        Ep::TensorRt => {
-            let mut mapped = Vec::new();
-            for (k, v) in &pass {
-                let key = match *k {
-                    "fp16" => "trt_fp16_enable",
-                    "int8" => "trt_int8_enable",
-                    "engine_cache" => "trt_engine_cache_enable",
-                    "engine_cache_path" => "trt_engine_cache_path",
-                    other => other,
-                };
-                let val = if matches!(*k, "fp16" | "int8" | "engine_cache") {
-                    bool_opt(ep, k, v)?
-                } else {
-                    v
-                };
-                mapped.push((key, val));
-            }
-            with(ep::TensorRT::default(), &mapped).build()
-        }
-        Ep::Qnn => with(ep::QNN::default(), &pass).build(),
-        Ep::CoreMl => with(ep::CoreML::default(), &pass).build(),
-        Ep::Xnnpack => {
-            let mapped: Vec<(&str, &str)> = pass
-                .iter()
-                .map(|&(k, v)| {
-                    (
-                        if k == "threads" {
-                            "intra_op_num_threads"
-                        } else {
-                            k
-                        },
-                        v,
-                    )
-                })
-                .collect();
-            with(ep::XNNPACK::default(), &mapped).build()
-        }
-        Ep::OpenVino => with(ep::OpenVINO::default(), &pass).build(),
-        Ep::DirectMl => {
-            let mut d = ep::DirectML::default();
-            for (k, v) in &pass {
-                d = match *k {
-                    "device_id" => d.with_device_id(v.parse().map_err(|_| {
-                        opt_err(format!("directml option device_id takes an integer, not '{v}'"))
-                    })?),
-                    "performance_preference" => d.with_performance_preference(match *v {
-                        "default" => ep::directml::PerformancePreference::Default,
-                        "high_performance" => ep::directml::PerformancePreference::HighPerformance,
-                        "minimum_power" => ep::directml::PerformancePreference::MinimumPower,
-                        _ => {
-                            return Err(opt_err(format!(
-                                "directml performance_preference is default, high_performance or minimum_power, not '{v}'"
-                            )));
-                        }
-                    }),
-                    _ => d.with_device_filter(match *v {
-                        "gpu" => ep::directml::DeviceFilter::Gpu,
-                        "npu" => ep::directml::DeviceFilter::Npu,
-                        "any" => ep::directml::DeviceFilter::Any,
-                        _ => {
-                            return Err(opt_err(format!(
-                                "directml device_filter is gpu, npu or any, not '{v}'"
-                            )));
-                        }
-                    }),
-                };
-            }
-            d.build()
-        }
-    };
-    Ok((dispatch.error_on_failure(), allow_cpu_fallback))
 }
 
 fn elem_of(t: &ValueType) -> (Elem, Vec<i64>) {
@@ -329,7 +200,7 @@ fn create_session(
     b = b
         .with_execution_providers(eps)
         .map_err(|x| BackendError::EpUnavailable {
-            backend: format!("onnx:{}", opts.ep),
+            backend: opts.ep.backend_id().into(),
             detail: format!(
                 "execution provider {} could not be registered with {}: {x}",
                 opts.ep.ort_name(),
@@ -753,28 +624,7 @@ impl Backend for OnnxBackend {
             id: format!("{ID}:{}", self.opts.ep),
             version: format!("onnxruntime {version} (ort {})", runtime::ORT_CRATE_VERSION),
             build_features: vec!["load-dynamic".into()],
-            device: match self.opts.ep {
-                Ep::Cpu | Ep::Xnnpack => "CPU".into(),
-                Ep::Cuda | Ep::TensorRt => format!(
-                    "CUDA{}",
-                    self.opts
-                        .ep_options
-                        .get("device_id")
-                        .map(String::as_str)
-                        .unwrap_or("0")
-                ),
-                Ep::Qnn => "QNN".into(),
-                Ep::CoreMl => "CoreML".into(),
-                Ep::OpenVino => format!(
-                    "OpenVINO {}",
-                    self.opts
-                        .ep_options
-                        .get("device_type")
-                        .map(String::as_str)
-                        .unwrap_or("default")
-                ),
-                Ep::DirectMl => "DirectML".into(),
-            },
+            device: self.opts.ep.device_label(&self.opts.ep_options),
             execution_provider: Some(self.opts.ep.ort_name().into()),
         }
     }
@@ -898,31 +748,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ep_names_parse() {
-        for e in Ep::ALL {
-            assert_eq!(e.id().parse::<Ep>().unwrap(), e);
-            assert_eq!(e.ort_name().parse::<Ep>().unwrap(), e);
-        }
-        assert_eq!("CUDA".parse::<Ep>().unwrap(), Ep::Cuda);
-        assert_eq!("trt".parse::<Ep>().unwrap(), Ep::TensorRt);
-        let e = "vulkan".parse::<Ep>().unwrap_err().to_string();
-        assert!(e.contains("'vulkan'") && e.contains("openvino"), "{e}");
-        assert_eq!("extended".parse::<GraphOpt>().unwrap(), GraphOpt::Extended);
-        assert!("max".parse::<GraphOpt>().is_err());
-    }
-
-    #[test]
-    fn unknown_ep_option_names_key_and_ep() {
-        let mut o = BTreeMap::new();
-        o.insert("device_idd".to_string(), "0".to_string());
-        let e = build_ep(Ep::Cuda, &o).err().unwrap().to_string();
-        assert!(e.contains("'device_idd'") && e.contains("'cuda'"), "{e}");
-        assert!(e.contains("device_id"), "{e}");
-        let e = build_ep(Ep::Cpu, &o).err().unwrap().to_string();
-        assert!(e.contains("takes no options"), "{e}");
-    }
-
-    #[test]
     fn last_row_uses_the_real_shape() {
         assert_eq!(
             last_row(&[1, 3, 5], 15, 5, "the graph", "logits"),
@@ -938,30 +763,5 @@ mod tests {
         assert!(e.contains("config.json"), "{e}");
         assert!(last_row(&[], 1, 5, "the graph", "logits").is_err());
         assert!(last_row(&[1, 0, 5], 0, 5, "the graph", "logits").is_err());
-    }
-
-    #[test]
-    fn known_ep_options_build_and_node_fallback_is_on_by_default() {
-        let mut o = BTreeMap::new();
-        o.insert("backend_path".to_string(), "libQnnHtp.so".to_string());
-        o.insert("htp_performance_mode".to_string(), "burst".to_string());
-        let (_, fallback) = build_ep(Ep::Qnn, &o).unwrap();
-        assert!(fallback);
-        assert!(build_ep(Ep::Cuda, &BTreeMap::new()).unwrap().1);
-        o.insert(ALLOW_CPU_FALLBACK.to_string(), "0".to_string());
-        assert!(!build_ep(Ep::Qnn, &o).unwrap().1);
-        o.insert(ALLOW_CPU_FALLBACK.to_string(), "1".to_string());
-        assert!(build_ep(Ep::Qnn, &o).unwrap().1);
-        let mut t = BTreeMap::new();
-        t.insert("fp16".to_string(), "maybe".to_string());
-        let e = build_ep(Ep::TensorRt, &t).err().unwrap().to_string();
-        assert!(e.contains("fp16"), "{e}");
-        t.insert("fp16".to_string(), "true".to_string());
-        t.insert(
-            "trt_max_workspace_size".to_string(),
-            "1073741824".to_string(),
-        );
-        build_ep(Ep::TensorRt, &t).unwrap();
-        assert!(build_ep(Ep::Cpu, &BTreeMap::new()).unwrap().1);
     }
 }

@@ -1,10 +1,57 @@
-//! ONNX Runtime execution providers and graph optimisation levels, by name.
-//! Outside the `onnx` feature so every build parses `onnx:<ep>` the same way
-//! and a build without ONNX Runtime can say "not compiled in".
+//! ONNX Runtime execution providers and graph optimisation levels, by name:
+//! one file per provider holding its facts (id, ONNX Runtime name, option
+//! keys) and, with the `onnx` feature, its registration and device label.
+//! The names live outside the `onnx` feature so every build parses
+//! `onnx:<ep>` the same way and a build without ONNX Runtime can say "not
+//! compiled in".
 use std::fmt;
 use std::str::FromStr;
 
 use crate::error::BackendError;
+
+/// Builds an [`EpFacts`] whose backend id is "onnx:" + the provider id, so
+/// the id is spelled once per provider.
+macro_rules! ep_facts {
+    (id: $id:literal, $($field:ident: $value:expr),* $(,)?) => {
+        $crate::ep::EpFacts {
+            id: $id,
+            backend_id: concat!("onnx:", $id),
+            $($field: $value),*
+        }
+    };
+}
+
+mod coreml;
+mod cpu;
+mod cuda;
+mod directml;
+mod openvino;
+mod qnn;
+mod tensorrt;
+mod xnnpack;
+
+#[cfg(feature = "onnx")]
+mod register;
+#[cfg(feature = "onnx")]
+pub use register::build_ep;
+
+/// What edgebench knows about one execution provider, whether or not ONNX
+/// Runtime is compiled in.
+#[derive(Debug)]
+pub(crate) struct EpFacts {
+    /// The id on the command line and in records ("cuda").
+    pub id: &'static str,
+    /// The backend id ("onnx:cuda").
+    pub backend_id: &'static str,
+    /// ONNX Runtime's own name ("CUDAExecutionProvider").
+    pub ort_name: &'static str,
+    /// Other names accepted on the command line ("trt").
+    pub aliases: &'static [&'static str],
+    /// The `ep_options` keys it accepts.
+    pub option_keys: &'static [&'static str],
+    /// A prefix under which any key is passed through ("trt_").
+    pub option_prefix: Option<&'static str>,
+}
 
 /// An ONNX Runtime execution provider, by the name used on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -41,32 +88,33 @@ impl Ep {
         Ep::DirectMl,
     ];
 
+    /// The one place a provider is mapped to its file.
+    pub(crate) const fn facts(self) -> &'static EpFacts {
+        match self {
+            Ep::Cpu => &cpu::FACTS,
+            Ep::Cuda => &cuda::FACTS,
+            Ep::TensorRt => &tensorrt::FACTS,
+            Ep::Qnn => &qnn::FACTS,
+            Ep::CoreMl => &coreml::FACTS,
+            Ep::Xnnpack => &xnnpack::FACTS,
+            Ep::OpenVino => &openvino::FACTS,
+            Ep::DirectMl => &directml::FACTS,
+        }
+    }
+
     /// The id on the command line and in records ("cpu", "cuda", ...).
     pub fn id(self) -> &'static str {
-        match self {
-            Ep::Cpu => "cpu",
-            Ep::Cuda => "cuda",
-            Ep::TensorRt => "tensorrt",
-            Ep::Qnn => "qnn",
-            Ep::CoreMl => "coreml",
-            Ep::Xnnpack => "xnnpack",
-            Ep::OpenVino => "openvino",
-            Ep::DirectMl => "directml",
-        }
+        self.facts().id
+    }
+
+    /// The backend id on the command line and in records ("onnx:cuda").
+    pub fn backend_id(self) -> &'static str {
+        self.facts().backend_id
     }
 
     /// ONNX Runtime's own name for it ("CUDAExecutionProvider", ...).
     pub fn ort_name(self) -> &'static str {
-        match self {
-            Ep::Cpu => "CPUExecutionProvider",
-            Ep::Cuda => "CUDAExecutionProvider",
-            Ep::TensorRt => "TensorrtExecutionProvider",
-            Ep::Qnn => "QNNExecutionProvider",
-            Ep::CoreMl => "CoreMLExecutionProvider",
-            Ep::Xnnpack => "XnnpackExecutionProvider",
-            Ep::OpenVino => "OpenVINOExecutionProvider",
-            Ep::DirectMl => "DmlExecutionProvider",
-        }
+        self.facts().ort_name
     }
 
     /// The `ep_options` keys this provider accepts (ONNX Runtime's own
@@ -74,67 +122,7 @@ impl Ep {
     /// forms `fp16`, `int8`, `engine_cache`, `engine_cache_path`). Every
     /// non-CPU provider also takes [`ALLOW_CPU_FALLBACK`].
     pub fn option_keys(self) -> &'static [&'static str] {
-        match self {
-            Ep::Cpu => &[],
-            Ep::Cuda => &[
-                "device_id",
-                "gpu_mem_limit",
-                "arena_extend_strategy",
-                "cudnn_conv_algo_search",
-                "do_copy_in_default_stream",
-                "enable_cuda_graph",
-                "use_tf32",
-                "prefer_nhwc",
-                "sdpa_kernel",
-                "enable_skip_layer_norm_strict_mode",
-            ],
-            Ep::TensorRt => &[
-                "device_id",
-                "fp16",
-                "int8",
-                "engine_cache",
-                "engine_cache_path",
-            ],
-            Ep::Qnn => &[
-                "backend_path",
-                "backend_type",
-                "htp_performance_mode",
-                "profiling_level",
-                "profiling_file_path",
-                "rpc_control_latency",
-                "vtcm_mb",
-                "soc_model",
-                "htp_arch",
-                "device_id",
-                "enable_htp_fp16_precision",
-                "enable_htp_weight_sharing",
-                "htp_graph_finalization_optimization_mode",
-                "qnn_context_priority",
-                "offload_graph_io_quantization",
-            ],
-            Ep::CoreMl => &[
-                "ModelFormat",
-                "MLComputeUnits",
-                "RequireStaticInputShapes",
-                "EnableOnSubgraphs",
-                "SpecializationStrategy",
-                "ProfileComputePlan",
-                "AllowLowPrecisionAccumulationOnGPU",
-                "ModelCacheDirectory",
-            ],
-            Ep::Xnnpack => &["intra_op_num_threads", "threads"],
-            Ep::OpenVino => &[
-                "device_type",
-                "precision",
-                "num_of_threads",
-                "num_streams",
-                "cache_dir",
-                "enable_opencl_throttling",
-                "enable_qdq_optimizer",
-                "disable_dynamic_shapes",
-            ],
-            Ep::DirectMl => &["device_id", "performance_preference", "device_filter"],
-        }
+        self.facts().option_keys
     }
 }
 
@@ -162,10 +150,10 @@ impl FromStr for Ep {
         Ep::ALL
             .into_iter()
             .find(|e| e.id() == l || e.ort_name().eq_ignore_ascii_case(s))
-            .or(match l.as_str() {
-                "trt" => Some(Ep::TensorRt),
-                "dml" => Some(Ep::DirectMl),
-                _ => None,
+            .or_else(|| {
+                Ep::ALL
+                    .into_iter()
+                    .find(|e| e.facts().aliases.contains(&l.as_str()))
             })
             .ok_or_else(|| {
                 let ids: Vec<&str> = Ep::ALL.iter().map(|e| e.id()).collect();
@@ -216,5 +204,35 @@ impl FromStr for GraphOpt {
                 "unknown graph optimisation level '{s}'; use disable, basic, extended or all"
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ep_names_parse() {
+        for e in Ep::ALL {
+            assert_eq!(e.id().parse::<Ep>().unwrap(), e);
+            assert_eq!(e.ort_name().parse::<Ep>().unwrap(), e);
+        }
+        assert_eq!("CUDA".parse::<Ep>().unwrap(), Ep::Cuda);
+        assert_eq!("trt".parse::<Ep>().unwrap(), Ep::TensorRt);
+        let e = "vulkan".parse::<Ep>().unwrap_err().to_string();
+        assert!(e.contains("'vulkan'") && e.contains("openvino"), "{e}");
+        assert_eq!("extended".parse::<GraphOpt>().unwrap(), GraphOpt::Extended);
+        assert!("max".parse::<GraphOpt>().is_err());
+    }
+
+    #[test]
+    fn backend_ids_are_onnx_colon_id_and_unique() {
+        for e in Ep::ALL {
+            assert_eq!(e.backend_id(), format!("onnx:{}", e.id()));
+        }
+        let mut ids: Vec<&str> = Ep::ALL.iter().map(|e| e.id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), Ep::ALL.len());
     }
 }
