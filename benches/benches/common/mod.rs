@@ -4,9 +4,9 @@
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
+use edgebench::model::resolve_model;
 use edgebench::plan::ModelSource;
 use edgebench::prompt::workload_tokens;
-use edgebench::model::resolve_model;
 use edgebench_backends::llama::{LlamaCppBackend, argmax};
 use edgebench_backends::{Backend, ContextSettings, LoadSettings};
 use llama_cpp_sys_2 as sys;

@@ -212,6 +212,18 @@ impl<'a> Sweep<'a> {
         })
     }
 
+    /// The worker job of `cases` of `group`.
+    fn job(&self, group: &SweepGroup, cases: Vec<protocol::JobCase>) -> protocol::Job {
+        job_for(
+            self.profile,
+            &self.opts.mock_spec,
+            group,
+            &self.device,
+            &self.device_figures,
+            cases,
+        )
+    }
+
     /// Keeps a finished case: written at once, counted, remembered.
     fn keep(&mut self, key: &str, record: Record) -> Result<()> {
         self.store.write_case(key, &record)?;
@@ -243,14 +255,7 @@ impl<'a> Sweep<'a> {
 
     /// One group's cases; each record is kept as its case ends.
     fn run_group(&mut self, group: &SweepGroup, todo: Vec<protocol::JobCase>) -> Result<JobEnd> {
-        let job = job_for(
-            self.profile,
-            &self.opts.mock_spec,
-            group,
-            &self.device,
-            &self.device_figures,
-            todo,
-        );
+        let job = self.job(group, todo);
         let blocked = match &group.blocked {
             Some(Blocked::Unavailable(why)) => Some((Status::EpUnavailable, why)),
             Some(Blocked::ArtifactMismatch(why)) => Some((Status::ArtifactMismatch, why)),
@@ -309,14 +314,7 @@ impl<'a> Sweep<'a> {
             if self.records.contains_key(&case.key) {
                 continue;
             }
-            let job = job_for(
-                self.profile,
-                &self.opts.mock_spec,
-                group,
-                &self.device,
-                &self.device_figures,
-                group.cases.clone(),
-            );
+            let job = self.job(group, group.cases.clone());
             let decided = |status, reason: &str| {
                 let mut r =
                     decided_record(&self.host, &self.device, group, &job, case, status, reason);
