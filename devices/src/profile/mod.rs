@@ -40,7 +40,10 @@ pub const EMBEDDED_LOCAL_ORIGIN: &str = "<embedded>/local.toml";
 
 /// Backend ids a profile may name. Ids a build lacks (ONNX Runtime, the CPU
 /// backend, some execution providers) are accepted and reported as
-/// unavailable when a sweep runs, never silently replaced.
+/// unavailable when a sweep runs, never silently replaced. The registry is
+/// `edgebench_backends::BackendKind` (devices may not depend on backends);
+/// harness/tests/registry.rs fails when the two lists differ, and sweeps
+/// turn these ids into that enum as they plan.
 pub const KNOWN_BACKENDS: [&str; 11] = [
     "llama.cpp",
     "cpu",
