@@ -67,7 +67,7 @@ use super::quant::{QK, dequantize_q4_0, dequantize_q8_0, quantize_q4_0, quantize
 use super::vocab::{BOS_ID, EOS_ID};
 use super::weights::fill_tensor_values;
 use super::{ONNX_TWIN_FORMAT_VERSION, Quant, SYNTH_FORMAT_VERSION, SynthError, SynthSpec};
-use crate::onnx_model::proto::{
+use edgebench_formats::onnx_model::proto::{
     AttributeProto, DATA_LOCATION_EXTERNAL, DimensionValue, GraphProto, ModelProto, NodeProto,
     OperatorSetIdProto, StringStringEntryProto, TensorProto, ValueInfoProto, attribute_type,
     data_type,
@@ -821,7 +821,7 @@ fn fixed(n: i64) -> DimensionValue {
 }
 
 fn value(name: &str, elem: i32, dims: &[DimensionValue]) -> ValueInfoProto {
-    crate::onnx_model::proto::tensor_value_info(name, elem, dims)
+    edgebench_formats::onnx_model::proto::tensor_value_info(name, elem, dims)
 }
 
 #[cfg(test)]
@@ -829,7 +829,7 @@ mod tests {
     use super::super::Preset;
     use super::super::quant::{Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
     use super::*;
-    use crate::onnx_model::{Dim, OnnxInfo, Storage, inspect};
+    use edgebench_formats::onnx_model::{Dim, OnnxInfo, Storage, inspect};
 
     fn spec(preset: Preset, quant: Quant) -> SynthSpec {
         SynthSpec {
