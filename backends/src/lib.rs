@@ -1,7 +1,9 @@
-//! Backends and model artifacts for edgebench: the `Backend` trait that every
-//! inference engine plugs into, the llama.cpp and mock implementations, and the
-//! model-file code (GGUF checks before native code sees a file, synthetic
-//! models written by edgebench itself).
+//! Backends for edgebench: the `Backend` trait that every inference engine
+//! plugs into and its implementations (llama.cpp, ONNX Runtime with its
+//! execution providers, the pure-Rust `cpu` backend on candle, and the mock),
+//! plus model artifacts (hashes) and memory footprints. The file formats
+//! ([`gguf`], [`onnx_model`]) live in `edgebench-formats` and the synthetic
+//! models ([`synth`]) in `edgebench-synth`; both are re-exported here.
 #![deny(missing_docs)]
 
 pub mod artifact;
@@ -11,18 +13,17 @@ pub mod cpu;
 pub mod ep;
 pub mod error;
 pub mod footprint;
-pub mod gguf;
 #[cfg(feature = "llama")]
 pub mod llama;
 pub mod mock;
 #[cfg(feature = "onnx")]
 pub mod onnx;
-pub mod onnx_model;
-pub mod synth;
 
 pub use backend::{
     Backend, BackendDescription, Clock, ContextSettings, KvType, LoadSettings, OnnxLoadSettings,
 };
+pub use edgebench_formats::{gguf, onnx_model};
+pub use edgebench_synth as synth;
 /// The execution providers under their earlier module name.
 pub use ep as onnx_ep;
 pub use ep::{Ep, GraphOpt};

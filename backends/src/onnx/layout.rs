@@ -251,6 +251,51 @@ fn check(spec: &IoSpec, want: &[Elem], rank: usize, role: &str) -> Result<(), St
     Ok(())
 }
 
+/// The tensor names a layout is looked up by: genai_config.json's, with
+/// Optimum's names where it says nothing, or Optimum's alone.
+struct Names {
+    kind: LayoutKind,
+    ids: String,
+    mask: String,
+    pos: Option<String>,
+    /// Templates with `%d` for the layer index.
+    past_key: String,
+    past_value: String,
+    logits: String,
+    present_key: String,
+    present_value: String,
+}
+
+impl Names {
+    fn of(genai: Option<&GenaiConfig>) -> Names {
+        let or = |v: &Option<String>, d: &str| v.clone().unwrap_or_else(|| d.into());
+        match genai {
+            Some(g) => Names {
+                kind: LayoutKind::Genai,
+                ids: or(&g.input_ids, "input_ids"),
+                mask: or(&g.attention_mask, "attention_mask"),
+                pos: g.position_ids.clone(),
+                past_key: or(&g.past_key, "past_key_values.%d.key"),
+                past_value: or(&g.past_value, "past_key_values.%d.value"),
+                logits: or(&g.logits, "logits"),
+                present_key: or(&g.present_key, "present.%d.key"),
+                present_value: or(&g.present_value, "present.%d.value"),
+            },
+            None => Names {
+                kind: LayoutKind::Optimum,
+                ids: "input_ids".into(),
+                mask: "attention_mask".into(),
+                pos: Some("position_ids".into()),
+                past_key: "past_key_values.%d.key".into(),
+                past_value: "past_key_values.%d.value".into(),
+                logits: "logits".into(),
+                present_key: "present.%d.key".into(),
+                present_value: "present.%d.value".into(),
+            },
+        }
+    }
+}
+
 /// Finds the decoder layout of a graph from its inputs and outputs (and the
 /// genai_config.json beside it, if any). Every refusal names what is missing
 /// or wrong.
@@ -259,61 +304,72 @@ pub fn discover(
     outputs: &[IoSpec],
     genai: Option<&GenaiConfig>,
 ) -> Result<Layout, String> {
-    let (kind, ids, mask, pos, pk, pv, logits, prk, prv) = match genai {
-        Some(g) => (
-            LayoutKind::Genai,
-            g.input_ids.clone().unwrap_or_else(|| "input_ids".into()),
-            g.attention_mask
-                .clone()
-                .unwrap_or_else(|| "attention_mask".into()),
-            g.position_ids.clone(),
-            g.past_key
-                .clone()
-                .unwrap_or_else(|| "past_key_values.%d.key".into()),
-            g.past_value
-                .clone()
-                .unwrap_or_else(|| "past_key_values.%d.value".into()),
-            g.logits.clone().unwrap_or_else(|| "logits".into()),
-            g.present_key
-                .clone()
-                .unwrap_or_else(|| "present.%d.key".into()),
-            g.present_value
-                .clone()
-                .unwrap_or_else(|| "present.%d.value".into()),
-        ),
-        None => (
-            LayoutKind::Optimum,
-            "input_ids".to_string(),
-            "attention_mask".to_string(),
-            Some("position_ids".to_string()),
-            "past_key_values.%d.key".to_string(),
-            "past_key_values.%d.value".to_string(),
-            "logits".to_string(),
-            "present.%d.key".to_string(),
-            "present.%d.value".to_string(),
-        ),
-    };
-    let ids_spec = find(inputs, &ids).ok_or_else(|| {
+    let names = Names::of(genai);
+    check_ids_and_mask(inputs, &names)?;
+    let position_ids = position_input(inputs, &names, genai)?;
+    let use_cache_branch = use_cache_input(inputs)?;
+    let logits_spec = find(outputs, &names.logits)
+        .ok_or_else(|| format!("the graph has no '{}' output", names.logits))?;
+    check(logits_spec, &[Elem::F32, Elem::F16], 3, "logits")?;
+    let layers = kv_layers(inputs, outputs, &names, genai)?;
+    let (kv_elem, kv_heads, head_dim) = kv_shape(inputs, outputs, &layers, genai)?;
+    let vocab_from_graph = logits_spec
+        .shape
+        .last()
+        .filter(|&&v| v > 0)
+        .map(|&v| v as u32);
+    Ok(Layout {
+        kind: names.kind,
+        input_ids: names.ids,
+        attention_mask: names.mask,
+        position_ids,
+        use_cache_branch,
+        logits: names.logits,
+        logits_elem: logits_spec.elem,
+        layers,
+        kv_elem,
+        kv_heads,
+        head_dim,
+        vocab_from_graph,
+        share_buffer: genai.is_some_and(|g| g.past_present_share_buffer),
+    })
+}
+
+fn check_ids_and_mask(inputs: &[IoSpec], names: &Names) -> Result<(), String> {
+    let ids = &names.ids;
+    let ids_spec = find(inputs, ids).ok_or_else(|| {
         format!("the graph has no '{ids}' input; it does not look like a decoder LLM export")
     })?;
     check(ids_spec, &[Elem::I64], 2, "token ids")?;
-    let mask_spec = find(inputs, &mask)
+    let mask = &names.mask;
+    let mask_spec = find(inputs, mask)
         .ok_or_else(|| format!("the graph has no '{mask}' input (attention mask)"))?;
-    check(mask_spec, &[Elem::I64], 2, "attention mask")?;
-    let position_ids = match pos.as_deref().and_then(|p| find(inputs, p)) {
+    check(mask_spec, &[Elem::I64], 2, "attention mask")
+}
+
+/// The position ids input: optional for Optimum, required when
+/// genai_config.json names one.
+fn position_input(
+    inputs: &[IoSpec],
+    names: &Names,
+    genai: Option<&GenaiConfig>,
+) -> Result<Option<String>, String> {
+    match names.pos.as_deref().and_then(|p| find(inputs, p)) {
         Some(p) => {
             check(p, &[Elem::I64], 2, "position ids")?;
-            Some(p.name.clone())
+            Ok(Some(p.name.clone()))
         }
-        None if genai.is_some() && pos.is_some() => {
-            return Err(format!(
-                "genai_config.json names position_ids input '{}' but the graph has no such input",
-                pos.unwrap_or_default()
-            ));
-        }
-        None => None,
-    };
-    let use_cache_branch = match find(inputs, "use_cache_branch") {
+        None if genai.is_some() && names.pos.is_some() => Err(format!(
+            "genai_config.json names position_ids input '{}' but the graph has no such input",
+            names.pos.clone().unwrap_or_default()
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Optimum merged decoders' `use_cache_branch`, when present.
+fn use_cache_input(inputs: &[IoSpec]) -> Result<Option<String>, String> {
+    match find(inputs, "use_cache_branch") {
         Some(u) => {
             if u.elem != Elem::Bool {
                 return Err(format!(
@@ -321,30 +377,35 @@ pub fn discover(
                     u.elem.name()
                 ));
             }
-            Some(u.name.clone())
+            Ok(Some(u.name.clone()))
         }
-        None => None,
-    };
-    let logits_spec =
-        find(outputs, &logits).ok_or_else(|| format!("the graph has no '{logits}' output"))?;
-    check(logits_spec, &[Elem::F32, Elem::F16], 3, "logits")?;
+        None => Ok(None),
+    }
+}
 
-    // KV layers: contiguous indices from 0.
+/// The KV layers: contiguous indices from 0, each with its past inputs and
+/// present outputs.
+fn kv_layers(
+    inputs: &[IoSpec],
+    outputs: &[IoSpec],
+    names: &Names,
+    genai: Option<&GenaiConfig>,
+) -> Result<Vec<LayerNames>, String> {
     let mut layers = Vec::new();
-    while let Some(k) = find(inputs, &template(&pk, layers.len())) {
+    while let Some(k) = find(inputs, &template(&names.past_key, layers.len())) {
         let i = layers.len();
-        let v_name = template(&pv, i);
+        let v_name = template(&names.past_value, i);
         find(inputs, &v_name)
             .ok_or_else(|| format!("the graph has a '{}' input but no '{v_name}' input", k.name))?;
-        let names = LayerNames {
+        let layer = LayerNames {
             past_key: k.name.clone(),
             past_value: v_name,
-            present_key: template(&prk, i),
-            present_value: template(&prv, i),
+            present_key: template(&names.present_key, i),
+            present_value: template(&names.present_value, i),
         };
         for (past, present) in [
-            (&names.past_key, &names.present_key),
-            (&names.past_value, &names.present_value),
+            (&layer.past_key, &layer.present_key),
+            (&layer.past_value, &layer.present_value),
         ] {
             if find(outputs, present).is_none() {
                 return Err(format!(
@@ -352,10 +413,10 @@ pub fn discover(
                 ));
             }
         }
-        layers.push(names);
+        layers.push(layer);
     }
     if layers.is_empty() {
-        let extra = match kind {
+        let extra = match names.kind {
             LayoutKind::Optimum => {
                 " (an Optimum export without past: re-export with \
                  `optimum-cli export onnx --task text-generation-with-past`)"
@@ -365,7 +426,7 @@ pub fn discover(
         return Err(format!(
             "the graph has no '{}' input: it is a decoder without a KV cache; edgebench \
              needs a with-past export{extra}",
-            template(&pk, 0)
+            template(&names.past_key, 0)
         ));
     }
     if let Some(n) = genai.and_then(|g| g.layers)
@@ -376,11 +437,22 @@ pub fn discover(
             layers.len()
         ));
     }
+    Ok(layers)
+}
+
+/// The KV element type, heads and head size: one element type for every KV
+/// tensor, heads and head size from the past inputs or genai_config.json.
+fn kv_shape(
+    inputs: &[IoSpec],
+    outputs: &[IoSpec],
+    layers: &[LayerNames],
+    genai: Option<&GenaiConfig>,
+) -> Result<(Elem, i64, i64), String> {
     let first = find(inputs, &layers[0].past_key).expect("found above");
     let kv_elem = first.elem;
     let mut kv_heads = -1;
     let mut head_dim = -1;
-    for l in &layers {
+    for l in layers {
         for (name, list) in [
             (&l.past_key, inputs),
             (&l.past_value, inputs),
@@ -417,26 +489,7 @@ pub fn discover(
             first.name, first.shape
         ));
     }
-    let vocab_from_graph = logits_spec
-        .shape
-        .last()
-        .filter(|&&v| v > 0)
-        .map(|&v| v as u32);
-    Ok(Layout {
-        kind,
-        input_ids: ids,
-        attention_mask: mask,
-        position_ids,
-        use_cache_branch,
-        logits,
-        logits_elem: logits_spec.elem,
-        layers,
-        kv_elem,
-        kv_heads,
-        head_dim,
-        vocab_from_graph,
-        share_buffer: genai.is_some_and(|g| g.past_present_share_buffer),
-    })
+    Ok((kv_elem, kv_heads, head_dim))
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 //! written (architecture, sizes, quantisation, tokenizer ids, layout), with
 //! tensor data equal to the generator's values encoded in one go.
 
-use edgebench_backends::gguf::{GgmlType, GgufValue, inspect};
-use edgebench_backends::synth::quant::{quantize_q4_0, quantize_q8_0};
-use edgebench_backends::synth::weights::{model_tensors, tensor_values};
-use edgebench_backends::synth::{Preset, Quant, SYNTH_FORMAT_VERSION, SynthSpec, write_gguf};
+use edgebench_formats::gguf::{GgmlType, GgufValue, inspect};
+use edgebench_synth::quant::{quantize_q4_0, quantize_q8_0};
+use edgebench_synth::weights::{model_tensors, tensor_values};
+use edgebench_synth::{Preset, Quant, SYNTH_FORMAT_VERSION, SynthSpec, write_gguf};
 use std::time::Instant;
 
 fn spec(quant: Quant, seed: u64) -> SynthSpec {

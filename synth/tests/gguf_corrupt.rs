@@ -2,8 +2,8 @@
 //! mutating bytes: each must be refused by `gguf::inspect` with its specific
 //! error variant and a message naming the file, and nothing may panic.
 
-use edgebench_backends::gguf::{GgmlType, GgufError, GgufWriter, MetaValue, inspect};
-use edgebench_backends::synth::{Preset, Quant, SynthSpec, write_gguf};
+use edgebench_formats::gguf::{GgmlType, GgufError, GgufWriter, MetaValue, inspect};
+use edgebench_synth::{Preset, Quant, SynthSpec, write_gguf};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 

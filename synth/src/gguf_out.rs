@@ -6,7 +6,7 @@ use super::quant::{QuantError, encode_f16, encode_f32, quantize_q4_0, quantize_q
 use super::vocab::{BOS_ID, EOS_ID, UNK_ID, synth_vocab};
 use super::weights::{fill_tensor_values, model_tensors};
 use super::{SYNTH_FORMAT_VERSION, SynthSpec};
-use crate::gguf::{GgmlType, GgufWriteError, GgufWriter, MetaValue, TensorInfo};
+use edgebench_formats::gguf::{GgmlType, GgufWriteError, GgufWriter, MetaValue, TensorInfo};
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

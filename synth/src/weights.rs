@@ -127,7 +127,7 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::Preset;
+    use crate::Preset;
 
     #[test]
     fn slices_match_the_whole() {

@@ -67,7 +67,7 @@ use super::quant::{QK, dequantize_q4_0, dequantize_q8_0, quantize_q4_0, quantize
 use super::vocab::{BOS_ID, EOS_ID};
 use super::weights::fill_tensor_values;
 use super::{ONNX_TWIN_FORMAT_VERSION, Quant, SYNTH_FORMAT_VERSION, SynthError, SynthSpec};
-use crate::onnx_model::proto::{
+use edgebench_formats::onnx_model::proto::{
     AttributeProto, DATA_LOCATION_EXTERNAL, DimensionValue, GraphProto, ModelProto, NodeProto,
     OperatorSetIdProto, StringStringEntryProto, TensorProto, ValueInfoProto, attribute_type,
     data_type,
@@ -229,10 +229,7 @@ impl DataSink {
 /// Builds the graph, streaming the weights to `sink`.
 fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> {
     let h = spec.hparams();
-    let (n_embd, n_vocab, n_ff) = (h.n_embd as i64, h.n_vocab as i64, h.n_ff as i64);
-    let (n_head, n_kv, hd) = (h.n_head as i64, h.n_head_kv as i64, h.head_dim() as i64);
-    let q_dim = n_head * hd;
-    let kv_dim = n_kv * hd;
+    let (n_embd, n_vocab) = (h.n_embd as i64, h.n_vocab as i64);
     let mut g = Builder {
         spec: *spec,
         sink,
@@ -241,8 +238,34 @@ fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> 
         consts: HashSet::new(),
         counter: 0,
     };
+    let (inputs, outputs) = graph_io(spec);
+    // The order of these steps is the order of nodes and initializers in
+    // the file: changing it changes the bytes.
+    let embd = g.embedding(n_vocab, n_embd)?;
+    let mut x = g.node("Gather", &[&embd, "input_ids"], vec![]);
+    let shared = g.shared_tables()?;
+    for l in 0..h.n_layer {
+        x = g.attention_block(l, &x, &shared)?;
+        x = g.feed_forward_block(l, &x)?;
+    }
+    let hn = g.rms_norm(&x, "output_norm.weight", n_embd)?;
+    g.linear(&hn, "output.weight", n_embd, n_vocab, Some("logits"))?;
+    let metadata_props = metadata(spec);
+    let (nodes, inits) = (g.nodes, g.inits);
+    Ok(model_proto(
+        spec,
+        nodes,
+        inits,
+        inputs,
+        outputs,
+        metadata_props,
+    ))
+}
 
-    // Graph inputs and outputs.
+/// The graph's inputs and outputs (Optimum names and shapes).
+fn graph_io(spec: &SynthSpec) -> (Vec<ValueInfoProto>, Vec<ValueInfoProto>) {
+    let h = spec.hparams();
+    let (n_vocab, n_kv, hd) = (h.n_vocab as i64, h.n_head_kv as i64, h.head_dim() as i64);
     let (b, s, t, p) = (
         sym("batch_size"),
         sym("sequence_length"),
@@ -275,113 +298,27 @@ fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> 
             ));
         }
     }
+    (inputs, outputs)
+}
 
-    // Embedding lookup.
-    let embd = g.embedding(n_vocab, n_embd)?;
-    let mut x = g.node("Gather", &[&embd, "input_ids"], vec![]);
+/// What every layer reads: the rotary tables, the attention bias, the score
+/// scale and the axis-2 constant.
+struct Shared {
+    cos: String,
+    sin: String,
+    bias: String,
+    scale: String,
+    axis2: String,
+}
 
-    // Rotary tables, shared by all layers: angles [B, 1, S, hd/2], as cos and
-    // sin of shape [B, 1, S, hd/2, 1].
-    let pos = g.node(
-        "Cast",
-        &["position_ids"],
-        vec![int("to", data_type::FLOAT.into())],
-    );
-    let axes = g.const_i64(&[1, 3]);
-    let pos = g.node("Unsqueeze", &[&pos, &axes], vec![]);
-    let inv_freq = g.inv_freq(h.rope_freq_base, hd)?;
-    let ang = g.node("Mul", &[&pos, &inv_freq], vec![]);
-    let last = g.const_i64(&[-1]);
-    let cos = g.node("Cos", &[&ang], vec![]);
-    let cos = g.node("Unsqueeze", &[&cos, &last], vec![]);
-    let sin = g.node("Sin", &[&ang], vec![]);
-    let sin = g.node("Unsqueeze", &[&sin, &last], vec![]);
-
-    // Attention bias [B, 1, 1, S, T]: 0 where key j is visible to the query
-    // (attention_mask[j] = 1 and j <= the query's position), else f32::MIN.
-    let t_len = g.node(
-        "Shape",
-        &["attention_mask"],
-        vec![int("start", 1), int("end", 2)],
-    );
-    let zero_axis = g.const_i64(&[0]);
-    let t_len = g.node("Squeeze", &[&t_len, &zero_axis], vec![]);
-    let (zero, one) = (g.const_i64_scalar(0), g.const_i64_scalar(1));
-    let key_pos = g.node("Range", &[&zero, &t_len, &one], vec![]);
-    let axis2 = g.const_i64(&[2]);
-    let query_pos = g.node("Unsqueeze", &["position_ids", &axis2], vec![]);
-    let causal = g.node("LessOrEqual", &[&key_pos, &query_pos], vec![]);
-    let kept = g.node("Equal", &["attention_mask", &one], vec![]);
-    let axis1 = g.const_i64(&[1]);
-    let kept = g.node("Unsqueeze", &[&kept, &axis1], vec![]);
-    let visible = g.node("And", &[&causal, &kept], vec![]);
-    let (f_zero, f_min) = (g.const_f32(0.0), g.const_f32(f32::MIN));
-    let bias = g.node("Where", &[&visible, &f_zero, &f_min], vec![]);
-    let axes12 = g.const_i64(&[1, 2]);
-    let bias = g.node("Unsqueeze", &[&bias, &axes12], vec![]);
-    let scale = g.const_f32(1.0 / (hd as f32).sqrt());
-
-    for l in 0..h.n_layer {
-        let w = |s: &str| format!("blk.{l}.{s}.weight");
-        let hn = g.rms_norm(&x, &w("attn_norm"), n_embd)?;
-        let q = g.linear(&hn, &w("attn_q"), n_embd, q_dim, None)?;
-        let k = g.linear(&hn, &w("attn_k"), n_embd, kv_dim, None)?;
-        let v = g.linear(&hn, &w("attn_v"), n_embd, kv_dim, None)?;
-        let q = g.rope(&q, n_head, hd, &cos, &sin);
-        let k = g.rope(&k, n_kv, hd, &cos, &sin);
-        let shape = g.const_i64(&[0, 0, n_kv, hd]);
-        let v = g.node("Reshape", &[&v, &shape], vec![]);
-        let v = g.node("Transpose", &[&v], vec![ints("perm", &[0, 2, 1, 3])]);
-        let pk = format!("past_key_values.{l}.key");
-        let pv = format!("past_key_values.{l}.value");
-        let k = g.node_named(
-            "Concat",
-            &[&pk, &k],
-            &format!("present.{l}.key"),
-            vec![int("axis", 2)],
-        );
-        let v = g.node_named(
-            "Concat",
-            &[&pv, &v],
-            &format!("present.{l}.value"),
-            vec![int("axis", 2)],
-        );
-        // Grouped-query attention: query head hq uses kv head hq / group.
-        let shape = g.const_i64(&[0, n_kv, n_head / n_kv, -1, hd]);
-        let q = g.node("Reshape", &[&q, &shape], vec![]);
-        let kt = g.node("Transpose", &[&k], vec![ints("perm", &[0, 1, 3, 2])]);
-        let kt = g.node("Unsqueeze", &[&kt, &axis2], vec![]);
-        let scores = g.node("MatMul", &[&q, &kt], vec![]);
-        let scores = g.node("Mul", &[&scores, &scale], vec![]);
-        let scores = g.node("Add", &[&scores, &bias], vec![]);
-        let probs = g.node("Softmax", &[&scores], vec![int("axis", -1)]);
-        let vu = g.node("Unsqueeze", &[&v, &axis2], vec![]);
-        let ctx = g.node("MatMul", &[&probs, &vu], vec![]);
-        let shape = g.const_i64(&[0, n_head, -1, hd]);
-        let ctx = g.node("Reshape", &[&ctx, &shape], vec![]);
-        let ctx = g.node("Transpose", &[&ctx], vec![ints("perm", &[0, 2, 1, 3])]);
-        let shape = g.const_i64(&[0, 0, q_dim]);
-        let ctx = g.node("Reshape", &[&ctx, &shape], vec![]);
-        let o = g.linear(&ctx, &w("attn_output"), q_dim, n_embd, None)?;
-        x = g.node("Add", &[&x, &o], vec![]);
-
-        let hn = g.rms_norm(&x, &w("ffn_norm"), n_embd)?;
-        let gate = g.linear(&hn, &w("ffn_gate"), n_embd, n_ff, None)?;
-        let up = g.linear(&hn, &w("ffn_up"), n_embd, n_ff, None)?;
-        let sig = g.node("Sigmoid", &[&gate], vec![]);
-        let silu = g.node("Mul", &[&gate, &sig], vec![]);
-        let act = g.node("Mul", &[&silu, &up], vec![]);
-        let down = g.linear(&act, &w("ffn_down"), n_ff, n_embd, None)?;
-        x = g.node("Add", &[&x, &down], vec![]);
-    }
-    let hn = g.rms_norm(&x, "output_norm.weight", n_embd)?;
-    g.linear(&hn, "output.weight", n_embd, n_vocab, Some("logits"))?;
-
+/// Metadata properties: the config a loader needs, and the synth spec.
+fn metadata(spec: &SynthSpec) -> Vec<StringStringEntryProto> {
+    let h = spec.hparams();
     let meta = |k: &str, v: String| StringStringEntryProto {
         key: k.into(),
         value: v,
     };
-    let metadata_props = vec![
+    vec![
         meta("model_type", "llama".into()),
         meta("bos_token_id", BOS_ID.to_string()),
         meta("eos_token_id", EOS_ID.to_string()),
@@ -410,12 +347,23 @@ fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> 
         ),
         meta("edgebench.synth.gguf_twin", spec.file_name()),
         meta("edgebench.n_params", h.n_params().to_string()),
-    ];
+    ]
+}
+
+/// The model around the graph: IR version, opsets, producer, metadata.
+fn model_proto(
+    spec: &SynthSpec,
+    nodes: Vec<NodeProto>,
+    inits: Vec<TensorProto>,
+    inputs: Vec<ValueInfoProto>,
+    outputs: Vec<ValueInfoProto>,
+    metadata_props: Vec<StringStringEntryProto>,
+) -> ModelProto {
     let name = format!(
         "edgebench synthetic {} {} (seed {})",
         spec.preset, spec.quant, spec.seed
     );
-    Ok(ModelProto {
+    ModelProto {
         ir_version: IR_VERSION,
         opset_import: vec![
             OperatorSetIdProto {
@@ -431,16 +379,148 @@ fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> 
         producer_version: env!("CARGO_PKG_VERSION").into(),
         doc_string: name.clone(),
         graph: Some(GraphProto {
-            node: g.nodes,
+            node: nodes,
             name,
-            initializer: g.inits,
+            initializer: inits,
             input: inputs,
             output: outputs,
             ..Default::default()
         }),
         metadata_props,
         ..Default::default()
-    })
+    }
+}
+
+impl Builder<'_> {
+    /// The tables shared by all layers (see [`Shared`]).
+    fn shared_tables(&mut self) -> io::Result<Shared> {
+        let h = self.spec.hparams();
+        let hd = h.head_dim() as i64;
+        // Rotary tables: angles [B, 1, S, hd/2], as cos and sin of shape
+        // [B, 1, S, hd/2, 1].
+        let pos = self.node(
+            "Cast",
+            &["position_ids"],
+            vec![int("to", data_type::FLOAT.into())],
+        );
+        let axes = self.const_i64(&[1, 3]);
+        let pos = self.node("Unsqueeze", &[&pos, &axes], vec![]);
+        let inv_freq = self.inv_freq(h.rope_freq_base, hd)?;
+        let ang = self.node("Mul", &[&pos, &inv_freq], vec![]);
+        let last = self.const_i64(&[-1]);
+        let cos = self.node("Cos", &[&ang], vec![]);
+        let cos = self.node("Unsqueeze", &[&cos, &last], vec![]);
+        let sin = self.node("Sin", &[&ang], vec![]);
+        let sin = self.node("Unsqueeze", &[&sin, &last], vec![]);
+
+        // Attention bias [B, 1, 1, S, T]: 0 where key j is visible to the
+        // query (attention_mask[j] = 1 and j <= the query's position), else
+        // f32::MIN.
+        let t_len = self.node(
+            "Shape",
+            &["attention_mask"],
+            vec![int("start", 1), int("end", 2)],
+        );
+        let zero_axis = self.const_i64(&[0]);
+        let t_len = self.node("Squeeze", &[&t_len, &zero_axis], vec![]);
+        let (zero, one) = (self.const_i64_scalar(0), self.const_i64_scalar(1));
+        let key_pos = self.node("Range", &[&zero, &t_len, &one], vec![]);
+        let axis2 = self.const_i64(&[2]);
+        let query_pos = self.node("Unsqueeze", &["position_ids", &axis2], vec![]);
+        let causal = self.node("LessOrEqual", &[&key_pos, &query_pos], vec![]);
+        let kept = self.node("Equal", &["attention_mask", &one], vec![]);
+        let axis1 = self.const_i64(&[1]);
+        let kept = self.node("Unsqueeze", &[&kept, &axis1], vec![]);
+        let visible = self.node("And", &[&causal, &kept], vec![]);
+        let (f_zero, f_min) = (self.const_f32(0.0), self.const_f32(f32::MIN));
+        let bias = self.node("Where", &[&visible, &f_zero, &f_min], vec![]);
+        let axes12 = self.const_i64(&[1, 2]);
+        let bias = self.node("Unsqueeze", &[&bias, &axes12], vec![]);
+        let scale = self.const_f32(1.0 / (hd as f32).sqrt());
+        Ok(Shared {
+            cos,
+            sin,
+            bias,
+            scale,
+            axis2,
+        })
+    }
+
+    /// Layer `l`'s attention with its KV cache, and the residual.
+    fn attention_block(&mut self, l: u32, x: &str, sh: &Shared) -> io::Result<String> {
+        let h = self.spec.hparams();
+        let (n_embd, n_head, n_kv, hd) = (
+            h.n_embd as i64,
+            h.n_head as i64,
+            h.n_head_kv as i64,
+            h.head_dim() as i64,
+        );
+        let (q_dim, kv_dim) = (n_head * hd, n_kv * hd);
+        let Shared {
+            cos,
+            sin,
+            bias,
+            scale,
+            axis2,
+        } = sh;
+        let w = |s: &str| format!("blk.{l}.{s}.weight");
+        let hn = self.rms_norm(x, &w("attn_norm"), n_embd)?;
+        let q = self.linear(&hn, &w("attn_q"), n_embd, q_dim, None)?;
+        let k = self.linear(&hn, &w("attn_k"), n_embd, kv_dim, None)?;
+        let v = self.linear(&hn, &w("attn_v"), n_embd, kv_dim, None)?;
+        let q = self.rope(&q, n_head, hd, cos, sin);
+        let k = self.rope(&k, n_kv, hd, cos, sin);
+        let shape = self.const_i64(&[0, 0, n_kv, hd]);
+        let v = self.node("Reshape", &[&v, &shape], vec![]);
+        let v = self.node("Transpose", &[&v], vec![ints("perm", &[0, 2, 1, 3])]);
+        let pk = format!("past_key_values.{l}.key");
+        let pv = format!("past_key_values.{l}.value");
+        let k = self.node_named(
+            "Concat",
+            &[&pk, &k],
+            &format!("present.{l}.key"),
+            vec![int("axis", 2)],
+        );
+        let v = self.node_named(
+            "Concat",
+            &[&pv, &v],
+            &format!("present.{l}.value"),
+            vec![int("axis", 2)],
+        );
+        // Grouped-query attention: query head hq uses kv head hq / group.
+        let shape = self.const_i64(&[0, n_kv, n_head / n_kv, -1, hd]);
+        let q = self.node("Reshape", &[&q, &shape], vec![]);
+        let kt = self.node("Transpose", &[&k], vec![ints("perm", &[0, 1, 3, 2])]);
+        let kt = self.node("Unsqueeze", &[&kt, axis2], vec![]);
+        let scores = self.node("MatMul", &[&q, &kt], vec![]);
+        let scores = self.node("Mul", &[&scores, scale], vec![]);
+        let scores = self.node("Add", &[&scores, bias], vec![]);
+        let probs = self.node("Softmax", &[&scores], vec![int("axis", -1)]);
+        let vu = self.node("Unsqueeze", &[&v, axis2], vec![]);
+        let ctx = self.node("MatMul", &[&probs, &vu], vec![]);
+        let shape = self.const_i64(&[0, n_head, -1, hd]);
+        let ctx = self.node("Reshape", &[&ctx, &shape], vec![]);
+        let ctx = self.node("Transpose", &[&ctx], vec![ints("perm", &[0, 2, 1, 3])]);
+        let shape = self.const_i64(&[0, 0, q_dim]);
+        let ctx = self.node("Reshape", &[&ctx, &shape], vec![]);
+        let o = self.linear(&ctx, &w("attn_output"), q_dim, n_embd, None)?;
+        Ok(self.node("Add", &[x, &o], vec![]))
+    }
+
+    /// Layer `l`'s SwiGLU feed-forward, and the residual.
+    fn feed_forward_block(&mut self, l: u32, x: &str) -> io::Result<String> {
+        let h = self.spec.hparams();
+        let (n_embd, n_ff) = (h.n_embd as i64, h.n_ff as i64);
+        let w = |s: &str| format!("blk.{l}.{s}.weight");
+        let hn = self.rms_norm(x, &w("ffn_norm"), n_embd)?;
+        let gate = self.linear(&hn, &w("ffn_gate"), n_embd, n_ff, None)?;
+        let up = self.linear(&hn, &w("ffn_up"), n_embd, n_ff, None)?;
+        let sig = self.node("Sigmoid", &[&gate], vec![]);
+        let silu = self.node("Mul", &[&gate, &sig], vec![]);
+        let act = self.node("Mul", &[&silu, &up], vec![]);
+        let down = self.linear(&act, &w("ffn_down"), n_ff, n_embd, None)?;
+        Ok(self.node("Add", &[x, &down], vec![]))
+    }
 }
 
 struct Builder<'a> {
@@ -821,7 +901,7 @@ fn fixed(n: i64) -> DimensionValue {
 }
 
 fn value(name: &str, elem: i32, dims: &[DimensionValue]) -> ValueInfoProto {
-    crate::onnx_model::proto::tensor_value_info(name, elem, dims)
+    edgebench_formats::onnx_model::proto::tensor_value_info(name, elem, dims)
 }
 
 #[cfg(test)]
@@ -829,7 +909,7 @@ mod tests {
     use super::super::Preset;
     use super::super::quant::{Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
     use super::*;
-    use crate::onnx_model::{Dim, OnnxInfo, Storage, inspect};
+    use edgebench_formats::onnx_model::{Dim, OnnxInfo, Storage, inspect};
 
     fn spec(preset: Preset, quant: Quant) -> SynthSpec {
         SynthSpec {

@@ -3,6 +3,7 @@
 //! quantisations, deterministic weights, and a GGUF writer whose output
 //! llama.cpp loads and runs, and its ONNX twin for ONNX Runtime
 //! ([`write_onnx`]). The same [`SynthSpec`] always gives the same bytes.
+#![deny(missing_docs)]
 
 mod gguf_out;
 mod onnx_out;
@@ -15,7 +16,7 @@ pub use onnx_out::{
     EXTERNAL_ALIGN, EXTERNAL_MIN_BYTES, OnnxSummary, q4_0_to_nbits, q8_0_to_nbits, write_onnx,
 };
 
-use crate::gguf::GgmlType;
+use edgebench_formats::gguf::GgmlType;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
