@@ -1,7 +1,7 @@
 //! What one token costs a model, read from its GGUF header alone: the bytes a
 //! decode step streams from memory (quantised weights plus the KV cache) and
 //! the FLOPs a prefill token needs. These feed the roofline (see
-//! docs/roofline.md and MEASUREMENT.md, section "Roofline").
+//! docs/roofline.md and docs/metrics.md, section "Roofline").
 //!
 //! Weight bytes per decode token, from the tensor table:
 //!
