@@ -50,6 +50,8 @@ pub(crate) struct EpFacts {
     /// The `ep_options` keys it accepts.
     pub option_keys: &'static [&'static str],
     /// A prefix under which any key is passed through ("trt_").
+    // Only the option checks read it, and they need ONNX Runtime.
+    #[cfg_attr(not(feature = "onnx"), allow(dead_code))]
     pub option_prefix: Option<&'static str>,
 }
 
