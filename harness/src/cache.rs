@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use edgebench_backends::synth::{self, SynthSpec};
+use edgebench_synth::{self as synth, SynthSpec};
 
 /// The cache folder for synthetic models.
 pub fn model_dir() -> Result<PathBuf> {
@@ -79,7 +79,7 @@ pub fn ensure_synth_onnx(spec: &SynthSpec) -> Result<PathBuf> {
     let path = dir.join(spec.onnx_file_name());
     // A twin is two files: reuse it only when the graph reads back and its
     // external data is all there (a crash or a full disk can leave less).
-    if path.is_file() && edgebench_backends::onnx_model::inspect(&path).is_ok() {
+    if path.is_file() && edgebench_formats::onnx_model::inspect(&path).is_ok() {
         return Ok(path);
     }
     eprintln!(

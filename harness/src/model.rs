@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use edgebench_backends::footprint::ModelFootprint;
-use edgebench_backends::{BackendKind, ModelMeta, artifact, gguf, onnx_model};
+use edgebench_backends::{BackendKind, ModelMeta, artifact};
+use edgebench_formats::{gguf, onnx_model};
 use edgebench_reports::record::ModelInfo;
 
 use crate::cache;

@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::edgebench;
-use edgebench_backends::onnx_model::proto::{ModelProto, StringStringEntryProto};
+use edgebench_formats::onnx_model::proto::{ModelProto, StringStringEntryProto};
 use prost::Message;
 use serde_json::Value;
 

@@ -42,7 +42,7 @@ pub fn synth(args: &SynthArgs) -> Result<i32> {
     }
     if let Some(path) = &gguf {
         cache::write_synth_atomically(&spec, path)?;
-        let info = edgebench_backends::gguf::inspect(path)?;
+        let info = edgebench_formats::gguf::inspect(path)?;
         eprintln!(
             "edgebench: wrote {} ({} parameters, {} bytes, {})",
             path.display(),
@@ -53,7 +53,7 @@ pub fn synth(args: &SynthArgs) -> Result<i32> {
     }
     if let Some(path) = &onnx {
         let data = cache::write_synth_onnx_atomically(&spec, path)?;
-        let info = edgebench_backends::onnx_model::inspect(path)?;
+        let info = edgebench_formats::onnx_model::inspect(path)?;
         eprintln!(
             "edgebench: wrote {} and {} ({} parameters, {} bytes of weights, {})",
             path.display(),

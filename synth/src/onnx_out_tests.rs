@@ -1,0 +1,277 @@
+//! Tests of `onnx_out`.
+use super::super::Preset;
+use super::super::quant::{Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
+use super::*;
+use edgebench_formats::onnx_model::{Dim, OnnxInfo, Storage, inspect};
+
+fn spec(preset: Preset, quant: Quant) -> SynthSpec {
+    SynthSpec {
+        preset,
+        quant,
+        seed: 42,
+    }
+}
+
+/// The twin's graph without generating weights: the `.onnx` bytes and
+/// the data file's length.
+fn dry_run(spec: &SynthSpec, location: &str) -> (Vec<u8>, u64) {
+    let mut sink = DataSink {
+        out: None,
+        location: location.into(),
+        pos: 0,
+    };
+    let model = build_model(spec, &mut sink).unwrap();
+    (model.encode_to_vec(), sink.pos)
+}
+
+fn check_signature(info: &OnnxInfo, spec: &SynthSpec) {
+    let h = spec.hparams();
+    let sym = |s: &str| Dim::Symbolic(s.into());
+    let fixed = |n: u32| Dim::Fixed(i64::from(n));
+    let expect = |name: &str, ty: &str, dims: Vec<Dim>| {
+        let v = info
+            .value(name)
+            .unwrap_or_else(|| panic!("{spec:?}: no {name}"));
+        assert_eq!(v.elem_type, ty, "{name}");
+        assert_eq!(v.dims, dims, "{name}");
+    };
+    let (b, s, t, p) = (
+        sym("batch_size"),
+        sym("sequence_length"),
+        sym("total_sequence_length"),
+        sym("past_sequence_length"),
+    );
+    assert_eq!(info.inputs.len(), 3 + 2 * h.n_layer as usize);
+    assert_eq!(info.outputs.len(), 1 + 2 * h.n_layer as usize);
+    expect("input_ids", "int64", vec![b.clone(), s.clone()]);
+    expect("attention_mask", "int64", vec![b.clone(), t.clone()]);
+    expect("position_ids", "int64", vec![b.clone(), s.clone()]);
+    expect(
+        "logits",
+        "float",
+        vec![b.clone(), s.clone(), fixed(h.n_vocab)],
+    );
+    for l in 0..h.n_layer {
+        for kv in ["key", "value"] {
+            let (nkv, hd) = (fixed(h.n_head_kv), fixed(h.head_dim()));
+            expect(
+                &format!("past_key_values.{l}.{kv}"),
+                "float",
+                vec![b.clone(), nkv.clone(), p.clone(), hd.clone()],
+            );
+            expect(
+                &format!("present.{l}.{kv}"),
+                "float",
+                vec![b.clone(), nkv, t.clone(), hd],
+            );
+        }
+    }
+    let meta = |k: &str| info.metadata.get(k).map(String::as_str);
+    assert_eq!(meta("bos_token_id"), Some("1"));
+    assert_eq!(meta("add_bos_token"), Some("true"));
+    assert_eq!(meta("vocab_size"), Some(h.n_vocab.to_string().as_str()));
+    assert_eq!(meta("edgebench.synth.quant"), Some(spec.quant.name()));
+    assert_eq!(meta("edgebench.synth.preset"), Some(spec.preset.name()));
+    assert_eq!(meta("edgebench.synth.seed"), Some("42"));
+    assert!(
+        info.opset_imports
+            .iter()
+            .any(|o| o.domain.is_empty() && o.version == ONNX_OPSET)
+    );
+    let nbits = info
+        .op_types
+        .get("com.microsoft:MatMulNBits")
+        .copied()
+        .unwrap_or(0);
+    let matrices = 1 + 7 * h.n_layer as usize;
+    match spec.quant {
+        Quant::Q4_0 | Quant::Q8_0 => assert_eq!(nbits, matrices),
+        Quant::F16 | Quant::F32 => {
+            assert_eq!(nbits, 0);
+            assert_eq!(info.op_types["MatMul"], matrices + 2 * h.n_layer as usize);
+        }
+    }
+    assert_eq!(info.op_types["Gather"], 1);
+    // Every large initializer is external, in the data file, aligned.
+    for i in &info.initializers {
+        match &i.storage {
+            Storage::External {
+                location, offset, ..
+            } => {
+                assert_eq!(location, &format!("{}.data", spec.onnx_file_name()));
+                assert_eq!(offset % EXTERNAL_ALIGN, 0, "{}", i.name);
+            }
+            Storage::Inline => {
+                assert!(i.byte_size < EXTERNAL_MIN_BYTES as u64, "{}", i.name)
+            }
+        }
+    }
+    let embd: Vec<_> = info
+        .initializers
+        .iter()
+        .filter(|i| i.embedding_only)
+        .collect();
+    assert_eq!(embd.len(), 1);
+    assert_eq!(embd[0].name, "token_embd.weight");
+    assert_eq!(
+        embd[0].dims,
+        vec![i64::from(h.n_vocab), i64::from(h.n_embd)]
+    );
+}
+
+#[test]
+fn every_preset_has_the_optimum_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    for preset in Preset::ALL {
+        for quant in Quant::ALL {
+            let spec = spec(preset, quant);
+            let onnx = dir.path().join(spec.onnx_file_name());
+            let data = data_path_for(&onnx).unwrap();
+            let (bytes, data_len) = dry_run(&spec, &format!("{}.data", spec.onnx_file_name()));
+            std::fs::write(&onnx, bytes).unwrap();
+            // A sparse stand-in of the right length for the range checks.
+            File::create(&data).unwrap().set_len(data_len).unwrap();
+            let info = inspect(&onnx).unwrap();
+            check_signature(&info, &spec);
+            let end = info
+                .initializers
+                .iter()
+                .filter_map(|i| match &i.storage {
+                    Storage::External { offset, length, .. } => Some(offset + length),
+                    Storage::Inline => None,
+                })
+                .max();
+            assert_eq!(end, Some(data_len));
+            std::fs::remove_file(&data).unwrap();
+        }
+    }
+}
+
+#[test]
+fn written_twin_matches_the_dry_run_and_is_deterministic() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for quant in Quant::ALL {
+        let spec = spec(Preset::Tiny, quant);
+        let pa = a.path().join(spec.onnx_file_name());
+        let pb = b.path().join(spec.onnx_file_name());
+        let sa = write_onnx(&spec, &pa).unwrap();
+        let sb = write_onnx(&spec, &pb).unwrap();
+        assert_eq!(sa.file_size, std::fs::metadata(&pa).unwrap().len());
+        assert_eq!(
+            sa.data_size,
+            std::fs::metadata(&sa.data_path).unwrap().len()
+        );
+        assert_eq!(std::fs::read(&pa).unwrap(), std::fs::read(&pb).unwrap());
+        assert_eq!(
+            std::fs::read(&sa.data_path).unwrap(),
+            std::fs::read(&sb.data_path).unwrap(),
+            "{quant}"
+        );
+        let location = sa.data_path.file_name().unwrap().to_str().unwrap();
+        let (dry, dry_len) = dry_run(&spec, location);
+        assert_eq!(dry, std::fs::read(&pa).unwrap(), "{quant}");
+        assert_eq!(dry_len, sa.data_size);
+        check_signature(&inspect(&pa).unwrap(), &spec);
+    }
+    // Another seed, other weights.
+    let other = SynthSpec {
+        seed: 43,
+        ..spec(Preset::Tiny, Quant::Q4_0)
+    };
+    let s = write_onnx(&other, &a.path().join("other.onnx")).unwrap();
+    let first = spec(Preset::Tiny, Quant::Q4_0);
+    assert_ne!(
+        std::fs::read(&s.data_path).unwrap(),
+        std::fs::read(a.path().join(format!("{}.data", first.onnx_file_name()))).unwrap()
+    );
+}
+
+#[test]
+fn decode_weight_bytes_of_tiny() {
+    // Tiny: 4 layers of q 256x256, k and v 256x128, o 256x256, gate/up/
+    // down 256x768 (786,432 elements each) plus output 2048x256:
+    // 3,670,016 matrix elements. Norms: 9 x 256 f32 = 9,216 bytes.
+    // Inline constants: rope.inv_freq 32 f32 (128) + shapes, axes and
+    // scalars (336) = 464 bytes. The embedding table is not counted.
+    let matrices: u64 = 4 * (2 * 65_536 + 2 * 32_768 + 3 * 196_608) + 524_288;
+    assert_eq!(matrices, 3_670_016);
+    let rest = 9_216 + 464;
+    let dir = tempfile::tempdir().unwrap();
+    for (quant, bytes) in [
+        (Quant::F32, matrices * 4),
+        (Quant::F16, matrices * 2),
+        // 32 x u8 + f32 scale per block of 32
+        (Quant::Q8_0, matrices / 32 * 36),
+        // 16 x u8 + f32 scale per block of 32
+        (Quant::Q4_0, matrices / 32 * 20),
+    ] {
+        let spec = spec(Preset::Tiny, quant);
+        let p = dir.path().join(spec.onnx_file_name());
+        write_onnx(&spec, &p).unwrap();
+        let info = inspect(&p).unwrap();
+        assert_eq!(info.decode_weight_bytes(), bytes + rest, "{quant}");
+        assert_eq!(
+            info.total_weight_bytes() - info.decode_weight_bytes(),
+            2048 * 256 * 4,
+            "{quant}"
+        );
+    }
+}
+
+/// A q4_0 block with scale 1 whose element j is j (j < 16) and 31 - j
+/// (j >= 16): ggml stores byte j as (j, 15 - j) nibbles.
+fn known_q4_block() -> Vec<u8> {
+    let mut blk = f16::from_f32(1.0).to_le_bytes().to_vec();
+    blk.extend((0..16u8).map(|j| j | ((15 - j) << 4)));
+    assert_eq!(blk.len(), Q4_0_BLOCK_BYTES);
+    blk
+}
+
+#[test]
+fn q4_0_repack_puts_adjacent_elements_in_one_byte() {
+    let (mut b, mut s) = (Vec::new(), Vec::new());
+    q4_0_to_nbits(&known_q4_block(), &mut b, &mut s);
+    assert_eq!(s, vec![1.0]);
+    // Byte k holds elements 2k (low) and 2k+1 (high).
+    assert_eq!(
+        b,
+        vec![
+            0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE, 0xEF, 0xCD, 0xAB, 0x89, 0x67, 0x45,
+            0x23, 0x01
+        ]
+    );
+    // Decoding both forms gives the same values, for real weights too.
+    let v = generate(7, "blk.0.attn_q.weight", 32 * 64);
+    let mut q = Vec::new();
+    quantize_q4_0(&v, &mut q).unwrap();
+    let mut ggml = Vec::new();
+    dequantize_q4_0(&q, &mut ggml).unwrap();
+    let (mut b, mut s) = (Vec::new(), Vec::new());
+    q4_0_to_nbits(&q, &mut b, &mut s);
+    let nbits: Vec<f32> = b
+        .chunks_exact(16)
+        .zip(&s)
+        .flat_map(|(blob, &d)| {
+            blob.iter().flat_map(move |&x| {
+                [
+                    f32::from(i16::from(x & 0x0F) - 8) * d,
+                    f32::from(i16::from(x >> 4) - 8) * d,
+                ]
+            })
+        })
+        .collect();
+    assert_eq!(nbits, ggml);
+}
+
+#[test]
+fn q8_0_to_nbits_offsets_by_128() {
+    let mut blk = f16::from_f32(0.5).to_le_bytes().to_vec();
+    blk.extend((0..32i8).map(|j| (j * 4 - 64) as u8));
+    assert_eq!(blk.len(), Q8_0_BLOCK_BYTES);
+    let (mut b, mut s) = (Vec::new(), Vec::new());
+    q8_0_to_nbits(&blk, &mut b, &mut s);
+    assert_eq!(s, vec![0.5]);
+    let expect: Vec<u8> = (0..32).map(|j| (j * 4 - 64 + 128) as u8).collect();
+    assert_eq!(b, expect);
+    assert_eq!((b[0], b[16], b[31]), (64, 128, 188));
+}
