@@ -5,6 +5,7 @@
 
 pub mod bandwidth;
 pub mod host;
+pub mod limits;
 pub mod memory;
 pub mod probe;
 pub mod profile;

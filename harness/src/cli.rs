@@ -153,6 +153,13 @@ pub struct SweepArgs {
     /// Milliseconds between SIGTERM and SIGKILL for a timed-out worker.
     #[arg(long = "kill-grace-ms", hide = true, default_value_t = 2000)]
     pub kill_grace_ms: u64,
+    /// Run cases the memory pre-flight refuses (as `[matrix] force = true`).
+    #[arg(long)]
+    pub force: bool,
+    /// Run contexts longer than a model's training context (as `[matrix]
+    /// allow_long_context = true`).
+    #[arg(long = "allow-long-context")]
+    pub allow_long_context: bool,
 }
 
 fn parse_filter(s: &str) -> Result<crate::sweep::filter::Filter, String> {
@@ -314,25 +321,25 @@ pub struct RunArgs {
     )]
     #[allow(missing_docs)] // its help is the registry's list
     pub backends: Vec<String>,
-    /// Prompt length(s) in tokens.
+    /// Prompt length(s) in tokens, 1 to 16777216.
     #[arg(short = 'p', long = "n-prompt", default_value = "512")]
     pub n_prompt: UIntList,
-    /// Tokens to generate.
+    /// Tokens to generate, 0 to 16777216.
     #[arg(short = 'n', long = "n-gen", default_value = "128")]
     pub n_gen: UIntList,
-    /// KV-cache depth(s): tokens already in context before the prompt (untimed).
+    /// KV-cache depth(s): tokens already in context before the prompt (untimed), 0 to 16777216.
     #[arg(short = 'd', long = "n-depth", default_value = "0")]
     pub n_depth: UIntList,
-    /// Measured repetitions per case.
+    /// Measured repetitions per case, 1 to 10000.
     #[arg(short = 'r', long = "repetitions", default_value_t = 5)]
     pub reps: u32,
-    /// CPU thread count(s). Default: physical cores.
+    /// CPU thread count(s), 1 to 1024. Default: physical cores.
     #[arg(short = 't', long = "threads")]
     pub threads: Option<UIntList>,
-    /// Logical batch size (prompt tokens per decode call).
+    /// Logical batch size (prompt tokens per decode call), 1 to 16777216.
     #[arg(long, default_value_t = 2048)]
     pub batch: u32,
-    /// Physical micro-batch size.
+    /// Physical micro-batch size, 1 to --batch.
     #[arg(long, default_value_t = 512)]
     pub ubatch: u32,
     /// Load settings: --ngl, --ep-option, --graph-opt.
@@ -351,7 +358,7 @@ pub struct RunArgs {
     /// gives every case its decode ceiling and the table its "% of ceiling".
     #[arg(long = "read-gbs")]
     pub read_gbs: Option<f64>,
-    /// Unrecorded warm-up repetitions before measuring.
+    /// Unrecorded warm-up repetitions before measuring, 0 to 1000.
     #[arg(long, default_value_t = 1, conflicts_with = "no_warmup")]
     pub warmup: u32,
     /// No warm-up repetition.
@@ -369,6 +376,14 @@ pub struct RunArgs {
     /// Mock backend costs and faults, e.g. "prefill_us=20,decode_us=1000,fail=decode:5".
     #[arg(long = "mock-spec", hide = true, default_value = "")]
     pub mock_spec: String,
+    /// Run a case even when the memory pre-flight estimates it needs more
+    /// memory than this machine has available (recorded in the record).
+    #[arg(long)]
+    pub force: bool,
+    /// Run a context (depth + prompt + gen) longer than the model's training
+    /// context (recorded in the record).
+    #[arg(long = "allow-long-context")]
+    pub allow_long_context: bool,
 }
 
 /// Settings fixed when a model is loaded, shared by `run`, `conform` and
@@ -433,7 +448,7 @@ pub struct SustainedArgs {
     )]
     #[allow(missing_docs)] // its help is the registry's list
     pub backend: String,
-    /// How long to keep issuing requests, e.g. 10m, 90s.
+    /// How long to keep issuing requests, e.g. 10m, 90s (at most 7 days).
     #[arg(long, default_value = "10m", value_parser = parse_duration_s)]
     pub duration: f64,
     /// Window of the rate series: a duration (5s) or a token count (32tok).
@@ -442,10 +457,10 @@ pub struct SustainedArgs {
     /// Idle time between requests, e.g. 0s, 1s.
     #[arg(long, default_value = "0s", value_parser = parse_duration_s)]
     pub gap: f64,
-    /// Prompt tokens per request.
+    /// Prompt tokens per request, 1 to 16777216.
     #[arg(short = 'p', long = "n-prompt", default_value_t = 128)]
     pub n_prompt: u32,
-    /// Tokens generated per request.
+    /// Tokens generated per request, 2 to 16777216.
     #[arg(short = 'n', long = "n-gen", default_value_t = 128)]
     pub n_gen: u32,
     /// CPU threads (default: physical cores).
@@ -478,6 +493,13 @@ pub struct SustainedArgs {
     /// Read sysfs under this root (tests; default $EDGEBENCH_SYSFS_ROOT or /).
     #[arg(long = "sysfs-root", hide = true)]
     pub sysfs_root: Option<PathBuf>,
+    /// Run even when the memory pre-flight estimates the case needs more
+    /// memory than this machine has available (recorded in the record).
+    #[arg(long)]
+    pub force: bool,
+    /// Run a context longer than the model's training context.
+    #[arg(long = "allow-long-context")]
+    pub allow_long_context: bool,
 }
 
 fn parse_duration_s(s: &str) -> Result<f64, String> {
@@ -501,4 +523,34 @@ pub struct ReportArgs {
     /// Judge every device by this profile's SLOs (its [cost] fills in where a device has none).
     #[arg(long = "slo-profile", value_name = "PROFILE")]
     pub slo_profile: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+    use edgebench_devices::limits::{MAX_REPS, MAX_THREADS, MAX_TOKENS, MAX_WARMUP};
+
+    /// `run --help` states the limits the flags are checked against.
+    #[test]
+    fn run_help_states_the_limits() {
+        let mut cmd = super::Cli::command();
+        let run = cmd.find_subcommand_mut("run").unwrap();
+        let help = run.render_long_help().to_string();
+        for (flag, text) in [
+            ("--n-prompt", format!("1 to {MAX_TOKENS}")),
+            ("--n-gen", format!("0 to {MAX_TOKENS}")),
+            ("--n-depth", format!("0 to {MAX_TOKENS}")),
+            ("--repetitions", format!("1 to {MAX_REPS}")),
+            ("--threads", format!("1 to {MAX_THREADS}")),
+            ("--batch", format!("1 to {MAX_TOKENS}")),
+            ("--warmup", format!("0 to {MAX_WARMUP}")),
+        ] {
+            let at = help.find(flag).unwrap_or_else(|| panic!("{flag} in help"));
+            let section = &help[at..(at + 400).min(help.len())];
+            assert!(
+                section.contains(&text),
+                "{flag}: want '{text}' in\n{section}"
+            );
+        }
+    }
 }

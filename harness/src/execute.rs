@@ -13,6 +13,7 @@ use edgebench_reports::record::{Record, Status};
 use crate::measure::{self, Failure, Job, Samples};
 use crate::model::{ResolvedModel, resolve_model_for};
 use crate::plan::{Case, Group, Plan};
+use crate::preflight::{self, Origin, Policy};
 use crate::record::{base_record, failed_record, metrics};
 use crate::roofline::{DeviceFigures, roofline_for};
 use crate::{prompt, session};
@@ -25,6 +26,9 @@ pub struct RunOptions {
     pub progress: bool,
     /// The machine's measured bandwidth, when the user gives it.
     pub device: DeviceFigures,
+    /// What may run past the memory pre-flight (`--force`,
+    /// `--allow-long-context`).
+    pub policy: Policy,
 }
 
 /// Runs the plan; `on_record` is called after every case (to write results
@@ -55,6 +59,34 @@ pub fn execute(
     if !problems.is_empty() {
         anyhow::bail!("{}", problems.join("\n"));
     }
+    // The memory pre-flight of every case, before anything is loaded: a
+    // case that cannot fit stops the run here with the numbers (exit 2).
+    let available = preflight::available_now();
+    for case in &plan.cases {
+        let group = &plan.groups[case.group];
+        let Some(model) = models.get(&(group.model.clone(), group.backend.runs_onnx())) else {
+            continue;
+        };
+        let verdict = preflight::check(
+            group.backend,
+            model,
+            case,
+            available.as_ref(),
+            opts.policy,
+            Origin::Flags,
+        );
+        if let Some(why) = verdict.refusal {
+            problems.push(format!(
+                "case {} on {} ({}): {why}",
+                case.workload.test_name(),
+                group.backend.id(),
+                group.model
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        anyhow::bail!("{}", problems.join("\n"));
+    }
     for (gi, group) in plan.groups.iter().enumerate() {
         let cases: Vec<Case> = plan
             .cases
@@ -73,6 +105,8 @@ pub fn execute(
             cases: &cases,
             mock: &opts.mock,
             device: &opts.device,
+            policy: opts.policy,
+            origin: Origin::Flags,
         };
         run_group(
             &run,
@@ -104,11 +138,17 @@ pub struct GroupRun<'a> {
     pub mock: &'a MockConfig,
     /// The device's bandwidth and compute figures, for the roofline.
     pub device: &'a DeviceFigures,
+    /// What may run past the memory pre-flight.
+    pub policy: Policy,
+    /// Where the settings came from (for what a refusal tells to change).
+    pub origin: Origin,
 }
 
 /// Loads the group's model and runs its cases. `on_start(i)` is called as
 /// case `i` begins (sweeps time cases out from it), `on_record(i, record)`
 /// when it ends. A load failure gives every case a record with that error.
+/// A case the memory pre-flight refuses is recorded `invalid` with the
+/// reason and not run; when every case is refused the model is not loaded.
 pub fn run_group(
     run: &GroupRun<'_>,
     mut on_start: impl FnMut(usize),
@@ -121,7 +161,30 @@ pub fn run_group(
         cases,
         mock,
         device,
+        policy,
+        origin,
     } = *run;
+    let available = preflight::available_now();
+    let verdicts: Vec<preflight::Verdict> = cases
+        .iter()
+        .map(|c| preflight::check(group.backend, model, c, available.as_ref(), policy, origin))
+        .collect();
+    let refused = |i: usize| -> Option<Record> {
+        let v = &verdicts[i];
+        let why = v.refusal.as_ref()?;
+        let mut r = failed_record(host, group, &model.record, &cases[i], Status::Invalid, why);
+        r.preflight = v.preflight.clone();
+        Some(r)
+    };
+    if verdicts.iter().all(|v| v.refusal.is_some()) {
+        for i in 0..cases.len() {
+            on_start(i);
+            if let Some(r) = refused(i) {
+                on_record(i, r)?;
+            }
+        }
+        return Ok(());
+    }
     let rss_reset = memory::reset_peak_rss();
     let (mut backend, load_ms) = match session::load(group.backend, model, &group.load, mock) {
         Ok(s) => (s.backend, s.load_ms),
@@ -139,6 +202,10 @@ pub fn run_group(
     let description = backend.describe();
     for (i, case) in cases.iter().enumerate() {
         on_start(i);
+        if let Some(r) = refused(i) {
+            on_record(i, r)?;
+            continue;
+        }
         if i > 0 {
             memory::reset_peak_rss();
         }
@@ -149,6 +216,18 @@ pub fn run_group(
             r.roofline = Some(roofline_for(&r, fp, case.context.kv_type, device));
         }
         r.metrics.load_ms = Some(load_ms);
+        r.preflight = verdicts[i].preflight.clone();
+        if let Some(p) = r.preflight.as_ref().filter(|p| p.forced) {
+            r.warnings.push(format!(
+                "forced past the pre-flight (estimated need {}, available {}, context {} of a \
+                 {}-token training context): figures may reflect swapping or a context the model \
+                 was not trained for",
+                preflight::bytes(p.need_bytes),
+                p.available_bytes.map_or("unknown".into(), preflight::bytes),
+                p.n_ctx,
+                p.n_ctx_train.map_or("unknown".into(), |t| t.to_string())
+            ));
+        }
         if !rss_reset {
             r.warnings.push(
                 "peak RSS covers the whole process, not only this case (the OS cannot reset \

@@ -20,6 +20,7 @@ pub mod measure;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod preflight;
 pub mod prompt;
 pub mod provenance;
 pub mod record;

@@ -25,7 +25,22 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
         })?;
     tmp.write_all(contents)
         .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("--out {}: write failed", path.display()))?;
+        .map_err(|e| {
+            let full = e.kind() == std::io::ErrorKind::StorageFull
+                || e.kind() == std::io::ErrorKind::QuotaExceeded;
+            let why = if full {
+                format!(
+                    "{}: cannot write it, the disk holding {} is full ({e}); the file is left \
+                     as it was and results written before are intact; free some space and \
+                     run again",
+                    path.display(),
+                    dir.display()
+                )
+            } else {
+                format!("{}: write failed ({e})", path.display())
+            };
+            anyhow::anyhow!(why)
+        })?;
     tmp.persist(path)
         .with_context(|| format!("--out {}: cannot replace the file", path.display()))?;
     sync_dir(dir);

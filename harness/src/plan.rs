@@ -3,6 +3,7 @@
 use std::fmt;
 
 use edgebench_backends::{BackendKind, ContextSettings, KvType, LoadSettings};
+use edgebench_devices::limits::{MAX_REPS, MAX_THREADS, MAX_TOKENS, MAX_WARMUP, check_u32};
 
 /// A parsed list flag: "512", "128,256,512", "128-512*2" (128, 256, 512),
 /// "1-4" (1, 2, 3, 4) or "0-1024+256" (0, 256, ..., 1024), as llama-bench.
@@ -211,11 +212,21 @@ impl Matrix {
         if self.reps == 0 {
             return Err("-r/--reps must be >= 1".into());
         }
-        if self.reps > 10_000 {
-            return Err("-r/--reps must be <= 10000".into());
-        }
         if self.batch == 0 || self.ubatch == 0 {
             return Err("--batch and --ubatch must be >= 1".into());
+        }
+        for (flag, list, min, max) in [
+            ("-p/--n-prompt", &self.n_prompt, 1, MAX_TOKENS),
+            ("-n/--n-gen", &self.n_gen, 0, MAX_TOKENS),
+            ("-d/--n-depth", &self.n_depth, 0, MAX_TOKENS),
+            ("-t/--threads", &self.threads, 1, MAX_THREADS),
+            ("-r/--repetitions", &vec![self.reps], 1, MAX_REPS),
+            ("--warmup", &vec![self.warmup], 0, MAX_WARMUP),
+            ("--batch", &vec![self.batch], 1, MAX_TOKENS),
+        ] {
+            for &v in list {
+                check_u32(flag, v, min, max)?;
+            }
         }
         if self.ubatch > self.batch {
             return Err(format!(
@@ -231,11 +242,6 @@ impl Matrix {
         ] {
             if list.is_empty() {
                 return Err(format!("{flag} needs at least one value"));
-            }
-        }
-        for &t in &self.threads {
-            if t > 1024 {
-                return Err(format!("-t/--threads {t} is out of range (1..=1024)"));
             }
         }
         let mut groups = vec![];
@@ -372,6 +378,35 @@ mod tests {
         let mut m = matrix();
         m.threads = vec![0];
         assert!(m.plan().unwrap_err().contains("-t/--threads"));
+        // Upper limits, named with the range.
+        for (set, flag) in [
+            (
+                (|m: &mut Matrix| m.n_prompt = vec![16, 20_000_000]) as fn(&mut Matrix),
+                "-p/--n-prompt 20000000 is out of range (1 to 16777216)",
+            ),
+            (|m| m.n_gen = vec![20_000_000], "-n/--n-gen 20000000"),
+            (|m| m.n_depth = vec![u32::MAX], "-d/--n-depth"),
+            (
+                |m| m.threads = vec![4096],
+                "-t/--threads 4096 is out of range (1 to 1024)",
+            ),
+            (|m| m.reps = 10_001, "-r/--repetitions 10001"),
+            (
+                |m| m.warmup = 5000,
+                "--warmup 5000 is out of range (0 to 1000)",
+            ),
+            (
+                |m| {
+                    m.batch = 20_000_000;
+                },
+                "--batch 20000000",
+            ),
+        ] {
+            let mut m = matrix();
+            set(&mut m);
+            let e = m.plan().unwrap_err();
+            assert!(e.contains(flag), "{flag}: {e}");
+        }
     }
 
     #[test]

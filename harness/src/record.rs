@@ -90,6 +90,7 @@ pub fn base_record(
         timestamp: provenance::timestamp(started),
         thermal_at_start: vec![],
         telemetry_at_start: None,
+        preflight: None,
         sustained: None,
         metrics: Metrics::default(),
         roofline: None,

@@ -467,3 +467,149 @@ fn sweep_measures_bandwidth_first_and_every_case_gets_its_ceiling() {
         assert!((ceiling - read * 1e9 / bytes).abs() < 1e-6 * ceiling);
     }
 }
+
+/// A tmpfs of `kib` KiB mounted at `path` for the test's lifetime (root
+/// only: CI runs as root; elsewhere the test says it was skipped, unless
+/// EDGEBENCH_REQUIRE_ROOT=1 makes that a failure).
+struct SmallFs(PathBuf);
+
+impl SmallFs {
+    fn mount(path: &Path, kib: u64) -> Option<SmallFs> {
+        std::fs::create_dir_all(path).unwrap();
+        let root = unsafe { libc::geteuid() } == 0;
+        let required = std::env::var_os("EDGEBENCH_REQUIRE_ROOT").is_some_and(|v| v == "1");
+        if !root {
+            assert!(
+                !required,
+                "EDGEBENCH_REQUIRE_ROOT=1 but not running as root"
+            );
+            eprintln!("SKIPPED: mounting a small filesystem needs root");
+            return None;
+        }
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok || !required, "mount -t tmpfs failed");
+        ok.then(|| SmallFs(path.to_path_buf()))
+    }
+
+    /// Writes a file until the filesystem is full.
+    fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let p = self.0.join("filler");
+        let mut f = std::fs::File::create(&p).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+        p
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// RELIABILITY: the disk fills up while a sweep writes. The sweep stops with
+/// a clear error, the cases written before are intact, no torn or temp file
+/// is left, and `--resume` completes once there is space again.
+#[test]
+fn disk_full_mid_sweep_loses_nothing_and_resume_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(fs) = SmallFs::mount(&dir.path().join("fs"), 2048) else {
+        return;
+    };
+    let p = profile(dir.path(), r#""mock""#, 60.0, "");
+    let out = fs.0.join("out");
+    let sweep = spawn_sweep(dir.path(), &p, &out, "decode_us=100000,real_time=1");
+    wait_for(|| index_lines(&out) == 1, "the first case");
+    let first_path = out.join("cases/tiny_mock_t1_pp16+tg5.json");
+    let first = std::fs::read(&first_path).unwrap();
+    let filler = fs.fill();
+    let res = sweep.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    for want in ["is full", "tiny_mock_t1_pp24+tg5", "--resume --out"] {
+        assert!(err.contains(want), "missing '{want}' in:\n{err}");
+    }
+    assert_eq!(std::fs::read(&first_path).unwrap(), first);
+    let names: Vec<String> = std::fs::read_dir(out.join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["tiny_mock_t1_pp16+tg5.json"],
+        "no torn or temp file"
+    );
+    let index = std::fs::read_to_string(out.join("index.jsonl")).unwrap();
+    assert!(
+        index
+            .lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok()),
+        "{index}"
+    );
+    // Space is back: resume runs the two missing cases.
+    std::fs::remove_file(filler).unwrap();
+    edgebench(dir.path())
+        .args(["sweep", "--resume", "--device"])
+        .arg(&p)
+        .arg("--out")
+        .arg(&out)
+        .args(["--mock-spec", "decode_us=1000"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 of 3 case(s) already done"));
+    assert_eq!(statuses(&out), ok3());
+    assert_eq!(std::fs::read(&first_path).unwrap(), first);
+}
+
+/// The parent killed mid-write leaves a torn last index line and a temp
+/// file: `--resume` and `report` both carry on.
+#[test]
+fn a_torn_index_line_and_a_leftover_temp_file_are_tolerated() {
+    let (dir, out, a) = sweep_mock("decode_us=1000", 30.0);
+    a.success();
+    let last = out.join("cases/tiny_mock_t1_pp32+tg5.json");
+    std::fs::remove_file(&last).unwrap();
+    let mut index = std::fs::read_to_string(out.join("index.jsonl")).unwrap();
+    // Drop the removed case's line, then tear the one before it.
+    index.truncate(index.trim_end().rfind('\n').unwrap() + 1);
+    index.truncate(index.len() - 10);
+    std::fs::write(out.join("index.jsonl"), &index).unwrap();
+    std::fs::write(
+        out.join("cases/.edgebench-x1Yz.tmp"),
+        "{\"schema_version\": 1, \"ki",
+    )
+    .unwrap();
+    std::fs::remove_file(out.join("sweep.json")).unwrap();
+    // report reads what is there and names no torn file as a result.
+    edgebench(dir.path())
+        .arg("report")
+        .arg(&out)
+        .assert()
+        .success();
+    let p = dir.path().join("test.toml");
+    sweep_cmd(dir.path(), &p, &out)
+        .args(["--resume", "--mock-spec", "decode_us=1000"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("cut off mid-write"));
+    assert_eq!(statuses(&out), ok3());
+    let index = std::fs::read_to_string(out.join("index.jsonl")).unwrap();
+    let lines: Vec<Value> = index
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{index}");
+    assert!(
+        lines[1]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("pp32+tg5.json"),
+        "{index}"
+    );
+}

@@ -54,6 +54,12 @@ pub struct Record {
     /// could not be computed.
     #[serde(default)]
     pub roofline: Option<crate::roofline::Roofline>,
+    /// The memory pre-flight of the case: what it was estimated to need
+    /// against what the machine had, and whether it was forced to run
+    /// anyway. None in records written before it existed (they still read)
+    /// and where the model's header lacks what the estimate needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<Preflight>,
     /// A sustained run's series and summary (kind `sustained` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sustained: Option<crate::sustained::SustainedRun>,
@@ -157,6 +163,36 @@ pub struct ModelInfo {
     pub n_ctx_train: Option<u32>,
     /// The synthetic-model spec ("tiny-q4_0-s42") when edgebench wrote the model.
     pub synthetic: Option<String>,
+}
+
+/// The memory pre-flight of a case (docs/metrics.md, "Memory pre-flight"):
+/// the estimate by part, what the machine had, and the decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preflight {
+    /// Estimated bytes in all (weights + KV cache + compute + runtime).
+    pub need_bytes: u64,
+    /// Model weights as the engine holds them.
+    pub weights_bytes: u64,
+    /// KV cache at the case's context.
+    pub kv_cache_bytes: u64,
+    /// Compute buffers of the largest step.
+    pub compute_bytes: u64,
+    /// The engine's fixed allowance.
+    pub runtime_bytes: u64,
+    /// Tokens of context (depth + prompt + gen).
+    pub n_ctx: u64,
+    /// Memory available as the case was planned (None: unknown on this OS;
+    /// the check was then skipped).
+    pub available_bytes: Option<u64>,
+    /// Where `available_bytes` comes from (MemAvailable or a cgroup limit).
+    pub available_source: Option<String>,
+    /// The model's training context, when its header gives it.
+    pub n_ctx_train: Option<u32>,
+    /// True when the case ran although the pre-flight refused it (`--force`
+    /// / `[matrix] force`, `--allow-long-context` / `[matrix]
+    /// allow_long_context`): its figures were measured past the estimate or
+    /// the training context.
+    pub forced: bool,
 }
 
 /// What was asked of the backend for one case.

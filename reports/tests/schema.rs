@@ -251,6 +251,18 @@ fn full_record() -> Record {
             tokens_generated: vec![4, 3],
         },
         roofline: Some(roofline()),
+        preflight: Some(edgebench_reports::record::Preflight {
+            need_bytes: 96 << 20,
+            weights_bytes: 40 << 20,
+            kv_cache_bytes: 4 << 20,
+            compute_bytes: 4 << 20,
+            runtime_bytes: 48 << 20,
+            n_ctx: 1024,
+            available_bytes: Some(8 << 30),
+            available_source: Some("MemAvailable in /proc/meminfo".into()),
+            n_ctx_train: Some(4096),
+            forced: false,
+        }),
         sustained: Some(sustained()),
         warnings: vec!["noisy samples".into()],
     }

@@ -74,6 +74,7 @@ fn record(model_id: &str, backend: &str, ttft: &[f64], decode: Option<&[f64]>) -
         timestamp: "2026-11-21T06:30:00.000Z".into(),
         thermal_at_start: vec![],
         telemetry_at_start: None,
+        preflight: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: Summary::from_samples(ttft.to_vec()),

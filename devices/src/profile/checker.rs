@@ -82,7 +82,8 @@ impl<'a> Checker<'a> {
         Some(x)
     }
 
-    /// A duration in seconds (number or "10m" string), `> 0`.
+    /// A duration in seconds (number or "10m" string), `> 0` and at most
+    /// [`crate::limits::MAX_DURATION_S`].
     pub(crate) fn duration(&mut self, v: Option<S<RawDuration>>, key: &str) -> Option<f64> {
         let v = v?;
         let span = v.span();
@@ -104,7 +105,41 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
+        if seconds > crate::limits::MAX_DURATION_S {
+            self.add(
+                Some(span),
+                key,
+                format!(
+                    "is {seconds} s; it must be at most 7 days ({} s)",
+                    crate::limits::MAX_DURATION_S
+                ),
+            );
+            return None;
+        }
         Some(seconds)
+    }
+
+    /// A whole number in `min..=max` (`default` when absent).
+    pub(crate) fn bounded(
+        &mut self,
+        v: Option<S<u32>>,
+        key: &str,
+        (min, max): (u32, u32),
+        default: u32,
+    ) -> Option<u32> {
+        let Some(v) = v else {
+            return Some(default);
+        };
+        let n = *v.get_ref();
+        let problem = if n < min && min == 1 {
+            format!("is {n}; it must be at least 1")
+        } else if !(min..=max).contains(&n) {
+            format!("is {n}; it must be from {min} to {max}")
+        } else {
+            return Some(n);
+        };
+        self.add(Some(v.span()), key, problem);
+        None
     }
 
     /// The collected problems in file order, or None when there are none.
@@ -121,13 +156,13 @@ impl<'a> Checker<'a> {
 }
 
 /// Checks a list of whole numbers: present (when `default` is None), not
-/// empty, each at least `min`, no repeats.
+/// empty, each in `min..=max`, no repeats.
 pub(crate) fn int_list(
     c: &mut Checker,
     v: Option<S<Vec<S<u32>>>>,
     table: &Range<usize>,
     key: &str,
-    min: u32,
+    (min, max): (u32, u32),
     default: Option<Vec<u32>>,
 ) -> Option<Vec<u32>> {
     let Some(v) = v else {
@@ -163,6 +198,13 @@ pub(crate) fn int_list(
                 Some(x.span()),
                 &format!("{key}[{j}]"),
                 format!("is {n}; it must be >= {min}"),
+            );
+            ok = false;
+        } else if n > max {
+            c.add(
+                Some(x.span()),
+                &format!("{key}[{j}]"),
+                format!("is {n}; it must be at most {max}"),
             );
             ok = false;
         } else if out.contains(&n) {

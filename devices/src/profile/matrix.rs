@@ -4,6 +4,7 @@ use super::KNOWN_BACKENDS;
 use super::checker::{Checker, int_list};
 use super::raw::{RawMatrix, S};
 use super::types::{Cooldown, MatrixSpec};
+use crate::limits::{MAX_REPS, MAX_THREADS, MAX_TOKENS, MAX_WARMUP};
 
 /// `[matrix]`, which every profile needs.
 pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<MatrixSpec> {
@@ -18,22 +19,41 @@ pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<Matrix
     let span = raw.span();
     let m = raw.into_inner();
     let backends = backends(c, m.backends, &span);
-    let threads = int_list(c, m.threads, &span, "matrix.threads", 1, None);
-    let n_prompt = int_list(c, m.n_prompt, &span, "matrix.n_prompt", 1, None);
-    let n_gen = int_list(c, m.n_gen, &span, "matrix.n_gen", 0, None);
-    let n_depth = int_list(c, m.n_depth, &span, "matrix.n_depth", 0, Some(vec![0]));
-    let mut at_least_one = |v: Option<S<u32>>, key: &str, default: u32| match v {
-        None => Some(default),
-        Some(v) if *v.get_ref() == 0 => {
-            c.add(Some(v.span()), key, "is 0; it must be at least 1");
-            None
-        }
-        Some(v) => Some(v.into_inner()),
-    };
-    let reps = at_least_one(m.reps, "matrix.reps", 5);
-    let batch = at_least_one(m.batch, "matrix.batch", 2048);
-    let ubatch = at_least_one(m.ubatch, "matrix.ubatch", 512);
-    let warmup = m.warmup.map_or(1, S::into_inner);
+    let tokens = |min| (min, MAX_TOKENS);
+    let threads = int_list(
+        c,
+        m.threads,
+        &span,
+        "matrix.threads",
+        (1, MAX_THREADS),
+        None,
+    );
+    let n_prompt = int_list(c, m.n_prompt, &span, "matrix.n_prompt", tokens(1), None);
+    let n_gen = int_list(c, m.n_gen, &span, "matrix.n_gen", tokens(0), None);
+    let n_depth = int_list(
+        c,
+        m.n_depth,
+        &span,
+        "matrix.n_depth",
+        tokens(0),
+        Some(vec![0]),
+    );
+    let reps = c.bounded(m.reps, "matrix.reps", (1, MAX_REPS), 5);
+    let batch = c.bounded(m.batch, "matrix.batch", tokens(1), 2048);
+    let ubatch_span = m.ubatch.as_ref().map(|u| u.span());
+    let ubatch = c.bounded(m.ubatch, "matrix.ubatch", tokens(1), 512);
+    if let (Some(b), Some(u), Some(span)) = (batch, ubatch, ubatch_span)
+        && u > b
+    {
+        c.add(
+            Some(span),
+            "matrix.ubatch",
+            format!(
+                "is {u}, larger than matrix.batch ({b}); the micro-batch must fit in the batch"
+            ),
+        );
+    }
+    let warmup = c.bounded(m.warmup, "matrix.warmup", (0, MAX_WARMUP), 1);
     let timeout_given = m.timeout.is_some();
     let timeout_s = c.duration(m.timeout, "matrix.timeout");
     let timeout_s = if timeout_given {
@@ -69,7 +89,7 @@ pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<Matrix
         n_gen: n_gen?,
         n_depth: n_depth?,
         reps: reps?,
-        warmup,
+        warmup: warmup?,
         timeout_s: timeout_s?,
         batch: batch?,
         ubatch: ubatch?,
@@ -78,6 +98,8 @@ pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<Matrix
         max_start_temp_c,
         bandwidth: m.bandwidth.map(S::into_inner).unwrap_or(true),
         cooldown,
+        force: m.force.is_some_and(S::into_inner),
+        allow_long_context: m.allow_long_context.is_some_and(S::into_inner),
     })
 }
 

@@ -144,6 +144,8 @@ pub(crate) struct RawMatrix {
     pub max_start_temp_c: Option<S<f64>>,
     pub bandwidth: Option<S<bool>>,
     pub cooldown: Option<S<RawCooldown>>,
+    pub force: Option<S<bool>>,
+    pub allow_long_context: Option<S<bool>>,
 }
 
 /// `cooldown = { max_temp_c = 60, timeout_s = 300 }` in `[matrix]`.

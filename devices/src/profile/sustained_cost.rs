@@ -47,21 +47,18 @@ pub(crate) fn sustained(
             "a backend id",
         ),
     };
-    let mut positive = |v: Option<S<u32>>, key: &str, default: u32| match v {
-        Some(v) if *v.get_ref() == 0 => {
-            c.add(Some(v.span()), key, "is 0; it must be at least 1");
-            default
-        }
-        Some(v) => v.into_inner(),
-        None => default,
+    use crate::limits::{MAX_THREADS, MAX_TOKENS};
+    let mut positive = |v: Option<S<u32>>, key: &str, max: u32, default: u32| {
+        c.bounded(v, key, (1, max), default).unwrap_or(default)
     };
     let threads = positive(
         s.threads,
         "sustained.threads",
+        MAX_THREADS,
         matrix.and_then(|m| m.threads.first().copied()).unwrap_or(1),
     );
-    let n_prompt = positive(s.n_prompt, "sustained.n_prompt", 128);
-    let n_gen = positive(s.n_gen, "sustained.n_gen", 128);
+    let n_prompt = positive(s.n_prompt, "sustained.n_prompt", MAX_TOKENS, 128);
+    let n_gen = positive(s.n_gen, "sustained.n_gen", MAX_TOKENS, 128);
     if n_gen < 2 {
         c.add(
             Some(span.clone()),

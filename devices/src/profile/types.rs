@@ -218,6 +218,12 @@ pub struct MatrixSpec {
     /// Wait before each case until the device has cooled down
     /// (`[matrix] cooldown`); None = start at once.
     pub cooldown: Option<Cooldown>,
+    /// Run cases the memory pre-flight says cannot fit (`[matrix] force`,
+    /// default false); their records say they were forced.
+    pub force: bool,
+    /// Run contexts longer than the model's training context
+    /// (`[matrix] allow_long_context`, default false).
+    pub allow_long_context: bool,
 }
 
 /// `[matrix] cooldown`: before each case, wait until the hottest sensor is

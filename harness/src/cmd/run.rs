@@ -77,6 +77,10 @@ pub fn run(args: &RunArgs) -> Result<i32> {
             measured_read_gbs: args.read_gbs,
             ..Default::default()
         },
+        policy: crate::preflight::Policy {
+            force: args.force,
+            allow_long_context: args.allow_long_context,
+        },
     };
     let out = args.out.clone();
     let write = |records: &[Record]| -> Result<()> {

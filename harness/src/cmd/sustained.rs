@@ -8,6 +8,8 @@ use edgebench_reports::sustained::render_md;
 
 use crate::cli::{ProbeFormat, SustainedArgs};
 use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
+use edgebench_devices::limits::check_duration_s;
+
 use crate::flags::{check_out_folder, default_threads, existing_model, onnx_settings};
 use crate::model::resolve_model_for;
 use crate::plan::Matrix;
@@ -19,6 +21,15 @@ use crate::{output, session};
 pub fn sustained(args: &SustainedArgs) -> Result<i32> {
     if args.duration <= 0.0 {
         bail!("--duration must be longer than 0, e.g. --duration 10m");
+    }
+    for (flag, s) in [
+        ("--duration", args.duration),
+        ("--cooldown-timeout", args.cooldown_timeout),
+    ] {
+        check_duration_s(flag, s).map_err(|e| anyhow!(e))?;
+    }
+    if args.gap > 0.0 {
+        check_duration_s("--gap", args.gap).map_err(|e| anyhow!(e))?;
     }
     if let WindowSpec::Seconds(w) = args.window
         && w >= args.duration
@@ -71,6 +82,21 @@ pub fn sustained(args: &SustainedArgs) -> Result<i32> {
     // backends, as `run` picks it.
     let model =
         resolve_model_for(&source, Some(backend)).with_context(|| format!("-m {}", args.model))?;
+    // The memory pre-flight, as `run` has it.
+    let verdict = crate::preflight::check(
+        backend,
+        &model,
+        &plan.cases[0],
+        crate::preflight::available_now().as_ref(),
+        crate::preflight::Policy {
+            force: args.force,
+            allow_long_context: args.allow_long_context,
+        },
+        crate::preflight::Origin::Flags,
+    );
+    if let Some(why) = verdict.refusal {
+        bail!("-m {} on {}: {why}", args.model, args.backend);
+    }
     let cfg = SustainedConfig {
         duration_s: args.duration,
         window: args.window,
@@ -88,7 +114,8 @@ pub fn sustained(args: &SustainedArgs) -> Result<i32> {
         args.model, args.backend, args.duration
     );
     let host = HostInfo::probe();
-    let record = run_case(&host, &plan.groups[0], &model, &plan.cases[0], &mock, &cfg);
+    let mut record = run_case(&host, &plan.groups[0], &model, &plan.cases[0], &mock, &cfg);
+    record.preflight = verdict.preflight;
     let records = [record];
     if let Some(p) = &args.out {
         let json = serde_json::to_string_pretty(&records[0])?;

@@ -17,5 +17,9 @@ pub fn sweep(args: &SweepArgs) -> Result<i32> {
         seed: args.seed,
         mock_spec: args.mock_spec.clone(),
         grace: std::time::Duration::from_millis(args.kill_grace_ms),
+        policy: crate::preflight::Policy {
+            force: args.force,
+            allow_long_context: args.allow_long_context,
+        },
     })
 }

@@ -61,6 +61,8 @@ pub fn worker() -> Result<i32> {
         cases: &cases,
         mock: &mock,
         device: &job.device_figures,
+        policy: job.policy,
+        origin: crate::preflight::Origin::Profile,
     };
     let keys: Vec<&str> = job.cases.iter().map(|c| c.key.as_str()).collect();
     let emit = std::cell::RefCell::new(emit);

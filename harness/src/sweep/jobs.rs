@@ -10,6 +10,7 @@ use edgebench_reports::{Record, Status};
 use super::plan::SweepGroup;
 use super::protocol::{Job, JobCase};
 use crate::plan::{Group, ModelSource};
+use crate::preflight::Policy;
 use crate::record::failed_record;
 use crate::roofline::DeviceFigures;
 
@@ -21,6 +22,7 @@ pub fn job_for(
     device: &DeviceRef,
     device_figures: &DeviceFigures,
     cases: Vec<JobCase>,
+    policy: Policy,
 ) -> Job {
     Job {
         model_path: group
@@ -41,7 +43,29 @@ pub fn job_for(
         device_figures: device_figures.clone(),
         cases,
         cooldown: profile.matrix.cooldown,
+        policy: policy_of(profile, policy),
     }
+}
+
+/// What may run past the memory pre-flight: the sweep's flags or the
+/// profile's `[matrix] force` / `allow_long_context`.
+pub fn policy_of(profile: &Profile, flags: Policy) -> Policy {
+    Policy {
+        force: flags.force || profile.matrix.force,
+        allow_long_context: flags.allow_long_context || profile.matrix.allow_long_context,
+    }
+}
+
+/// The command-line flags of a child process (`sustained`) for `policy`.
+pub fn policy_flags(policy: Policy) -> Vec<&'static str> {
+    let mut out = vec![];
+    if policy.force {
+        out.push("--force");
+    }
+    if policy.allow_long_context {
+        out.push("--allow-long-context");
+    }
+    out
 }
 
 /// The model section for a group whose model could not be resolved.

@@ -60,6 +60,9 @@ pub struct SweepOptions {
     pub mock_spec: String,
     /// Seconds between SIGTERM and SIGKILL for a timed-out worker.
     pub grace: Duration,
+    /// What may run past the memory pre-flight (sweep `--force`,
+    /// `--allow-long-context`; the profile's `[matrix]` keys add to it).
+    pub policy: crate::preflight::Policy,
 }
 
 /// Runs a sweep; returns the exit code. Bad input is an Err (exit 2).
@@ -221,12 +224,20 @@ impl<'a> Sweep<'a> {
             &self.device,
             &self.device_figures,
             cases,
+            self.opts.policy,
         )
     }
 
     /// Keeps a finished case: written at once, counted, remembered.
     fn keep(&mut self, key: &str, record: Record) -> Result<()> {
-        self.store.write_case(key, &record)?;
+        self.store.write_case(key, &record).with_context(|| {
+            let dir = self.store.dir().display();
+            format!(
+                "the sweep stopped: the result of case {key} could not be written; the cases \
+                 finished before it are intact in {dir}; once the problem is fixed, continue \
+                 with: edgebench sweep --resume --out {dir} (and the same --device)"
+            )
+        })?;
         self.progress.case_done(key, &record);
         self.records.insert(key.to_string(), record);
         Ok(())
@@ -305,6 +316,7 @@ impl<'a> Sweep<'a> {
             slack_s: profile.matrix.timeout_s,
             cooldown_timeout_s: profile.matrix.cooldown.map_or(600.0, |c| c.timeout_s),
             mock_spec: &opts.mock_spec,
+            policy: jobs::policy_of(profile, opts.policy),
             interrupted: Arc::clone(&self.ctrl_c),
             scratch: &scratch,
             profile,

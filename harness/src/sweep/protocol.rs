@@ -34,6 +34,10 @@ pub struct Job {
     /// Wait for the device to cool before each case (`[matrix] cooldown`).
     #[serde(default)]
     pub cooldown: Option<edgebench_devices::profile::Cooldown>,
+    /// What may run past the memory pre-flight (`[matrix] force`,
+    /// `allow_long_context`, sweep `--force`, `--allow-long-context`).
+    #[serde(default)]
+    pub policy: crate::preflight::Policy,
 }
 
 /// One case of a job.

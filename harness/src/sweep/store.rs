@@ -57,6 +57,9 @@ impl Store {
         }
         std::fs::create_dir_all(dir.join("cases"))
             .with_context(|| format!("--out {}: cannot create the folder", dir.display()))?;
+        if resume {
+            repair_index(&dir.join("index.jsonl"))?;
+        }
         Ok(Store {
             dir: dir.to_path_buf(),
         })
@@ -133,6 +136,34 @@ impl Store {
     }
 }
 
+/// Cuts a torn last line off index.jsonl (the sweep was killed while
+/// appending it), so the lines `--resume` appends start on a line of their
+/// own. The torn line's case file was written before it (atomically), so
+/// nothing is lost: the case is still found through its file.
+fn repair_index(index: &Path) -> Result<()> {
+    let Ok(bytes) = std::fs::read(index) else {
+        return Ok(());
+    };
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    eprintln!(
+        "edgebench: {}: its last line was cut off mid-write ({} bytes); dropping it (the \
+         case's own file is what --resume reads)",
+        index.display(),
+        bytes.len() - keep
+    );
+    let f = OpenOptions::new()
+        .write(true)
+        .open(index)
+        .with_context(|| format!("--resume: cannot repair {}", index.display()))?;
+    f.set_len(keep as u64)
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("--resume: cannot repair {}", index.display()))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +175,24 @@ mod tests {
             "tiny_llama.cpp_t2_pp64+tg16@d0"
         );
         assert_eq!(file_stem("a b:c"), "a_b_c");
+    }
+
+    #[test]
+    fn resume_cuts_a_torn_index_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index.jsonl");
+        std::fs::write(&index, "{\"key\":\"a\"}\n{\"key\":\"b\",\"sta").unwrap();
+        Store::open(dir.path(), true).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&index).unwrap(),
+            "{\"key\":\"a\"}\n"
+        );
+        // A whole file is left alone.
+        Store::open(dir.path(), true).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&index).unwrap(),
+            "{\"key\":\"a\"}\n"
+        );
     }
 
     #[test]

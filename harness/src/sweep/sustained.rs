@@ -35,6 +35,8 @@ pub struct Runner<'a> {
     pub cooldown_timeout_s: f64,
     /// Mock backend spec (tests).
     pub mock_spec: &'a str,
+    /// What may run past the memory pre-flight (passed as flags).
+    pub policy: crate::preflight::Policy,
     /// Set by Ctrl-C.
     pub interrupted: Arc<AtomicBool>,
     /// Where the record and the child's log are written.
@@ -86,6 +88,7 @@ impl Runner<'_> {
             .args(["--cooldown-timeout", &secs(self.cooldown_timeout_s)])
             .args(["--mock-spec", self.mock_spec])
             .args(super::load_flags(self.profile, group.backend))
+            .args(super::jobs::policy_flags(self.policy))
             .arg("--out")
             .arg(&out)
             .stdin(Stdio::null())

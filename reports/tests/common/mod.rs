@@ -103,6 +103,7 @@ fn full_llama_case() -> Record {
         timestamp: "2026-11-21T06:30:00.123Z".into(),
         thermal_at_start: vec![],
         telemetry_at_start: None,
+        preflight: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: summary(&ttft),
@@ -168,6 +169,7 @@ fn prefill_only_case() -> Record {
         timestamp: "2026-11-21T06:31:10.500Z".into(),
         thermal_at_start: vec![],
         telemetry_at_start: None,
+        preflight: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: summary(&[180.5]),
@@ -231,6 +233,7 @@ fn failed_case() -> Record {
         timestamp: "2026-11-21T06:32:00.000Z".into(),
         thermal_at_start: vec![],
         telemetry_at_start: None,
+        preflight: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: summary(&[95.25]),

@@ -217,6 +217,7 @@ pub fn record(c: &Case) -> Record {
         timestamp: format!("2026-11-20T10:{:02}:00.000Z", c.minute),
         thermal_at_start: vec![],
         telemetry_at_start: None,
+        preflight: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: summary(around(c.ttft_ms, c.ttft_ms * 0.04, 5)),
