@@ -9,8 +9,11 @@
 //! by formula here, per engine, from how each one allocates:
 //!
 //! - **weights**: the tensor bytes of the file. llama.cpp maps them and the
-//!   pages become resident as they are read; candle copies them and expands
-//!   the token-embedding table to f32; ONNX Runtime copies the initializers.
+//!   pages become resident as they are read, and its CPU build repacks
+//!   Q4_0/IQ4_NL/Q4_K/Q8_0 matrices into an interleaved copy (they count
+//!   twice); candle copies them and expands the token-embedding table to
+//!   f32; ONNX Runtime copies the initializers and prepacks blocks for its
+//!   kernels (1.5x, measured).
 //! - **KV cache** at the case's context `n_ctx = depth + prompt + gen`:
 //!   `n_ctx × n_layers × n_kv_heads × (head_dim + head_dim_v) × bytes per
 //!   element` ([`ModelFootprint::kv_bytes_per_token_of_context`]).
@@ -23,9 +26,12 @@
 //!   the micro-batch; candle and ONNX Runtime: the logical batch, the chunk
 //!   they are fed): activations `4 × u × (4 × n_embd + 3 × n_ff)` bytes,
 //!   the attention scores `4 × n_head × u × n_ctx` (llama.cpp with flash
-//!   attention keeps only its f16 mask, `2 × u × n_ctx`), and the logits
-//!   (llama.cpp reserves `4 × u × n_vocab` for the worst case, an ONNX
-//!   decoder returns a row per fed token, candle one row).
+//!   attention keeps only its f16 mask, `2 × u × n_ctx`; candle keeps
+//!   scores and softmax, twice the scores), and the logits (an ONNX decoder
+//!   returns a row per fed token; llama.cpp and candle one row). llama.cpp
+//!   reserves more than this for the worst case, but pages never touched
+//!   are not resident, and what is resident is what runs a board out of
+//!   memory.
 //! - **runtime**: the engine's own code, thread pools and allocator slack, a
 //!   fixed allowance per engine (calibrated against measured peaks; see the
 //!   figures in docs/metrics.md).
@@ -100,12 +106,21 @@ pub fn estimate(
             } else {
                 sat_mul(2 * u, cells)
             };
+            // The CPU build repacks these types into an interleaved copy
+            // (its CPU_REPACK buffer) while the mapped file pages stay
+            // resident: the matrices count twice, the lookup rows once.
+            let repacked = if repacks(meta) {
+                fp.weight_bytes_per_token
+                    .saturating_sub(fp.embedding_row_bytes)
+            } else {
+                0
+            };
             MemoryNeed {
-                weights: fp.total_weight_bytes,
+                weights: fp.total_weight_bytes.saturating_add(repacked),
                 kv_cache: kv_at(cells, kv_elem_bytes(settings.kv_type)),
                 compute: activations(u)
                     .saturating_add(attention)
-                    .saturating_add(sat_mul(4 * u, n_vocab)),
+                    .saturating_add(4 * n_vocab),
                 runtime: 48 * MIB,
                 n_ctx,
             }
@@ -128,15 +143,32 @@ pub fn estimate(
             let u = u64::from(settings.batch).min(n_ctx.max(1));
             let elem = fp.kv_elem_bytes.unwrap_or(4.0);
             MemoryNeed {
-                weights: fp.total_weight_bytes,
+                // The initializers, plus the blocks ONNX Runtime prepacks
+                // for its CPU kernels (half again, measured).
+                weights: fp
+                    .total_weight_bytes
+                    .saturating_add(fp.total_weight_bytes / 2),
                 kv_cache: kv_at(n_ctx, elem).saturating_mul(2),
                 compute: activations(u)
-                    .saturating_add(sat_mul(4 * 2 * n_head * u, n_ctx))
+                    .saturating_add(sat_mul(4 * n_head * u, n_ctx))
                     .saturating_add(sat_mul(4 * u, n_vocab)),
                 runtime: 96 * MIB,
                 n_ctx,
             }
         }
+    }
+}
+
+/// Whether llama.cpp's CPU build repacks the model's main weight type into
+/// an interleaved copy (ggml's CPU_REPACK buffer: Q4_0, IQ4_NL, Q4_K, Q8_0
+/// on AVX2/NEON-class CPUs; counted wherever it may happen).
+fn repacks(meta: &ModelMeta) -> bool {
+    match meta {
+        ModelMeta::Gguf(i) => matches!(
+            i.quant.to_ascii_uppercase().as_str(),
+            "Q4_0" | "IQ4_NL" | "Q4_K_M" | "Q4_K_S" | "Q4_K" | "Q8_0"
+        ),
+        ModelMeta::Onnx(_) => false,
     }
 }
 
@@ -196,10 +228,14 @@ mod tests {
         let need = estimate(BackendKind::LlamaCpp, &fp, &meta, &ctx(600));
         // 600 cells padded to 768.
         assert_eq!(need.kv_cache, 768 * 2048);
-        assert_eq!(need.weights, fp.total_weight_bytes);
+        // q4_0 is repacked: the matrices twice, the embedding row once.
+        assert_eq!(
+            need.weights,
+            fp.total_weight_bytes + fp.weight_bytes_per_token - fp.embedding_row_bytes
+        );
         // u = 512; n_embd 256, n_ff 768, n_vocab 2048, flash-attention mask.
         let act = 4 * 512 * (4 * 256 + 3 * 768);
-        assert_eq!(need.compute, act + 2 * 512 * 768 + 4 * 512 * 2048);
+        assert_eq!(need.compute, act + 2 * 512 * 768 + 4 * 2048);
         assert_eq!(need.n_ctx, 600);
         let q8 = estimate(
             BackendKind::LlamaCpp,
