@@ -77,6 +77,9 @@ pub struct BackendDescription {
     pub device: String,
     /// Execution provider actually used (ONNX Runtime); None otherwise.
     pub execution_provider: Option<String>,
+    /// What makes this engine's figures unrepresentative (e.g. llama.cpp
+    /// compiled without optimisation); copied into every record's warnings.
+    pub warnings: Vec<String>,
 }
 
 /// A monotonic nanosecond clock. Real backends use the wall clock; the mock

@@ -185,6 +185,7 @@ impl Backend for CpuBackend {
             build_features: features,
             device: "CPU".into(),
             execution_provider: None,
+            warnings: vec![],
         }
     }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod footprint;
 #[cfg(feature = "llama")]
 pub mod llama;
+pub mod llama_build;
 pub mod memory_need;
 pub mod mock;
 #[cfg(feature = "onnx")]

@@ -18,6 +18,7 @@ use llama_cpp_2::token::LlamaToken;
 
 use crate::backend::{Backend, BackendDescription, ContextSettings, KvType, LoadSettings};
 use crate::error::BackendError;
+use crate::llama_build::LlamaBuild;
 
 const ID: &str = "llama.cpp";
 
@@ -130,7 +131,14 @@ fn build_features() -> Vec<String> {
         }
         std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
     };
-    parse_system_info(&info)
+    let mut features = parse_system_info(&info);
+    // How it was compiled (CMake build type, flags, GGML_NATIVE, OpenMP).
+    features.extend(
+        LlamaBuild::current()
+            .map(|b| b.features())
+            .unwrap_or_default(),
+    );
+    features
 }
 
 /// Picks `NAME = 1` entries out of llama.cpp's system-info line.
@@ -175,6 +183,9 @@ impl Backend for LlamaCppBackend {
             build_features: build_features(),
             device: self.device.clone(),
             execution_provider: None,
+            warnings: LlamaBuild::current()
+                .map(|b| b.warnings())
+                .unwrap_or_default(),
         }
     }
 

@@ -202,6 +202,7 @@ impl Backend for MockBackend {
             build_features: vec![],
             device: "virtual".into(),
             execution_provider: None,
+            warnings: vec![],
         }
     }
 

@@ -200,6 +200,9 @@ pub fn run_group(
         }
     };
     let description = backend.describe();
+    for w in &description.warnings {
+        eprintln!("warning: {w}");
+    }
     for (i, case) in cases.iter().enumerate() {
         on_start(i);
         if let Some(r) = refused(i) {

@@ -94,7 +94,7 @@ pub fn base_record(
         sustained: None,
         metrics: Metrics::default(),
         roofline: None,
-        warnings: vec![],
+        warnings: desc.warnings.clone(),
     }
 }
 
@@ -113,6 +113,7 @@ pub fn failed_record(
         build_features: vec![],
         device: String::new(),
         execution_provider: None,
+        warnings: vec![],
     };
     let mut r = base_record(host, &desc, group, model, case, SystemTime::now());
     r.status = status;

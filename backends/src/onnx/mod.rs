@@ -626,6 +626,7 @@ impl Backend for OnnxBackend {
             build_features: vec!["load-dynamic".into()],
             device: self.opts.ep.device_label(&self.opts.ep_options),
             execution_provider: Some(self.opts.ep.ort_name().into()),
+            warnings: vec![],
         }
     }
 

@@ -43,9 +43,28 @@ pub fn backend_availability() -> Vec<BackendAvailability> {
                 (BackendKind::Onnx(_), false) => {
                     "not compiled in; rebuild with --features onnx".into()
                 }
-                (_, true) => "compiled in (CPU build unless built with a GPU feature)".into(),
+                (_, true) => llama_note(),
                 (_, false) => "not compiled in; rebuild with --features llama".into(),
             },
         })
         .collect()
+}
+
+/// llama.cpp's probe note: what it was built with (CMake build type and
+/// flags, GGML_NATIVE, OpenMP), and a warning when that is not an optimised build.
+fn llama_note() -> String {
+    let base = "compiled in (CPU build unless built with a GPU feature)";
+    match edgebench_backends::llama_build::LlamaBuild::current() {
+        Some(b) => {
+            let mut note = format!("{base}; built {}", b.summary());
+            for w in b.warnings() {
+                note.push_str("; WARNING: ");
+                note.push_str(&w);
+            }
+            note
+        }
+        None => format!(
+            "{base}; build type unknown (llama.cpp's CMake cache was not found at build time)"
+        ),
+    }
 }
