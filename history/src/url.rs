@@ -32,22 +32,43 @@ impl fmt::Display for StoreUrl {
     }
 }
 
-/// `url` with the password of its user-info part replaced by `***`.
+/// `url` with the password of its user-info part replaced by `***`, and any
+/// other place the same password appears (4 characters or more) as well.
+///
+/// The user-info is taken to end at the last `@` of the URL: a password
+/// typed with an unencoded `/`, `?` or `@` is hidden whole, not cut short
+/// (a query holding an `@` is hidden too: over-hiding is the safe side).
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, tail) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
+    let Some(at) = rest.rfind('@') else {
+        return url.to_string();
     };
-    match authority.rsplit_once('@') {
-        Some((user_info, host)) if user_info.contains(':') => {
-            let user = user_info.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}{tail}")
-        }
-        _ => url.to_string(),
-    }
+    let (user_info, host_and_tail) = (&rest[..at], &rest[at + 1..]);
+    let Some((user, password)) = user_info.split_once(':') else {
+        return url.to_string();
+    };
+    // Where else the password shows: whole, or as a parser that stops at an
+    // inner `@` would cut it.
+    let mut secrets: Vec<&str> = password
+        .match_indices('@')
+        .map(|(i, _)| &password[..i])
+        .collect();
+    secrets.push(password);
+    secrets.retain(|s| s.len() >= 4);
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let hide = |part: &str| {
+        secrets.iter().fold(part.to_string(), |shown, secret| {
+            shown.replace(secret, "***")
+        })
+    };
+    format!(
+        "{}://{}:***@{}",
+        hide(scheme),
+        hide(user),
+        hide(host_and_tail)
+    )
 }
 
 impl FromStr for StoreUrl {
@@ -86,7 +107,7 @@ impl FromStr for StoreUrl {
             }
             return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
         }
-        if let Some((scheme, _)) = s.split_once("://") {
+        if let Some((scheme, _)) = redact(s).split_once("://") {
             return Err(bad(format!(
                 "unknown scheme {scheme:?}; use sqlite:PATH, a file path, or postgres://..."
             )));
@@ -142,5 +163,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains("pw"), "{e}");
+    }
+
+    /// Found by the store_url fuzz target (fuzz/regressions/store_url): the
+    /// password shown where it appeared a second time, and cut at a `/`.
+    #[test]
+    fn a_password_is_hidden_wherever_it_appears() {
+        let found = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fuzz/regressions/store_url/password-twice"
+        ))
+        .unwrap();
+        assert!(found.contains("s3cret"));
+        let e = found.parse::<StoreUrl>().unwrap_err().to_string();
+        assert!(!e.contains("s3cret"), "{e}");
+        assert_eq!(
+            redact("postgres://lab:pa/s?s@db/edgebench?connect_timeout=5"),
+            "postgres://lab:***@db/edgebench?connect_timeout=5"
+        );
+        assert_eq!(
+            redact("postgres://lab:pw@db/edgebench?application_name=x@y"),
+            "postgres://lab:***@y"
+        );
+        let found = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fuzz/regressions/store_url/password-in-scheme"
+        ))
+        .unwrap();
+        let e = found.parse::<StoreUrl>().unwrap_err().to_string();
+        assert!(found.contains("S3cret") && !e.contains("S3cret"), "{e}");
+        let found = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fuzz/regressions/store_url/password-with-question-mark"
+        ))
+        .unwrap();
+        let e = found.parse::<StoreUrl>().unwrap_err().to_string();
+        assert!(found.contains("s?3cret") && !e.contains("s?3cret"), "{e}");
+        assert_eq!(
+            redact("postgres://lab@db/edgebench"),
+            "postgres://lab@db/edgebench"
+        );
+        assert_eq!(redact("sqlite:/tmp/x"), "sqlite:/tmp/x");
     }
 }
