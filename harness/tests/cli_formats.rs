@@ -23,6 +23,9 @@ fn mask_json(v: &mut serde_json::Value) {
         r["metrics"]["load_ms"] = "[load]".into();
         r["metrics"]["case_wall_ms"] = "[wall]".into();
         r["backend"]["version"] = "[version]".into();
+        // What the machine has free right now, and where that was read.
+        r["preflight"]["available_bytes"] = "[available]".into();
+        r["preflight"]["available_source"] = "[source]".into();
     }
 }
 
