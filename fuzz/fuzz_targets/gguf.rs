@@ -17,7 +17,12 @@ fuzz_target!(|data: &[u8]| {
         Ok(info) => {
             assert_eq!(info.file_size, data.len() as u64);
             assert!(info.data_offset <= info.file_size);
-            assert!(info.alignment > 0 && info.data_offset % u64::from(info.alignment) == 0);
+            assert!(info.alignment > 0);
+            // A file with tensors pads its header to the alignment; one
+            // without has no data section, and nothing to pad.
+            if !info.tensors.is_empty() {
+                assert!(info.data_offset % u64::from(info.alignment) == 0);
+            }
             let mut spans: Vec<(u64, u64)> = Vec::new();
             for t in &info.tensors {
                 assert!(t.offset % u64::from(info.alignment) == 0, "{t:?}");
