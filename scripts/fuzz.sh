@@ -41,10 +41,15 @@ fi
 
 # -a: debug assertions, so arithmetic overflow on a crafted count panics
 # here instead of wrapping silently in a release build.
-# EDGEBENCH_FUZZ_CODEGEN_UNITS=16 builds faster and fuzzes a little slower
-# (CI's smoke uses it); cargo-fuzz's default is 1.
+# EDGEBENCH_FUZZ_BUILD=dev builds without optimisation (a build of about 1.5
+# minutes instead of 5 on 2 cores, fuzzing several times slower): CI's smoke
+# uses it. Debug assertions are on either way.
 build=(-a)
-[ -n "${EDGEBENCH_FUZZ_CODEGEN_UNITS:-}" ] && build+=(--codegen-units "$EDGEBENCH_FUZZ_CODEGEN_UNITS")
+case "${EDGEBENCH_FUZZ_BUILD:-release}" in
+  release) ;;
+  dev) build=(--dev) ;;
+  *) echo "fuzz.sh: EDGEBENCH_FUZZ_BUILD must be release or dev, got '$EDGEBENCH_FUZZ_BUILD'" >&2; exit 2 ;;
+esac
 cargo +nightly fuzz build "${build[@]}"
 
 keep="${EDGEBENCH_FUZZ_KEEP:-}"
