@@ -4,6 +4,10 @@
 #                                 llama-cpp-sys-2 (cmake) with bindgen (libclang)
 #   chromium                    - the report test opens report.html in headless
 #                                 Chromium (reports/tests/report_chromium.rs)
+#   poppler-utils               - pdftoppm turns the report printed to PDF by
+#                                 Chromium into page images the test checks
+#   libxml2-utils               - xmllint validates the --junit files against
+#                                 the JUnit XML schema in the tests
 #   postgresql                  - the history store tests start a throw-away
 #                                 PostgreSQL server (initdb/pg_ctl from
 #                                 /usr/lib/postgresql/*/bin) on a private port
@@ -13,7 +17,7 @@
 # and by .ci/run; nothing else needs to be installed by hand.
 set -euo pipefail
 
-packages=(cmake clang libclang-dev chromium postgresql)
+packages=(cmake clang libclang-dev chromium postgresql poppler-utils libxml2-utils)
 # --build-only: what building edgebench needs, not what its tests need (for
 # device-lab boards, where chromium and postgresql have no business).
 if [ "${1:-}" = "--build-only" ]; then

@@ -208,7 +208,7 @@ fn verdict(slo: &Slo, r: &Record) -> Verdict {
 }
 
 /// The metric's value in `r`, or why there is none.
-fn measure(metric: SloMetric, r: &Record) -> Result<f64, String> {
+pub fn measure(metric: SloMetric, r: &Record) -> Result<f64, String> {
     let not_measured = || format!("{metric} not measured in this case");
     match metric {
         SloMetric::Summary(m, stat) => {

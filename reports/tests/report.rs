@@ -32,11 +32,12 @@ fn report_md_for_two_devices() {
     let (jetson, pi) = report_fixtures::two_devices(dir.path());
     let out = dir.path().join("report");
     let md = report_md(&[jetson, pi], &out);
+    // Small multiples per model (one model here), then the roofline.
     for chart in [
-        "decode-tps",
-        "prefill-tps",
-        "ttft-vs-prompt",
-        "itl-percentiles",
+        "decode-tps-llama-1b",
+        "prefill-tps-llama-1b",
+        "ttft-vs-prompt-llama-1b",
+        "itl-percentiles-llama-1b",
         "roofline",
     ] {
         let png = std::fs::read(out.join("charts").join(format!("{chart}.png"))).unwrap();
@@ -92,6 +93,7 @@ fn jetson_inputs(monthly_queries: Option<f64>) -> CostInputs {
             horizon_months: 36.0,
             cloud_cost_per_query_usd: 0.0005,
             monthly_queries,
+            note: None,
         },
         price_usd: Some(1999.0),
     }
@@ -258,8 +260,10 @@ fn html_is_self_contained() {
     let r = report::build(&[jetson, pi], &opts()).unwrap();
     report::write(&r, &out, &[ReportFormat::Html]).unwrap();
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
-    // Five case charts, then the sustained rate and temperature charts.
-    assert_eq!(page.matches("<svg").count(), 7);
+    // Four per-model charts, the roofline, the cost/speed Pareto chart,
+    // then the sustained rate and temperature charts.
+    assert_eq!(page.matches("<svg").count(), 8);
+    assert!(page.contains("<figure id=\"chart-pareto-cost-speed\""));
     for stem in ["sustained-decode-tps", "sustained-temperature"] {
         let start = page
             .find(&format!("<figure id=\"chart-{stem}\""))
@@ -282,7 +286,18 @@ fn html_is_self_contained() {
         "{section}"
     );
     assert_eq!(section.matches("<svg").count(), 2);
-    for banned in ["<script", "http://", "https://", "<link", "@import", "src="] {
+    // Self-contained: one inline script (sortable tables), nothing loaded.
+    assert_eq!(page.matches("<script").count(), 1);
+    assert!(page.contains("<script>"), "the script is inline");
+    for banned in [
+        "http://",
+        "https://",
+        "<link",
+        "@import",
+        "src=",
+        "fetch(",
+        "XMLHttpRequest",
+    ] {
         let outside_svg_ns = page.replace("http://www.w3.org/2000/svg", "");
         assert!(!outside_svg_ns.contains(banned), "{banned} in report.html");
     }
@@ -365,9 +380,9 @@ fn sustained_runs_stay_out_of_case_tables_and_charts() {
         report::charts::ChartData::Lines { series, .. } => series.len(),
     };
     // Two ok Jetson cases and two Pi cases; no sustained bar or line.
-    assert_eq!(count("decode-tps"), 4);
-    assert_eq!(count("ttft-vs-prompt"), 2);
-    assert_eq!(count("itl-percentiles"), 4);
+    assert_eq!(count("decode-tps-llama-1b"), 4);
+    assert_eq!(count("ttft-vs-prompt-llama-1b"), 2);
+    assert_eq!(count("itl-percentiles-llama-1b"), 4);
     assert_eq!(count("sustained-decode-tps"), 1);
     assert_eq!(count("sustained-temperature"), 1);
 

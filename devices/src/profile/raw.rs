@@ -194,6 +194,7 @@ pub(crate) struct RawCost {
     pub horizon_months: Option<S<f64>>,
     pub cloud_cost_per_query_usd: Option<S<f64>>,
     pub monthly_queries: Option<S<f64>>,
+    pub note: Option<S<String>>,
 }
 
 /// A duration as written: seconds as a number, or a string such as "10m".

@@ -164,5 +164,6 @@ pub(crate) fn cost(c: &mut Checker, raw: S<RawCost>, price_usd: Option<f64>) -> 
         horizon_months: horizon.unwrap_or(36.0),
         cloud_cost_per_query_usd: cloud?,
         monthly_queries,
+        note: r.note.map(|n| n.into_inner()),
     })
 }

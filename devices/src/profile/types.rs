@@ -345,4 +345,8 @@ pub struct Cost {
     pub cloud_cost_per_query_usd: f64,
     /// Expected queries per month, when known.
     pub monthly_queries: Option<f64>,
+    /// Where the figures come from, shown beside them in the report (e.g.
+    /// "illustrative: replace with your own quotes").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }

@@ -1,5 +1,7 @@
-//! report.html: one self-contained page. Inline CSS and inline SVG charts,
-//! no script, no network: it opens from disk and prints as it shows.
+//! report.html: one self-contained page. Inline CSS, inline SVG charts and
+//! one small inline script (sortable, filterable tables), no network: it
+//! opens from disk, reads completely with scripts off, and prints as it
+//! shows.
 use super::charts::{self, Chart};
 use super::doc::{Block, Section};
 use super::fmt::html;
@@ -30,15 +32,89 @@ figure svg { width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { font-size: .85em; color: var(--muted); }
 pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; }
 .meta { color: var(--muted); }
+th.sort { cursor: pointer; user-select: none; }
+th.sort::after { content: " ↕"; color: var(--muted); font-weight: normal; }
+th[aria-sort="ascending"]::after { content: " ▲"; color: var(--fg); }
+th[aria-sort="descending"]::after { content: " ▼"; color: var(--fg); }
+input.filter { display: block; margin: .6rem 0 -.2rem; padding: .25rem .4rem; width: 18rem; max-width: 100%; font: inherit; font-size: .85em; }
+td details summary { cursor: pointer; list-style: none; }
+td details summary::-webkit-details-marker { display: none; }
+td details[open] summary { margin-bottom: .3rem; }
+td.pass details, td.fail details { font-weight: normal; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }
-  nav { display: none; }
+  nav, input.filter { display: none; }
+  th.sort::after { content: ""; }
   .scroll { overflow: visible; }
   table { page-break-inside: auto; }
   tr { page-break-inside: avoid; }
   td.pass, td.fail, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   h2 { page-break-after: avoid; }
 }
+"#;
+
+/// Sorts a `table.sortable` by a clicked (or Enter-pressed) heading, by
+/// each cell's `data-sort` number, else the number its text starts with,
+/// else its text; numbers before text; a second click reverses. Puts a
+/// filter box before each such table that hides rows not containing the
+/// text typed. Without it the tables are complete, in the report's order.
+const SCRIPT: &str = r#"
+(function () {
+  "use strict";
+  function key(td) {
+    if (!td) return "";
+    var s = td.getAttribute("data-sort");
+    if (s !== null) return parseFloat(s);
+    var t = td.textContent.trim();
+    var x = parseFloat(t.replace(/^[$~≈]/, "").replace(/,/g, ""));
+    return isNaN(x) ? t.toLowerCase() : x;
+  }
+  function cmp(x, y) {
+    var nx = typeof x === "number", ny = typeof y === "number";
+    if (nx && ny) return x - y;
+    if (nx) return -1;
+    if (ny) return 1;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  var tables = document.querySelectorAll("table.sortable");
+  Array.prototype.forEach.call(tables, function (table) {
+    var head = table.tHead && table.tHead.rows[0];
+    var body = table.tBodies[0];
+    if (!head || !body) return;
+    Array.prototype.forEach.call(head.cells, function (th, i) {
+      th.classList.add("sort");
+      th.tabIndex = 0;
+      th.setAttribute("aria-sort", "none");
+      th.title = "Sort by this column";
+      function sort() {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(head.cells, function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var c = cmp(key(a.cells[i]), key(b.cells[i]));
+          return up ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter") sort(); });
+    });
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "filter";
+    box.placeholder = "Filter rows";
+    box.setAttribute("aria-label", "Filter the rows of the next table");
+    box.addEventListener("input", function () {
+      var q = box.value.trim().toLowerCase();
+      Array.prototype.forEach.call(body.rows, function (r) {
+        r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0;
+      });
+    });
+    var host = table.parentNode.classList.contains("scroll") ? table.parentNode : table;
+    host.parentNode.insertBefore(box, host);
+  });
+})();
 "#;
 
 /// The HTML page; charts drawn as SVG into it.
@@ -110,7 +186,9 @@ pub fn render(
         }
         s.push_str("</section>\n");
     }
-    s.push_str("</body>\n</html>\n");
+    s.push_str("<script>");
+    s.push_str(SCRIPT);
+    s.push_str("</script>\n</body>\n</html>\n");
     Ok(s)
 }
 

@@ -7,6 +7,7 @@
 //! ([`md`], [`html`]), so both files hold the same tables.
 pub mod charts;
 pub mod cost;
+pub mod decide;
 pub mod device;
 pub mod doc;
 mod error;

@@ -69,6 +69,7 @@ impl ProfileFacts {
                 horizon_months: c.horizon_months,
                 cloud_cost_per_query_usd: c.cloud_cost_per_query_usd,
                 monthly_queries: c.monthly_queries,
+                note: c.note,
             }),
         })
     }
@@ -115,6 +116,8 @@ struct RawCost {
     cloud_cost_per_query_usd: f64,
     #[serde(default)]
     monthly_queries: Option<f64>,
+    #[serde(default)]
+    note: Option<String>,
 }
 
 #[cfg(test)]

@@ -22,6 +22,13 @@ pub struct Cell {
     pub lines: Vec<String>,
     /// Its tone.
     pub tone: Tone,
+    /// The full text behind a compact cell: report.md shows it instead of
+    /// `lines`; report.html shows `lines` and this on hover (title) and on
+    /// a click (details).
+    pub detail: Vec<String>,
+    /// The value a column sort uses (report.html), when the text does not
+    /// start with it.
+    pub sort: Option<f64>,
 }
 
 impl Cell {
@@ -30,12 +37,35 @@ impl Cell {
         Cell {
             lines: vec![s.into()],
             tone: Tone::Plain,
+            detail: Vec::new(),
+            sort: None,
         }
     }
 
     /// A cell of lines with a tone.
     pub fn lines(lines: Vec<String>, tone: Tone) -> Cell {
-        Cell { lines, tone }
+        Cell {
+            lines,
+            tone,
+            detail: Vec::new(),
+            sort: None,
+        }
+    }
+
+    /// A compact cell with the full text behind it.
+    pub fn compact(lines: Vec<String>, tone: Tone, detail: Vec<String>) -> Cell {
+        Cell {
+            lines,
+            tone,
+            detail,
+            sort: None,
+        }
+    }
+
+    /// The same cell, sorted by `x` in report.html.
+    pub fn sorted_by(mut self, x: Option<f64>) -> Cell {
+        self.sort = x.filter(|x| x.is_finite());
+        self
     }
 }
 
@@ -105,7 +135,12 @@ impl Table {
                 .map(|c| {
                     // Tone is in the words (PASS, FAIL); bold would not
                     // survive the line breaks.
-                    c.lines
+                    let lines = if c.detail.is_empty() {
+                        &c.lines
+                    } else {
+                        &c.detail
+                    };
+                    lines
                         .iter()
                         .map(|l| md_cell(l))
                         .collect::<Vec<_>>()
@@ -117,9 +152,16 @@ impl Table {
         s
     }
 
-    /// An HTML table; cells carry a class for their tone.
+    /// An HTML table; cells carry a class for their tone. Tables of two
+    /// rows or more are `sortable`: the page's script sorts them by a
+    /// clicked heading and filters their rows (without the script they
+    /// read as plain tables).
     pub fn to_html(&self) -> String {
-        let mut s = String::from("<table>\n<thead><tr>");
+        let mut s = if self.rows.len() >= 2 {
+            String::from("<table class=\"sortable\">\n<thead><tr>")
+        } else {
+            String::from("<table>\n<thead><tr>")
+        };
         for (h, n) in self.headers.iter().zip(&self.numeric) {
             let class = if *n { " class=\"num\"" } else { "" };
             s.push_str(&format!("<th{class}>{}</th>", html(h)));
@@ -143,13 +185,26 @@ impl Table {
                 } else {
                     format!(" class=\"{}\"", classes.join(" "))
                 };
-                let text = c
-                    .lines
-                    .iter()
-                    .map(|l| html(l))
-                    .collect::<Vec<_>>()
-                    .join("<br>");
-                s.push_str(&format!("<td{class}>{text}</td>"));
+                let join = |lines: &[String]| {
+                    lines
+                        .iter()
+                        .map(|l| html(l))
+                        .collect::<Vec<_>>()
+                        .join("<br>")
+                };
+                let sort = c
+                    .sort
+                    .map_or_else(String::new, |x| format!(" data-sort=\"{x}\""));
+                if c.detail.is_empty() {
+                    s.push_str(&format!("<td{class}{sort}>{}</td>", join(&c.lines)));
+                } else {
+                    s.push_str(&format!(
+                        "<td{class}{sort} title=\"{}\"><details><summary>{}</summary>{}</details></td>",
+                        html(&c.detail.join("\n")),
+                        join(&c.lines),
+                        join(&c.detail)
+                    ));
+                }
             }
             s.push_str("</tr>\n");
         }

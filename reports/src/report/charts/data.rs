@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 
 use super::Chart;
 use crate::record::{Record, Status};
+use crate::report::decide::{decide, model_family};
 use crate::report::device::{DeviceResults, case_label, pair_of};
 use crate::stats::Summary;
 
@@ -81,19 +82,195 @@ pub enum ChartData {
     },
 }
 
-/// The charts of ordinary cases, each with its data or why it has none.
+/// The charts of ordinary cases, each with its data or why it has none:
+/// small multiples per model (its quantisations together), so models
+/// whose speeds differ a hundredfold never share a linear axis; then the
+/// roofline (log-log, every model) and the cost/speed Pareto chart.
 pub fn case_charts(devices: &[DeviceResults]) -> Vec<(String, Result<Chart, String>)> {
-    vec![
-        rate_bars(devices, "decode-tps", "Decode rate", |r| {
-            r.metrics.decode_tps.as_ref()
-        }),
-        rate_bars(devices, "prefill-tps", "Prefill rate", |r| {
-            r.metrics.prefill_tps.as_ref()
-        }),
-        ttft(devices),
-        itl(devices),
-        roofline(devices),
-    ]
+    let mut families: Vec<String> = Vec::new();
+    for d in devices {
+        for r in d.cases() {
+            let f = model_family(r);
+            if !families.contains(&f) {
+                families.push(f);
+            }
+        }
+    }
+    let mut charts = Vec::new();
+    for f in &families {
+        let only = only_family(devices, f);
+        let slug = slug(f);
+        let per_model = [
+            rate_bars(&only, "decode-tps", "Decode rate", |r| {
+                r.metrics.decode_tps.as_ref()
+            }),
+            rate_bars(&only, "prefill-tps", "Prefill rate", |r| {
+                r.metrics.prefill_tps.as_ref()
+            }),
+            ttft(&only),
+            itl(&only),
+        ];
+        for (title, chart) in per_model {
+            let title = format!("{f}: {title}");
+            let chart = chart.map(|mut c| {
+                c.stem = format!("{}-{slug}", c.stem);
+                c.title = format!("{f}: {}", c.title);
+                c.alt = format!("Model {f}: {}", c.alt);
+                c
+            });
+            charts.push((title, chart));
+        }
+    }
+    if families.is_empty() {
+        charts.push((
+            "Per-model charts".into(),
+            Err("no ordinary cases in these inputs".into()),
+        ));
+    }
+    charts.push(roofline(devices));
+    charts.push(pareto(devices));
+    charts
+}
+
+/// The devices with only the cases (and sustained runs) of model family
+/// `f`; device order and labels kept, so styles stay per device.
+fn only_family(devices: &[DeviceResults], f: &str) -> Vec<DeviceResults> {
+    devices
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            d.records.retain(|r| model_family(r) == f);
+            d
+        })
+        .collect()
+}
+
+/// `Llama 3.2 1B` -> `llama-3-2-1b`: a file-name-safe stem.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() { "model".into() } else { out }
+}
+
+/// Cost per million generated tokens against decode rate, one point per
+/// option with both (the answer's figures), one series per model; the
+/// Pareto frontier (no other option both faster and cheaper) joined.
+fn pareto(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
+    let title = "Cost against speed: $ per million tokens against decode rate".to_owned();
+    let decisions = decide(devices);
+    let mut pts: Vec<(String, String, f64, f64)> = Vec::new();
+    for d in &decisions {
+        for c in d.meets.iter().chain(&d.fails).chain(&d.unjudged) {
+            if let (Some(tps), Some(usd)) = (c.decode_tps, c.usd_per_mtok)
+                && tps > 0.0
+                && usd > 0.0
+            {
+                pts.push((
+                    d.model.clone(),
+                    format!("{} · {}", c.label(), d.test),
+                    tps,
+                    usd,
+                ));
+            }
+        }
+    }
+    if pts.len() < 2 {
+        return (
+            title,
+            Err("fewer than two options have both a decode rate and a cost per million tokens (cost needs a [cost] with monthly_queries)".into()),
+        );
+    }
+    let frontier: Vec<&(String, String, f64, f64)> = {
+        let mut f: Vec<&(String, String, f64, f64)> = pts
+            .iter()
+            .filter(|p| {
+                !pts.iter()
+                    .any(|q| q.2 >= p.2 && q.3 <= p.3 && (q.2 > p.2 || q.3 < p.3))
+            })
+            .collect();
+        f.sort_by(|a, b| a.2.total_cmp(&b.2));
+        f
+    };
+    let mut models: Vec<&str> = Vec::new();
+    for p in &pts {
+        if !models.contains(&p.0.as_str()) {
+            models.push(&p.0);
+        }
+    }
+    let mut series: Vec<Series> = models
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let mine: Vec<(f64, f64)> = pts
+                .iter()
+                .filter(|p| p.0 == *m)
+                .map(|p| (p.2, p.3))
+                .collect();
+            Series {
+                name: format!("model {m}"),
+                err: vec![None; mine.len()],
+                points: mine,
+                line: false,
+                markers: true,
+                style: k,
+                dashed: false,
+            }
+        })
+        .collect();
+    series.push(Series {
+        name: "Pareto frontier (faster or cheaper than every other)".into(),
+        points: frontier.iter().map(|p| (p.2, p.3)).collect(),
+        err: vec![None; frontier.len()],
+        line: true,
+        markers: false,
+        style: models.len(),
+        dashed: true,
+    });
+    let spread = |v: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = v.fold((f64::INFINITY, 0.0f64), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+        hi / lo
+    };
+    let log_x = spread(&mut pts.iter().map(|p| p.2)) > 20.0;
+    let log_y = spread(&mut pts.iter().map(|p| p.3)) > 20.0;
+    let chart = Chart {
+        stem: "pareto-cost-speed".into(),
+        title: title.clone(),
+        alt: format!(
+            "Fleet cost per million generated tokens (USD) against decode rate (tok/s) for {} options; the frontier: {}",
+            pts.len(),
+            frontier
+                .iter()
+                .map(|p| format!("{} ({:.1} tok/s, ${:.2}/Mtok)", p.1, p.2, p.3))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        data: ChartData::Lines {
+            x_label: format!(
+                "decode rate (tok/s, p50{})",
+                if log_x { ", log" } else { "" }
+            ),
+            y_label: format!(
+                "$ per million generated tokens{}",
+                if log_y { " (log)" } else { "" }
+            ),
+            log_x,
+            log_y,
+            y_from_zero: true,
+            x_ticks: Vec::new(),
+            series,
+            legend: Corner::LowerLeft,
+        },
+    };
+    (title, Ok(chart))
 }
 
 /// Ok ordinary cases (sustained runs have their own charts).

@@ -2,6 +2,7 @@
 //! renderings share.
 use std::collections::BTreeSet;
 
+mod answer;
 mod cases;
 mod cost;
 mod provenance;
@@ -19,6 +20,7 @@ use crate::slo::Verdict;
 /// Every section, in reading order.
 pub fn build(report: &Report, charts: &[(String, Result<Chart, String>)]) -> Vec<Section> {
     vec![
+        answer::section(report),
         summary(report),
         verdicts(report),
         cost::section(report),
@@ -154,7 +156,7 @@ fn verdict_line(v: &Verdict, with_case: bool) -> String {
 
 fn verdicts(report: &Report) -> Section {
     let mut s = Section::new("SLO verdicts", "slo");
-    s.para("Rows are devices, columns (model, backend). Each line is one SLO on one case: PASS or FAIL, the measured value against the limit (in the metric's unit: ms, tok/s or MiB) and the margin (positive inside the limit).");
+    s.para("Rows are devices, columns (model, backend): ✓ PASS when every SLO check of that pair passed, ✗ FAIL otherwise, with the worst margin in % of its limit (positive inside the limit). Each cell opens (click, or hover) to its checks: the measured value against the limit, in the metric's unit (ms, tok/s or MiB), and the margin; every check is also in the table below.");
     let cols = columns(report);
     let mut headers: Vec<String> = vec!["device".into()];
     headers.extend(cols.iter().map(|(m, b)| format!("{m} · {b}")));
@@ -190,16 +192,78 @@ fn verdicts(report: &Report) -> Section {
                 .iter()
                 .map(|v| verdict_line(v, cases.len() > 1))
                 .collect();
-            let tone = if vs.iter().all(|v| v.pass) {
-                Tone::Pass
+            let pass = vs.iter().all(|v| v.pass);
+            let (mark, tone) = if pass {
+                (answer::PASS_MARK, Tone::Pass)
             } else {
-                Tone::Fail
+                (answer::FAIL_MARK, Tone::Fail)
             };
-            row.push(Cell::lines(lines, tone));
+            let worst = vs
+                .iter()
+                .map(|v| super::decide::headroom(v))
+                .min_by(f64::total_cmp);
+            let margin = match worst {
+                Some(w) if w.is_finite() => format!("worst margin {w:+.0} %"),
+                _ => "not measured".into(),
+            };
+            let compact = vec![mark.to_owned(), margin];
+            row.push(Cell::compact(compact, tone, lines).sorted_by(worst));
         }
         t.row(row);
     }
     s.push(Block::Table(t));
+    s.push(Block::Sub("Every SLO check".into()));
+    let mut all = Table::new(&[
+        "device",
+        "model",
+        "backend",
+        "test",
+        ">threads",
+        "SLO",
+        "limit",
+        ">measured",
+        ">margin (%)",
+        "result",
+    ]);
+    for d in &report.devices {
+        for v in &d.verdicts {
+            let (mark, tone) = if v.pass {
+                (answer::PASS_MARK, Tone::Pass)
+            } else {
+                (answer::FAIL_MARK, Tone::Fail)
+            };
+            all.row(vec![
+                d.label.clone().into(),
+                v.model.clone().into(),
+                v.backend.clone().into(),
+                v.test.clone().into(),
+                if v.threads == 0 {
+                    "*".to_owned()
+                } else {
+                    v.threads.to_string()
+                }
+                .into(),
+                v.slo.clone().into(),
+                format!("{} {} {}", v.metric, v.op, num(v.threshold)).into(),
+                v.measured.map_or_else(|| "-".into(), num).into(),
+                v.margin_pct
+                    .map_or_else(|| "-".into(), |p| format!("{p:+.1}"))
+                    .into(),
+                Cell::lines(
+                    vec![match (&v.note, v.pass) {
+                        (Some(n), false) => format!("{mark}: {n}"),
+                        _ => mark.to_owned(),
+                    }],
+                    tone,
+                ),
+            ]);
+        }
+    }
+    if all.rows.is_empty() {
+        s.para("No SLO checks.");
+    } else {
+        s.push(Block::Table(all));
+    }
     for d in &report.devices {
         let unmatched: Vec<String> = d
             .verdicts
@@ -245,6 +309,7 @@ fn chart_section(report: &Report, charts: &[(String, Result<Chart, String>)]) ->
             }
         }
     }
+    ratios(report, &mut s);
     s.push(Block::Sub("Memory bandwidth".into()));
     let mut t = Table::new(&["device", ">best read (GB/s)", ">peak (GB/s)", ">% of peak"]);
     for d in &report.devices {
@@ -325,4 +390,81 @@ fn chart_section(report: &Report, charts: &[(String, Result<Chart, String>)]) ->
         s.push(Block::Table(t));
     }
     s
+}
+
+/// For two devices or more: each device against the first, per metric,
+/// over the cases both ran (same model, backend, test and threads): the
+/// geometric mean of the ratios, with its range and the number of cases.
+fn ratios(report: &Report, s: &mut Section) {
+    if report.devices.len() < 2 {
+        return;
+    }
+    type Get = fn(&crate::record::Record) -> Option<f64>;
+    let metrics: [(&str, bool, Get); 5] = [
+        ("decode tok/s (p50)", true, |r| {
+            r.metrics.decode_tps.as_ref().map(|x| x.p50)
+        }),
+        ("prefill tok/s (p50)", true, |r| {
+            r.metrics.prefill_tps.as_ref().map(|x| x.p50)
+        }),
+        ("TTFT p99 (ms)", false, |r| {
+            r.metrics.ttft_ms.as_ref().map(|x| x.p99)
+        }),
+        ("inter-token p99 (ms)", false, |r| {
+            r.metrics.itl_ms.as_ref().map(|x| x.p99)
+        }),
+        ("end-to-end mean (ms)", false, |r| {
+            r.metrics.e2e_ms.as_ref().map(|x| x.mean)
+        }),
+    ];
+    let base = &report.devices[0];
+    s.push(Block::Sub(format!(
+        "Device against device (ratio to {})",
+        base.label
+    )));
+    s.para(format!(
+        "Each device's figure divided by {}'s, over the cases both ran (same model, backend, test and threads): geometric mean, then the range and the number of cases. Above 1 is faster for rates and slower for latencies.",
+        base.label
+    ));
+    let key = |r: &crate::record::Record| {
+        let (m, b) = super::device::pair_of(r);
+        (m, b, r.workload.test.clone(), r.workload.threads)
+    };
+    let mut headers = vec!["metric".to_owned()];
+    headers.extend(
+        report.devices[1..]
+            .iter()
+            .map(|d| format!(">{} / {}", d.label, base.label)),
+    );
+    let mut t = Table::new(&headers.iter().map(String::as_str).collect::<Vec<_>>());
+    for (name, _, get) in metrics {
+        let mut row: Vec<Cell> = vec![name.into()];
+        for d in &report.devices[1..] {
+            let rs: Vec<f64> = d
+                .cases()
+                .filter(|r| r.status == Status::Ok)
+                .filter_map(|r| {
+                    let b = base
+                        .cases()
+                        .filter(|x| x.status == Status::Ok)
+                        .find(|x| key(x) == key(r))?;
+                    let (x, y) = (get(r)?, get(b)?);
+                    (x > 0.0 && y > 0.0).then(|| x / y)
+                })
+                .collect();
+            if rs.is_empty() {
+                row.push(Cell::lines(vec!["no common case".into()], Tone::Muted));
+                continue;
+            }
+            let g = (rs.iter().map(|x| x.ln()).sum::<f64>() / rs.len() as f64).exp();
+            let lo = rs.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = rs.iter().copied().fold(0.0, f64::max);
+            row.push(
+                Cell::text(format!("{g:.2}x ({lo:.2}-{hi:.2}, {} cases)", rs.len()))
+                    .sorted_by(Some(g)),
+            );
+        }
+        t.row(row);
+    }
+    s.push(Block::Table(t));
 }
