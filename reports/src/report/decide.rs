@@ -90,10 +90,8 @@ impl<'a> Choice<'a> {
 /// A verdict's margin in % of its limit; a verdict without a measured
 /// value counts as infinitely bad.
 pub fn headroom(v: &Verdict) -> f64 {
-    v.margin_pct.unwrap_or(match v.margin {
-        Some(m) => m,
-        None => f64::NEG_INFINITY,
-    })
+    v.margin_pct
+        .unwrap_or(v.margin.unwrap_or(f64::NEG_INFINITY))
 }
 
 /// How the options of a decision are ranked.

@@ -49,7 +49,7 @@ fn summary(samples: &[f64]) -> Option<Summary> {
 }
 
 /// An ok llama.cpp case, pp128+tg4 x 3 repetitions, every metric present.
-fn full_llama_case() -> Record {
+pub fn full_llama_case() -> Record {
     let ttft = [52.0, 50.5, 51.0];
     let prefill = [2560.0, 2600.0, 2580.0];
     // 3 decode steps per repetition (n_gen - 1).

@@ -400,20 +400,20 @@ fn ratios(report: &Report, s: &mut Section) {
         return;
     }
     type Get = fn(&crate::record::Record) -> Option<f64>;
-    let metrics: [(&str, bool, Get); 5] = [
-        ("decode tok/s (p50)", true, |r| {
+    let metrics: [(&str, Get); 5] = [
+        ("decode tok/s (p50)", |r| {
             r.metrics.decode_tps.as_ref().map(|x| x.p50)
         }),
-        ("prefill tok/s (p50)", true, |r| {
+        ("prefill tok/s (p50)", |r| {
             r.metrics.prefill_tps.as_ref().map(|x| x.p50)
         }),
-        ("TTFT p99 (ms)", false, |r| {
+        ("TTFT p99 (ms)", |r| {
             r.metrics.ttft_ms.as_ref().map(|x| x.p99)
         }),
-        ("inter-token p99 (ms)", false, |r| {
+        ("inter-token p99 (ms)", |r| {
             r.metrics.itl_ms.as_ref().map(|x| x.p99)
         }),
-        ("end-to-end mean (ms)", false, |r| {
+        ("end-to-end mean (ms)", |r| {
             r.metrics.e2e_ms.as_ref().map(|x| x.mean)
         }),
     ];
@@ -437,7 +437,7 @@ fn ratios(report: &Report, s: &mut Section) {
             .map(|d| format!(">{} / {}", d.label, base.label)),
     );
     let mut t = Table::new(&headers.iter().map(String::as_str).collect::<Vec<_>>());
-    for (name, _, get) in metrics {
+    for (name, get) in metrics {
         let mut row: Vec<Cell> = vec![name.into()];
         for d in &report.devices[1..] {
             let rs: Vec<f64> = d
