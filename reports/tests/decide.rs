@@ -134,8 +134,16 @@ fn equal_costs_rank_by_the_primary_slo_metric_then_input_order() {
             "box · cpu · Q4_0 · t8"
         ]
     );
+    assert!(d.costs_tie());
     let line = d.tradeoff().unwrap();
-    assert!(line.contains("both the fastest"), "{line}");
+    assert!(
+        line.contains("All 3 passing options cost the same"),
+        "{line}"
+    );
+    assert!(
+        line.contains("decodes 2.0x as fast as the slowest"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -131,6 +131,18 @@ pub struct Decision<'a> {
 }
 
 impl Decision<'_> {
+    /// Ranked by cost, and two or more passing options all cost the same
+    /// (a fleet is whole devices: at a small volume one device of each
+    /// option serves it), so the tie-break decided.
+    pub fn costs_tie(&self) -> bool {
+        self.basis == Basis::Cost
+            && self.meets.len() >= 2
+            && self
+                .meets
+                .windows(2)
+                .all(|w| w[0].usd_per_mtok == w[1].usd_per_mtok)
+    }
+
     /// One line on the trade-off that matters: the fastest passing option
     /// (decode rate) against the first-ranked one; with a single passing
     /// option, a cheaper one that fails and what it misses. None when
@@ -189,6 +201,27 @@ impl Decision<'_> {
             c.usd_per_mtok
                 .map_or_else(String::new, |x| format!(" at ${x:.2}/Mtok"))
         };
+        if self.costs_tie() {
+            let slowest = self
+                .meets
+                .iter()
+                .filter(|c| c.decode_tps.is_some_and(|x| x > 0.0))
+                .min_by(|a, b| {
+                    a.decode_tps
+                        .unwrap_or(0.0)
+                        .total_cmp(&b.decode_tps.unwrap_or(0.0))
+                })?;
+            return Some(format!(
+                "All {} passing options cost the same per Mtok at this volume (${:.2}: the same whole number of devices serves it), so speed decides: the fastest, {} ({}), decodes {:.1}x as fast as the slowest, {} ({}).",
+                self.meets.len(),
+                best.usd_per_mtok.unwrap_or(0.0),
+                fastest.label(),
+                tps(fastest),
+                fastest.decode_tps.unwrap_or(0.0) / slowest.decode_tps.unwrap_or(f64::NAN),
+                slowest.label(),
+                tps(slowest)
+            ));
+        }
         if std::ptr::eq(fastest.record, best.record) {
             return Some(format!(
                 "{} is both the fastest ({}) and the {rank_word}{} of the {} options that pass.",

@@ -167,7 +167,12 @@ pub fn section(report: &Report) -> Section {
     }
     for d in &decisions {
         s.push(Block::Sub(format!("{} · {}", d.model, d.test)));
-        s.para(format!("Options {}.", basis_text(d)));
+        let tie = if d.costs_tie() {
+            "; they all cost the same, so the profile's first SLO metric, then decode rate, orders them"
+        } else {
+            ""
+        };
+        s.para(format!("Options {}{tie}.", basis_text(d)));
         let mut t = Table::new(&[
             "#",
             "option",
