@@ -89,14 +89,21 @@ fn local_gives_every_report_section_content() {
     let p = Profile::embedded_local();
     // A short sustained run (about a minute) on one model and backend.
     let s = p.sustained.as_ref().expect("a [sustained] section");
-    assert!(s.duration_s <= 90.0 && s.duration_s >= 30.0, "{}", s.duration_s);
+    assert!(
+        s.duration_s <= 90.0 && s.duration_s >= 30.0,
+        "{}",
+        s.duration_s
+    );
     assert_eq!((s.models.len(), s.backends.len()), (1, 1));
     // Illustrative cost inputs, within the typical ranges the docs give,
     // and labelled as such.
     let c = p.cost.as_ref().expect("a [cost] section");
     assert!((0.0005..=0.001).contains(&c.cloud_cost_per_query_usd));
     assert!((36.0..=60.0).contains(&c.horizon_months));
-    assert!(c.monthly_queries.is_some(), "cost per Mtok needs the volume");
+    assert!(
+        c.monthly_queries.is_some(),
+        "cost per Mtok needs the volume"
+    );
     let note = c.note.as_deref().unwrap_or("");
     assert!(note.contains("illustrative"), "{note}");
 }
