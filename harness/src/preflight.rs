@@ -87,6 +87,7 @@ pub fn check(
     let Some(fp) = &model.footprint else {
         return Verdict {
             preflight: None,
+            imported: None,
             refusal: None,
         };
     };
@@ -120,6 +121,7 @@ pub fn check(
         }
     }
     Verdict {
+        imported: None,
         preflight: Some(Preflight {
             need_bytes: need.total(),
             weights_bytes: need.weights,

@@ -91,6 +91,7 @@ pub fn base_record(
         thermal_at_start: vec![],
         telemetry_at_start: None,
         preflight: None,
+        imported: None,
         sustained: None,
         metrics: Metrics::default(),
         roofline: None,

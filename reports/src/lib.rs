@@ -7,6 +7,7 @@ pub mod bandwidth;
 pub mod compare;
 pub mod conformance;
 pub mod export;
+pub mod import;
 pub mod input;
 pub mod load;
 pub mod record;

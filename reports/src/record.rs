@@ -60,6 +60,12 @@ pub struct Record {
     /// and where the model's header lacks what the estimate needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<Preflight>,
+    /// Set when the record was not measured by edgebench but imported
+    /// from another tool's output (`edgebench import llama-bench`): which
+    /// tool and build, where from, and what it did not measure. None in
+    /// edgebench's own records (and in records written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<Imported>,
     /// A sustained run's series and summary (kind `sustained` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sustained: Option<crate::sustained::SustainedRun>,
@@ -67,6 +73,27 @@ pub struct Record {
     /// a slow first repetition, a peak-RSS figure that covers more than this
     /// case...). Each says what to do about it.
     pub warnings: Vec<String>,
+}
+
+/// Where an imported record came from (see [`Record::imported`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Imported {
+    /// The tool that measured it, e.g. `llama-bench`.
+    pub tool: String,
+    /// Its version, e.g. `b5163`, when the file says.
+    pub version: Option<String>,
+    /// The llama.cpp commit it was built from, when the file says.
+    pub build_commit: Option<String>,
+    /// `file:line` of the row it was read from.
+    pub source: String,
+    /// Record fields the tool does not measure (left empty in the record).
+    pub not_measured: Vec<String>,
+    /// Fields of the tool's output this edgebench does not know (kept in
+    /// `settings`).
+    pub unknown_fields: Vec<String>,
+    /// Every setting the row carried, as text (backend flags, KV type,
+    /// flash attention, GPU layers, ...).
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 /// The kinds of record in the schema family.

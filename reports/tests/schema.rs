@@ -251,6 +251,7 @@ fn full_record() -> Record {
             tokens_generated: vec![4, 3],
         },
         roofline: Some(roofline()),
+        imported: None,
         preflight: Some(edgebench_reports::record::Preflight {
             need_bytes: 96 << 20,
             weights_bytes: 40 << 20,

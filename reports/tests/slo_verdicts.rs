@@ -75,6 +75,7 @@ fn record(model_id: &str, backend: &str, ttft: &[f64], decode: Option<&[f64]>) -
         thermal_at_start: vec![],
         telemetry_at_start: None,
         preflight: None,
+        imported: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: Summary::from_samples(ttft.to_vec()),

@@ -104,6 +104,7 @@ pub fn full_llama_case() -> Record {
         thermal_at_start: vec![],
         telemetry_at_start: None,
         preflight: None,
+        imported: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: summary(&ttft),
@@ -170,6 +171,7 @@ fn prefill_only_case() -> Record {
         thermal_at_start: vec![],
         telemetry_at_start: None,
         preflight: None,
+        imported: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: summary(&[180.5]),
@@ -234,6 +236,7 @@ fn failed_case() -> Record {
         thermal_at_start: vec![],
         telemetry_at_start: None,
         preflight: None,
+        imported: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: summary(&[95.25]),

@@ -218,6 +218,7 @@ pub fn record(c: &Case) -> Record {
         thermal_at_start: vec![],
         telemetry_at_start: None,
         preflight: None,
+        imported: None,
         sustained: None,
         metrics: Metrics {
             ttft_ms: summary(around(c.ttft_ms, c.ttft_ms * 0.04, 5)),
