@@ -51,6 +51,9 @@ pub enum Command {
     /// Check that (model, backend) pairs compute the same logits: top-1
     /// agreement, max logit difference, cosine similarity, pass/fail.
     Conform(ConformArgs),
+    /// Turn another tool's results into edgebench records (llama-bench's
+    /// json, jsonl, csv or sql output), for compare, report and history.
+    Import(ImportArgs),
     /// Internal: run one model group for a sweep (reads a job on stdin).
     #[command(hide = true)]
     Worker,
@@ -506,6 +509,28 @@ fn parse_duration_s(s: &str) -> Result<f64, String> {
     humantime::parse_duration(s)
         .map(|d| d.as_secs_f64())
         .map_err(|e| format!("'{s}': {e}; give a duration like 90s or 10m"))
+}
+
+/// Tools whose results `edgebench import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportTool {
+    /// llama.cpp's llama-bench (`-o json`, `jsonl`, `csv` or `sql`).
+    #[value(name = "llama-bench")]
+    LlamaBench,
+}
+
+/// Flags of `edgebench import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The tool that wrote the files.
+    #[arg(value_enum)]
+    pub tool: ImportTool,
+    /// Its output files (format detected from the content).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Where to write the records (a JSON array, readable by compare, report and history).
+    #[arg(long, default_value = "llama-bench-import.json")]
+    pub out: PathBuf,
 }
 
 /// Flags of `edgebench report`.

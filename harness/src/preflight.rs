@@ -87,7 +87,6 @@ pub fn check(
     let Some(fp) = &model.footprint else {
         return Verdict {
             preflight: None,
-            imported: None,
             refusal: None,
         };
     };
@@ -121,7 +120,6 @@ pub fn check(
         }
     }
     Verdict {
-        imported: None,
         preflight: Some(Preflight {
             need_bytes: need.total(),
             weights_bytes: need.weights,

@@ -4,6 +4,7 @@ pub mod bandwidth;
 pub mod compare;
 pub mod conform;
 pub mod history;
+pub mod import;
 pub mod probe;
 pub mod report;
 pub mod roofline;
@@ -31,6 +32,7 @@ pub fn dispatch(command: &Command) -> Result<i32> {
         Command::Compare(args) => compare::compare(args),
         Command::History(args) => history::history(args),
         Command::Conform(args) => conform::conform(args),
+        Command::Import(args) => import::import(args),
         Command::Worker => worker::worker(),
     }
 }

@@ -46,8 +46,17 @@ fn host_lines(first: &Record) -> Vec<String> {
         h.arch,
         h.physical_cores
             .map_or_else(|| "?".into(), |c| c.to_string()),
-        h.logical_cores,
-        gib(h.ram_bytes)
+        // 0 where the record does not know (imported results).
+        if h.logical_cores == 0 {
+            "?".into()
+        } else {
+            h.logical_cores.to_string()
+        },
+        if h.ram_bytes == 0 {
+            "RAM unknown".into()
+        } else {
+            gib(h.ram_bytes)
+        }
     )];
     host.push(format!(
         "host {}; {}; kernel {}",
@@ -80,9 +89,19 @@ fn tool_lines(d: &DeviceResults) -> Vec<String> {
         } else {
             ""
         };
-        match &e.commit {
+        let own = match &e.commit {
             Some(c) => format!("{} {}{dirty}", e.version, prefix(c, 12)),
             None => e.version.clone(),
+        };
+        // Measured by another tool: say so, and what it did not measure.
+        match &r.imported {
+            Some(i) => format!(
+                "imported from {} {} by edgebench {own}; not measured: {}",
+                i.tool,
+                i.version.as_deref().unwrap_or("(version unknown)"),
+                i.not_measured.join(", ")
+            ),
+            None => own,
         }
     }))
 }
