@@ -22,7 +22,7 @@ secs="${1:-60}"
 case "$secs" in
   '' | *[!0-9]*) echo "fuzz.sh: SECONDS_PER_TARGET must be a whole number of seconds, got '$secs'" >&2; exit 2 ;;
 esac
-all=(gguf onnx profile records store_url)
+all=(gguf onnx profile records store_url llama_bench)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 for t in "${targets[@]}"; do
@@ -65,6 +65,7 @@ for t in "${targets[@]}"; do
   [ -d "fuzz/seeds/$t" ] && seeds+=("fuzz/seeds/$t")
   [ -d "fuzz/regressions/$t" ] && seeds+=("fuzz/regressions/$t")
   [ "$t" = profile ] && seeds+=(profiles)
+  [ "$t" = llama_bench ] && seeds+=(reports/tests/fixtures/llama-bench)
   log="$work/$t.log"
   echo "== fuzz $t for ${secs}s" >&2
   set +e
