@@ -91,18 +91,7 @@ fn console_lines(stderr: &str) -> Vec<&str> {
 fn report_html_in_headless_chromium() {
     let browser = chromium();
     let dir = tempfile::tempdir().unwrap();
-    let (jetson, pi) = report_fixtures::two_devices(dir.path());
-    let out = dir.path().join("report");
-    let r = report::build(
-        &[jetson, pi],
-        &Options {
-            slo_profile: None,
-            edgebench_version: "0.1.0".into(),
-        },
-    )
-    .unwrap();
-    report::write(&r, &out, &[ReportFormat::Html]).unwrap();
-    let page = out.join("report.html");
+    let page = two_device_page(dir.path());
     let profile = dir.path().join("chromium-profile");
 
     let (dom, stderr) = headless(&browser, &profile, &page, &["--dump-dom"]);
