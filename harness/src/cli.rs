@@ -147,6 +147,10 @@ pub struct SweepArgs {
     /// Exit 1 when any SLO fails (for CI).
     #[arg(long)]
     pub fail_on_slo: bool,
+    /// Also write the SLO verdicts as JUnit XML to FILE (one test case per
+    /// check, for CI test reports), also when --fail-on-slo then exits 1.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Seed of the prompt token ids.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -182,6 +186,10 @@ pub struct CompareArgs {
     /// Leave out cases that started above this temperature, °C (sweeps already mark them invalid).
     #[arg(long = "max-start-temp-c")]
     pub max_start_temp_c: Option<f64>,
+    /// Also write the comparison as JUnit XML to FILE (one test case per case
+    /// and metric, for CI test reports), also when it then exits 1.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
     pub output: ProbeFormat,
@@ -275,6 +283,10 @@ pub struct HistoryCheckArgs {
     /// A change point is kept when its t test's p-value is below this.
     #[arg(long = "max-pvalue", default_value_t = 1e-4)]
     pub max_pvalue: f64,
+    /// Also write the check as JUnit XML to FILE (one test case per series,
+    /// for CI test reports), also when it then exits 1.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
     pub output: ProbeFormat,

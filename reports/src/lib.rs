@@ -9,6 +9,7 @@ pub mod conformance;
 pub mod export;
 pub mod import;
 pub mod input;
+pub mod junit;
 pub mod load;
 pub mod record;
 pub mod report;

@@ -1,8 +1,10 @@
 //! `edgebench compare`: two result sets in, a Markdown or JSON comparison
-//! out; exit 1 when any metric is significantly slower beyond the threshold.
-use anyhow::{Result, bail};
-use edgebench_reports::compare::{self, Options, render};
+//! out (and JUnit XML with `--junit`); exit 1 when any metric is
+//! significantly slower beyond the threshold.
+use anyhow::{Context, Result, bail};
+use edgebench_reports::compare::{self, Comparison, Options, render};
 use edgebench_reports::input::read_results;
+use edgebench_reports::junit;
 
 use crate::cli::{CompareArgs, ProbeFormat};
 use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
@@ -19,6 +21,9 @@ pub fn compare(args: &CompareArgs) -> Result<i32> {
         && !t.is_finite()
     {
         bail!("--max-start-temp-c {t}: give a temperature in °C, e.g. 70");
+    }
+    if let Some(path) = &args.junit {
+        junit::check_writable(path).with_context(|| format!("--junit {}", path.display()))?;
     }
     let baseline = read_results(&args.baseline)?;
     let candidate = read_results(&args.candidate)?;
@@ -45,9 +50,28 @@ pub fn compare(args: &CompareArgs) -> Result<i32> {
              check that both sides ran the same device profile, models and workloads"
         );
     }
+    if let Some(path) = &args.junit {
+        write_junit(path, args, &c)?;
+    }
     Ok(if c.has_regression() {
         EXIT_CASE_FAILED
     } else {
         EXIT_OK
     })
+}
+
+/// `--junit`: a suite per device, the two inputs named in its properties.
+fn write_junit(path: &std::path::Path, args: &CompareArgs, c: &Comparison) -> Result<()> {
+    let (base, cand) = (args.baseline.display(), args.candidate.display());
+    let mut suites = junit::comparison_suites(c);
+    for s in &mut suites {
+        s.properties.push(("baseline".into(), base.to_string()));
+        s.properties.push(("candidate".into(), cand.to_string()));
+    }
+    let report = junit::Report {
+        name: format!("edgebench compare {base} {cand}"),
+        time_s: None,
+        suites,
+    };
+    junit::write(path, &report).with_context(|| format!("--junit {}", path.display()))
 }

@@ -1,6 +1,7 @@
-//! `edgebench history add|check`. The store is bundled SQLite (C) and a
-//! PostgreSQL client, so it sits behind the `history` feature; a build
-//! without it keeps the command and says how to get it.
+//! `edgebench history add|check` (`check --junit`: one JUnit test case per
+//! series). The store is bundled SQLite (C) and a PostgreSQL client, so it
+//! sits behind the `history` feature; a build without it keeps the command
+//! and says how to get it.
 use anyhow::Result;
 
 use crate::cli::HistoryArgs;
@@ -22,11 +23,17 @@ pub fn history(_args: &HistoryArgs) -> Result<i32> {
 
 #[cfg(feature = "history")]
 mod enabled {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
     use anyhow::{Context, Result};
     use edgebench_history::changepoint::DEFAULT_PARAMS;
     use edgebench_history::check::{self, CheckOptions, validate_since};
-    use edgebench_history::{Store, StoreUrl, url};
+    use edgebench_history::row::Point;
+    use edgebench_history::{CheckReport, Regression, Store, StoreUrl, url};
+    use edgebench_reports::compare::CaseKey;
     use edgebench_reports::input::read_results;
+    use edgebench_reports::junit::{self, Case, Outcome, Suite};
 
     use crate::cli::{HistoryAddArgs, HistoryArgs, HistoryCheckArgs, HistoryCommand, ProbeFormat};
     use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
@@ -73,6 +80,9 @@ mod enabled {
                 args.max_pvalue
             );
         }
+        if let Some(path) = &args.junit {
+            junit::check_writable(path).with_context(|| format!("--junit {}", path.display()))?;
+        }
         let url = store_url(args.store.as_deref())?;
         // Checking a store that does not exist would create an empty one
         // and report "no regression": a mistyped path or an unset secret
@@ -106,10 +116,124 @@ mod enabled {
             ProbeFormat::Md => print!("{}", check::to_markdown(&report, &opts)),
             ProbeFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         }
+        if let Some(path) = &args.junit {
+            let suites = junit_suites(&points, &report, &opts, &url);
+            let name = format!("edgebench history check {url}");
+            write_junit(path, name, suites)?;
+        }
         Ok(if report.regressions.is_empty() {
             EXIT_OK
         } else {
             EXIT_CASE_FAILED
         })
+    }
+
+    fn write_junit(path: &Path, name: String, suites: Vec<Suite>) -> Result<()> {
+        let report = junit::Report {
+            name,
+            time_s: None,
+            suites,
+        };
+        junit::write(path, &report).with_context(|| format!("--junit {}", path.display()))
+    }
+
+    /// A suite per device, a case per series (device x model x backend x
+    /// workload x metric): failed when the check found a regression in it,
+    /// skipped when it has too few runs to test, else passed.
+    fn junit_suites<'a>(
+        points: &'a [Point],
+        report: &'a CheckReport,
+        opts: &CheckOptions,
+        url: &StoreUrl,
+    ) -> Vec<Suite> {
+        // The series as `check::check` groups them, with their run counts.
+        let mut series: BTreeMap<(&CaseKey, &str), (&str, usize)> = BTreeMap::new();
+        for p in points {
+            let entry = series
+                .entry((&p.key, p.metric.as_str()))
+                .or_insert((p.model_label.as_str(), 0));
+            entry.1 += 1;
+        }
+        // `check::check` tests a series with at least two segments' worth.
+        let min_runs = 2 * opts.params.min_segment;
+        let mut suites: BTreeMap<&str, Suite> = BTreeMap::new();
+        for ((key, metric), (label, runs)) in series {
+            let of_series = |list: &'a [Regression]| -> Vec<&'a Regression> {
+                list.iter()
+                    .filter(|r| &r.key == key && r.metric == metric)
+                    .collect()
+            };
+            let (worse, better) = (
+                of_series(&report.regressions),
+                of_series(&report.improvements),
+            );
+            let mut output = format!("{runs} run(s) in this series\n");
+            for (what, r) in worse
+                .iter()
+                .map(|r| ("regression", r))
+                .chain(better.iter().map(|r| ("improvement", r)))
+            {
+                output.push_str(&format!("{what}: {}\n", change(r, opts)));
+            }
+            let outcome = if runs < min_runs {
+                Outcome::Skipped {
+                    message: format!(
+                        "{runs} run(s); at least {min_runs} are needed to test for a change"
+                    ),
+                }
+            } else if let Some(first) = worse.first() {
+                let more = match worse.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} later change(s))", n - 1),
+                };
+                Outcome::Failed {
+                    kind: "regression".into(),
+                    message: format!("{}{more}", change(first, opts)),
+                }
+            } else {
+                Outcome::Passed
+            };
+            let suite = suites.entry(&key.device).or_insert_with(|| Suite {
+                name: key.device.clone(),
+                properties: [
+                    ("store", Some(url.to_string())),
+                    ("since", opts.since.clone()),
+                    ("max_pvalue", Some(format!("{:e}", opts.params.max_pvalue))),
+                    ("min_segment", Some(opts.params.min_segment.to_string())),
+                ]
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_string(), v?)))
+                .collect(),
+                ..Suite::default()
+            });
+            suite.cases.push(Case {
+                classname: key.label(label),
+                name: metric.to_string(),
+                outcome,
+                output,
+            });
+        }
+        suites.into_values().collect()
+    }
+
+    /// One line: the change, where it started, its p-value against the limit.
+    fn change(r: &Regression, opts: &CheckOptions) -> String {
+        format!(
+            "{} {:+.2}% from run {} of {} ({}{}): before {:.3}, after {:.3}, p {:.2e} \
+             (limit {:e}), noise {:.2}%",
+            r.metric,
+            r.change_pct,
+            r.run_index + 1,
+            r.runs,
+            r.started_at,
+            r.started_commit
+                .as_deref()
+                .map_or_else(String::new, |c| format!(", commit {c}")),
+            r.before,
+            r.after,
+            r.p_value,
+            opts.params.max_pvalue,
+            r.noise_pct
+        )
     }
 }

@@ -14,6 +14,7 @@ pub fn sweep(args: &SweepArgs) -> Result<i32> {
         filter: args.filter.clone().unwrap_or_default(),
         dry_run: args.dry_run,
         fail_on_slo: args.fail_on_slo,
+        junit: args.junit.clone(),
         seed: args.seed,
         mock_spec: args.mock_spec.clone(),
         grace: std::time::Duration::from_millis(args.kill_grace_ms),

@@ -54,6 +54,8 @@ pub struct SweepOptions {
     pub dry_run: bool,
     /// Exit 1 when an SLO fails.
     pub fail_on_slo: bool,
+    /// Also write the SLO verdicts as JUnit XML here (`--junit`).
+    pub junit: Option<PathBuf>,
     /// Prompt seed.
     pub seed: u64,
     /// Mock backend spec (tests).
@@ -72,6 +74,11 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
     if opts.dry_run {
         return Ok(print_plan(&plan));
     }
+    // A path that cannot be written is found now, not after hours of cases.
+    if let Some(path) = &opts.junit {
+        edgebench_reports::junit::check_writable(path)
+            .with_context(|| format!("--junit {}", path.display()))?;
+    }
     let store = Store::open(&out_folder(&profile, opts)?, opts.resume)?;
     let mut run = Sweep::start(&profile, opts, store, &plan)?;
     let started = Instant::now();
@@ -86,7 +93,26 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
     eprintln!("edgebench: results in {}", run.store.dir().display());
     eprintln!("edgebench: summary {}", sweep_json.display());
     report::after_sweep(run.store.dir());
+    if let Some(path) = &opts.junit {
+        write_junit(path, &summary, run.store.dir())?;
+    }
     Ok(run.exit_code(&summary))
+}
+
+/// `--junit`, after every result file: a failure here loses nothing.
+fn write_junit(
+    path: &std::path::Path,
+    summary: &SweepSummary<'_>,
+    dir: &std::path::Path,
+) -> Result<()> {
+    edgebench_reports::junit::write(path, &summary.junit()).with_context(|| {
+        format!(
+            "--junit {}: the SLO verdicts were not written as JUnit XML; the sweep's results \
+             are complete in {} (sweep.json holds the verdicts)",
+            path.display(),
+            dir.display()
+        )
+    })
 }
 
 /// The profile the flags name, or the embedded local one.

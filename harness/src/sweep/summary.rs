@@ -5,6 +5,7 @@ use edgebench_devices::profile::Profile;
 use edgebench_reports::bandwidth::BandwidthRecord;
 use edgebench_reports::conformance::ConformanceRecord;
 use edgebench_reports::export::{Format, render};
+use edgebench_reports::junit;
 use edgebench_reports::slo::{self, Verdict};
 use edgebench_reports::{Record, SCHEMA_VERSION};
 use serde::Serialize;
@@ -56,6 +57,30 @@ impl SweepSummary<'_> {
 
     /// Schema version of the summary.
     pub const SCHEMA_VERSION: u32 = SCHEMA_VERSION;
+
+    /// The SLO verdicts as JUnit XML (`--junit`): one suite, the device, a
+    /// case per verdict.
+    pub fn junit(&self) -> junit::Report {
+        let device = &self.profile.device;
+        let name = match &device.power_mode {
+            Some(mode) => format!("{}@{mode}", device.name),
+            None => device.name.clone(),
+        };
+        let mut suite = junit::slo_suite(&name, &self.verdicts);
+        suite.hostname = self.host.hostname.clone();
+        suite.time_s = Some(self.timing.wall_s);
+        suite.properties = vec![
+            ("profile".into(), self.profile.origin.clone()),
+            ("device.class".into(), device.class.to_string()),
+            ("cases".into(), self.records.len().to_string()),
+            ("complete".into(), self.complete.to_string()),
+        ];
+        junit::Report {
+            name: format!("edgebench sweep {}", self.profile.origin),
+            time_s: Some(self.timing.wall_s),
+            suites: vec![suite],
+        }
+    }
 
     /// The results table and the SLO verdicts, on stdout; the timing on
     /// stderr.
