@@ -10,6 +10,7 @@
 //! figures in `<system-out>`. That schema has no `skipped` total on
 //! `<testsuites>` and no `<properties>` inside a `<testcase>`, so neither is
 //! written. `history check` builds its suites in the harness from these types.
+use crate::report::fmt::num;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -257,20 +258,6 @@ fn escape(s: &str, in_attr: bool) -> String {
         }
     }
     out
-}
-
-/// A number with precision that suits its size: 2048, 1234.5, 12.35, 0.123.
-fn num(x: f64) -> String {
-    let a = x.abs();
-    if x.fract() == 0.0 && a < 1e15 {
-        format!("{x:.0}")
-    } else if a >= 1000.0 {
-        format!("{x:.1}")
-    } else if a >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.3}")
-    }
 }
 
 /// `+1.5` / `-0.250`.
