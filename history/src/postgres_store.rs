@@ -68,6 +68,35 @@ impl PostgresStore {
             )
             .map_err(err)?;
         }
+        if current < schema::RESTATED_AT {
+            let rows = tx
+                .query("SELECT id, record_json FROM results ORDER BY id", &[])
+                .map_err(err)?;
+            for row in rows {
+                let id: i64 = row.try_get(0).map_err(err)?;
+                let json: String = row.try_get(1).map_err(err)?;
+                let Some(new) = schema::restated(&json) else {
+                    continue;
+                };
+                // The same record stored twice (once per schema) is kept once.
+                let twin = tx
+                    .query_opt(
+                        "SELECT id FROM results WHERE content_sha256 = $1",
+                        &[&new.content_sha256],
+                    )
+                    .map_err(err)?;
+                if twin.is_some() {
+                    tx.execute("DELETE FROM results WHERE id = $1", &[&id])
+                        .map_err(err)?;
+                } else {
+                    tx.execute(
+                        "UPDATE results SET workload = $1, record_json = $2, content_sha256 = $3 WHERE id = $4",
+                        &[&new.workload, &new.record_json, &new.content_sha256, &id],
+                    )
+                    .map_err(err)?;
+                }
+            }
+        }
         tx.commit().map_err(err)
     }
 

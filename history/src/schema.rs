@@ -77,10 +77,11 @@ impl Migration {
 
 /// Every migration, oldest first. Add new ones at the end; never edit a
 /// released one (the test below pins their SQL).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "results and measurements",
-    ddl: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "results and measurements",
+        ddl: "
         CREATE TABLE results (
             id {row_id},
             content_sha256 TEXT NOT NULL UNIQUE,
@@ -109,7 +110,51 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             p50 DOUBLE PRECISION NOT NULL,
             PRIMARY KEY (result_id, metric)
         );",
-}];
+    },
+    Migration {
+        version: 2,
+        description: "results restated at record schema 2 (test shapes): see restated()",
+        // No DDL: the stores rewrite each row with [`restated`] in the same
+        // transaction, because the new keys come from Rust, not SQL.
+        ddl: "",
+    },
+];
+
+/// The store version from which rows hold record schema 2 and its keys.
+pub const RESTATED_AT: i64 = 2;
+
+/// A stored row as this build would write it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restated {
+    /// The case key's workload (e.g. `req512+128 t=2 b=2048 ub=512 ctx=640`).
+    pub workload: String,
+    /// The record's JSON at the current record schema.
+    pub record_json: String,
+    /// Its sha256.
+    pub content_sha256: String,
+}
+
+/// A row stored by an older build, restated as this build writes it: the
+/// record read back through the record migrations (record schema 1 to 2
+/// renames edgebench's request test `pp512+tg128` to `req512+128`), its
+/// JSON, content hash and workload key recomputed. Without this a nightly
+/// series would split in two at the upgrade (`pp512+tg128 t=2 ...` before,
+/// `req512+128 t=2 ...` after) and lose its history. None when the row is
+/// already current, or cannot be read (it is then left as it is).
+pub fn restated(record_json: &str) -> Option<Restated> {
+    let records =
+        edgebench_reports::load::parse_records(record_json, std::path::Path::new("store row"))
+            .ok()?;
+    let [record] = records.as_slice() else {
+        return None;
+    };
+    let row = crate::row::NewResult::of(record, "").ok()?;
+    (row.record_json != record_json).then_some(Restated {
+        workload: row.key.workload,
+        record_json: row.record_json,
+        content_sha256: row.content_sha256,
+    })
+}
 
 /// The columns `add` fills in `results`, in bind order.
 const RESULT_COLUMNS: &str = "content_sha256, device, model_sha256, model_label,

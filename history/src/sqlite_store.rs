@@ -87,6 +87,39 @@ impl SqliteStore {
             )
             .map_err(err)?;
         }
+        if current < schema::RESTATED_AT {
+            let rows: Vec<(i64, String)> = tx
+                .prepare("SELECT id, record_json FROM results ORDER BY id")
+                .and_then(|mut st| {
+                    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<Result<_, _>>()
+                })
+                .map_err(err)?;
+            for (id, json) in rows {
+                let Some(new) = schema::restated(&json) else {
+                    continue;
+                };
+                // The same record stored twice (once per schema) is kept once.
+                let twin: Option<i64> = tx
+                    .query_row(
+                        "SELECT id FROM results WHERE content_sha256 = ?1",
+                        params![new.content_sha256],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(err)?;
+                if twin.is_some() {
+                    tx.execute("DELETE FROM results WHERE id = ?1", params![id])
+                        .map_err(err)?;
+                } else {
+                    tx.execute(
+                        "UPDATE results SET workload = ?1, record_json = ?2, content_sha256 = ?3 WHERE id = ?4",
+                        params![new.workload, new.record_json, new.content_sha256, id],
+                    )
+                    .map_err(err)?;
+                }
+            }
+        }
         tx.commit().map_err(err)
     }
 
