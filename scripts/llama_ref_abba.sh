@@ -141,10 +141,11 @@ slot() {
     else
         cmd=("$edgebench" run -m "$model" -b llama.cpp -t "$threads" -r "$reps" --warmup 1
             --batch 2048 --ubatch 512 -o json -q)
+        # The same flags as llama-bench: edgebench's -p/-n make its pp and tg tests.
         if [[ "$test" == pp ]]; then
             cmd+=(-p 512 -n 0); metric=prefill_tps
         else
-            cmd+=(-p 1 -n 129); metric=decode_tps
+            cmd+=(-p 0 -n 128); metric=decode_tps
         fi
     fi
     python3 -c "$slot_py" "$kind" "$log" "$metric" "${cmd[@]}" || die "the $kind run ($test) failed; see $log.err"

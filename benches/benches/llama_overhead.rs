@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use common::{N_GEN, setup};
 use criterion::{Criterion, criterion_group, criterion_main};
-use edgebench::measure::{Job, measure};
+use edgebench::measure::{Job, TestShape, measure};
 
 fn bench(c: &mut Criterion) {
     let common::Setup {
@@ -34,6 +34,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("harness", |b| {
         b.iter_custom(|iters| {
             let job = Job {
+                shape: TestShape::Pp,
                 depth: &[],
                 prompt: &prompt,
                 n_gen: 0,
@@ -54,6 +55,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("harness", |b| {
         b.iter_custom(|iters| {
             let job = Job {
+                shape: TestShape::Request,
                 depth: &[],
                 prompt: &prompt,
                 n_gen: N_GEN,

@@ -15,7 +15,7 @@ mod common;
 use std::time::Duration;
 
 use common::{N_GEN, setup};
-use edgebench::measure::{Job, measure};
+use edgebench::measure::{Job, TestShape, measure};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -67,6 +67,11 @@ fn rounds_in_order(rounds: usize, bare_first: bool) -> (f64, f64) {
     } = setup(bare_first);
     let mut run_harness = |n_gen: u32| -> Duration {
         let job = Job {
+            shape: if n_gen == 0 {
+                TestShape::Pp
+            } else {
+                TestShape::Request
+            },
             depth: &[],
             prompt: &prompt,
             n_gen,

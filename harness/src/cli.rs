@@ -305,6 +305,62 @@ pub enum OutputFormat {
     Csv,
 }
 
+/// What `run`'s tests time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShapeArg {
+    /// llama-bench's tests: pp per -p, tg per -n, pp+tg per -pg.
+    #[value(name = "llama-bench")]
+    LlamaBench,
+    /// Requests: every -p x -n pair, first token from the prompt's logits.
+    Request,
+}
+
+/// One `-pg` pair: "512,128".
+fn parse_pg(s: &str) -> Result<(u32, u32), String> {
+    let (p, g) = s
+        .split_once(',')
+        .ok_or_else(|| format!("'{s}': give PP,TG, e.g. 512,128"))?;
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("'{t}' in '{s}' is not a whole number >= 0"))
+    };
+    Ok((num(p)?, num(g)?))
+}
+
+/// llama-bench's multi-letter single-dash flags, as edgebench spells them.
+const LLAMA_BENCH_FLAGS: &[(&str, &str)] = &[
+    ("-pg", "--pg"),
+    ("-ub", "--ubatch"),
+    ("-ngl", "--ngl"),
+    ("-fa", "--fa"),
+    ("-ctk", "--cache-type-k"),
+    ("-ctv", "--cache-type-v"),
+];
+
+/// The command line with llama-bench's multi-letter single-dash flags
+/// (`-pg 512,128`, `-ub 256`, `-ngl 99`, `-fa 1`, `-ctk q8_0`) spelled as
+/// edgebench's long flags, so that a llama-bench command line can be pasted
+/// after `edgebench run`. Only whole arguments are rewritten, and only
+/// after the `run` subcommand.
+pub fn llama_bench_spelling(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let mut seen_run = false;
+    args.into_iter()
+        .map(|a| {
+            if !seen_run {
+                seen_run = a == "run";
+                return a;
+            }
+            match LLAMA_BENCH_FLAGS.iter().find(|(short, _)| a == *short) {
+                Some((_, long)) => std::ffi::OsString::from(long),
+                None => a,
+            }
+        })
+        .collect()
+}
+
 /// KV-cache types settable from the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KvTypeArg {
@@ -336,13 +392,24 @@ pub struct RunArgs {
     )]
     #[allow(missing_docs)] // its help is the registry's list
     pub backends: Vec<String>,
-    /// Prompt length(s) in tokens, 1 to 16777216.
+    /// Prompt length(s), 0 to 16777216: a pp test each, as llama-bench (0 skips);
+    /// with --shape request, the requests' prompt lengths (1 or more).
     #[arg(short = 'p', long = "n-prompt", default_value = "512")]
     pub n_prompt: UIntList,
-    /// Tokens to generate, 0 to 16777216.
+    /// Tokens to generate, 0 to 16777216: a tg test each, as llama-bench (0 skips);
+    /// with --shape request, the requests' generation lengths.
     #[arg(short = 'n', long = "n-gen", default_value = "128")]
     pub n_gen: UIntList,
-    /// KV-cache depth(s): tokens already in context before the prompt (untimed), 0 to 16777216.
+    /// Prompt and generation pair(s) PP,TG (llama-bench's -pg, also accepted
+    /// as -pg), repeatable: a pp+tg test each, timed together.
+    #[arg(long = "pg", value_name = "PP,TG", value_parser = parse_pg)]
+    pub pg: Vec<(u32, u32)>,
+    /// What the tests time: llama-bench's pp/tg/pg tests (default), or
+    /// `request`: one request per -p x -n pair (a prompt, then generation
+    /// from its logits; the shape sweeps and SLOs use, the one with TTFT).
+    #[arg(long, value_enum, default_value_t = ShapeArg::LlamaBench)]
+    pub shape: ShapeArg,
+    /// KV-cache depth(s): tokens already in context before the test (untimed), 0 to 16777216.
     #[arg(short = 'd', long = "n-depth", default_value = "0")]
     pub n_depth: UIntList,
     /// Measured repetitions per case, 1 to 10000.
@@ -354,7 +421,7 @@ pub struct RunArgs {
     /// Logical batch size (prompt tokens per decode call), 1 to 16777216.
     #[arg(long, default_value_t = 2048)]
     pub batch: u32,
-    /// Physical micro-batch size, 1 to --batch.
+    /// Physical micro-batch size, 1 to --batch (llama-bench's -ub).
     #[arg(long, default_value_t = 512)]
     pub ubatch: u32,
     /// Load settings: --ngl, --ep-option, --graph-opt.
@@ -366,6 +433,12 @@ pub struct RunArgs {
     /// KV-cache type (default: the backend's, f16 for llama.cpp).
     #[arg(long = "kv-type", value_enum)]
     pub kv_type: Option<KvTypeArg>,
+    /// KV-cache K type (llama-bench's -ctk); must equal -ctv and --kv-type where given.
+    #[arg(long = "cache-type-k", value_enum)]
+    pub cache_type_k: Option<KvTypeArg>,
+    /// KV-cache V type (llama-bench's -ctv); must equal -ctk and --kv-type where given.
+    #[arg(long = "cache-type-v", value_enum)]
+    pub cache_type_v: Option<KvTypeArg>,
     /// Seed of the prompt token ids.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -574,7 +647,7 @@ mod tests {
         let run = cmd.find_subcommand_mut("run").unwrap();
         let help = run.render_long_help().to_string();
         for (flag, text) in [
-            ("--n-prompt", format!("1 to {MAX_TOKENS}")),
+            ("--n-prompt", format!("0 to {MAX_TOKENS}")),
             ("--n-gen", format!("0 to {MAX_TOKENS}")),
             ("--n-depth", format!("0 to {MAX_TOKENS}")),
             ("--repetitions", format!("1 to {MAX_REPS}")),

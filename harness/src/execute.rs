@@ -8,7 +8,7 @@ use edgebench_backends::mock::MockConfig;
 use edgebench_backends::{Backend, BackendDescription};
 use edgebench_devices::{HostInfo, memory};
 use edgebench_reports::Summary;
-use edgebench_reports::record::{Record, Status};
+use edgebench_reports::record::{Record, Status, TestShape};
 
 use crate::measure::{self, Failure, Job, Samples};
 use crate::model::{ResolvedModel, resolve_model_for};
@@ -281,14 +281,20 @@ fn run_case(
         return record;
     }
     let w = &case.workload;
-    let (depth, prompt) = prompt::workload_tokens(
+    let (depth, mut prompt) = prompt::workload_tokens(
         w.seed,
         backend.n_vocab(),
         backend.bos_token(),
         w.n_depth,
         w.n_prompt,
     );
+    if w.shape == TestShape::Tg {
+        // llama-bench's tg starts from BOS where the model declares one,
+        // else from a random id.
+        prompt = prompt::workload_tokens(w.seed, backend.n_vocab(), backend.bos_token(), 0, 1).1;
+    }
     let job = Job {
+        shape: w.shape,
         depth: &depth,
         prompt: &prompt,
         n_gen: w.n_gen,
@@ -297,7 +303,7 @@ fn run_case(
     };
     match measure::measure(backend, job) {
         Ok(samples) => {
-            record.metrics = metrics(&samples, w.n_prompt, w.n_gen);
+            record.metrics = metrics(&samples, w);
             if let Some(bad) = samples.tokens.iter().find(|&&t| t != w.n_gen) {
                 record.status = Status::Invalid;
                 record.reason = Some(format!("generated {bad} tokens, asked for {}", w.n_gen));
@@ -310,7 +316,7 @@ fn run_case(
                 error,
                 rep,
             } = *failure;
-            record.metrics = metrics(&partial, w.n_prompt, w.n_gen);
+            record.metrics = metrics(&partial, w);
             record.status = Status::Failed;
             let when = if rep == 0 {
                 "a warm-up repetition".to_string()
@@ -319,7 +325,7 @@ fn run_case(
             };
             record.reason = Some(format!(
                 "{error} (in {when}; {} completed repetitions kept, excluded from comparisons)",
-                partial.prefill_ns.len()
+                partial.tokens.len()
             ));
         }
     }

@@ -6,7 +6,7 @@ use edgebench::cmd;
 use edgebench::exit::EXIT_BAD_INPUT;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(edgebench::cli::llama_bench_spelling(std::env::args_os()));
     match cmd::dispatch(&cli.command) {
         Ok(code) => std::process::exit(code),
         Err(e) => {

@@ -4,6 +4,7 @@ use std::fmt;
 
 use edgebench_backends::{BackendKind, ContextSettings, KvType, LoadSettings};
 use edgebench_devices::limits::{MAX_REPS, MAX_THREADS, MAX_TOKENS, MAX_WARMUP, check_u32};
+use edgebench_reports::record::TestShape;
 
 /// A parsed list flag: "512", "128,256,512", "128-512*2" (128, 256, 512),
 /// "1-4" (1, 2, 3, 4) or "0-1024+256" (0, 256, ..., 1024), as llama-bench.
@@ -97,6 +98,8 @@ impl fmt::Display for ModelSource {
 /// Workload settings of one case (what is timed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workload {
+    /// What is timed: a request, or llama-bench's pp, tg or pg test.
+    pub shape: TestShape,
     /// Prompt tokens.
     pub n_prompt: u32,
     /// Generated tokens.
@@ -112,17 +115,55 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// llama-bench style test name: "pp512+tg128", "pp512", "tg1", "+ @d512".
+    /// The test's name: "req512+128", or llama-bench's "pp512", "tg128",
+    /// "pp512+tg128"; " @ d512" at a depth.
     pub fn test_name(&self) -> String {
-        let mut parts = vec![format!("pp{}", self.n_prompt)];
-        if self.n_gen > 0 {
-            parts.push(format!("tg{}", self.n_gen));
+        self.shape
+            .test_name(self.n_prompt, self.n_gen, self.n_depth)
+    }
+}
+
+/// Which tests the `-p`, `-n` and `-pg` lists make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tests {
+    /// As llama-bench: a pp test per prompt length, a tg test per
+    /// generation length (0 skips), a pg test per `-pg` pair; each at every
+    /// depth.
+    LlamaBench {
+        /// `-pg` pairs (prompt, generated).
+        pg: Vec<(u32, u32)>,
+    },
+    /// edgebench's request: one test per (prompt, generated) pair of the
+    /// product of the lists, as sweeps run them.
+    Requests,
+}
+
+impl Tests {
+    /// (shape, n_prompt, n_gen) of every test at one depth, in llama-bench's
+    /// order: pp tests, tg tests, pg tests.
+    pub fn expand(&self, n_prompt: &[u32], n_gen: &[u32]) -> Vec<(TestShape, u32, u32)> {
+        match self {
+            Tests::Requests => n_prompt
+                .iter()
+                .flat_map(|&p| n_gen.iter().map(move |&n| (TestShape::Request, p, n)))
+                .collect(),
+            Tests::LlamaBench { pg } => n_prompt
+                .iter()
+                .filter(|&&p| p > 0)
+                .map(|&p| (TestShape::Pp, p, 0))
+                .chain(
+                    n_gen
+                        .iter()
+                        .filter(|&&n| n > 0)
+                        .map(|&n| (TestShape::Tg, 0, n)),
+                )
+                .chain(
+                    pg.iter()
+                        .filter(|&&(p, n)| p > 0 || n > 0)
+                        .map(|&(p, n)| (TestShape::llama_bench(p, n), p, n)),
+                )
+                .collect(),
         }
-        let mut name = parts.join("+");
-        if self.n_depth > 0 {
-            name.push_str(&format!("@d{}", self.n_depth));
-        }
-        name
     }
 }
 
@@ -168,6 +209,8 @@ pub struct Matrix {
     pub n_gpu_layers: Option<u32>,
     /// ONNX Runtime session settings (threads are set per group).
     pub onnx: edgebench_backends::OnnxLoadSettings,
+    /// Which tests the lists make.
+    pub tests: Tests,
     /// Prompt lengths.
     pub n_prompt: Vec<u32>,
     /// Generation lengths.
@@ -203,11 +246,18 @@ impl Matrix {
                 Ok(())
             }
         };
-        nonzero(
-            "-p/--n-prompt",
-            &self.n_prompt,
-            "the first token needs a prompt",
-        )?;
+        if self.tests == Tests::Requests {
+            nonzero(
+                "-p/--n-prompt",
+                &self.n_prompt,
+                "a request's first token needs a prompt",
+            )?;
+        } else if self.tests.expand(&self.n_prompt, &self.n_gen).is_empty() {
+            return Err(
+                "no test to run: -p, -n and --pg are all 0 or empty (as in llama-bench, 0 skips a test)"
+                    .into(),
+            );
+        }
         nonzero("-t/--threads", &self.threads, "at least one thread")?;
         if self.reps == 0 {
             return Err("-r/--reps must be >= 1".into());
@@ -215,8 +265,14 @@ impl Matrix {
         if self.batch == 0 || self.ubatch == 0 {
             return Err("--batch and --ubatch must be >= 1".into());
         }
+        let pg_values: Vec<u32> = match &self.tests {
+            Tests::LlamaBench { pg } => pg.iter().flat_map(|&(p, n)| [p, n]).collect(),
+            Tests::Requests => vec![],
+        };
+        let min_prompt = u32::from(self.tests == Tests::Requests);
         for (flag, list, min, max) in [
-            ("-p/--n-prompt", &self.n_prompt, 1, MAX_TOKENS),
+            ("-p/--n-prompt", &self.n_prompt, min_prompt, MAX_TOKENS),
+            ("--pg", &pg_values, 0, MAX_TOKENS),
             ("-n/--n-gen", &self.n_gen, 0, MAX_TOKENS),
             ("-d/--n-depth", &self.n_depth, 0, MAX_TOKENS),
             ("-t/--threads", &self.threads, 1, MAX_THREADS),
@@ -262,31 +318,32 @@ impl Matrix {
                 });
                 for &threads in &self.threads {
                     for &n_depth in &self.n_depth {
-                        for &n_prompt in &self.n_prompt {
-                            for &n_gen in &self.n_gen {
-                                let n_ctx = n_depth as u64 + n_prompt as u64 + n_gen as u64;
-                                let n_ctx = u32::try_from(n_ctx)
-                                    .map_err(|_| "-d + -p + -n exceeds 2^32 tokens".to_string())?;
-                                cases.push(Case {
-                                    group,
-                                    context: ContextSettings {
-                                        n_ctx,
-                                        threads,
-                                        batch: self.batch,
-                                        ubatch: self.ubatch,
-                                        flash_attn: self.flash_attn,
-                                        kv_type: self.kv_type,
-                                    },
-                                    workload: Workload {
-                                        n_prompt,
-                                        n_gen,
-                                        n_depth,
-                                        reps: self.reps,
-                                        warmup: self.warmup,
-                                        seed: self.seed,
-                                    },
-                                });
-                            }
+                        for (shape, n_prompt, n_gen) in
+                            self.tests.expand(&self.n_prompt, &self.n_gen)
+                        {
+                            let n_ctx = n_depth as u64 + n_prompt as u64 + n_gen as u64;
+                            let n_ctx = u32::try_from(n_ctx)
+                                .map_err(|_| "-d + -p + -n exceeds 2^32 tokens".to_string())?;
+                            cases.push(Case {
+                                group,
+                                context: ContextSettings {
+                                    n_ctx,
+                                    threads,
+                                    batch: self.batch,
+                                    ubatch: self.ubatch,
+                                    flash_attn: self.flash_attn,
+                                    kv_type: self.kv_type,
+                                },
+                                workload: Workload {
+                                    shape,
+                                    n_prompt,
+                                    n_gen,
+                                    n_depth,
+                                    reps: self.reps,
+                                    warmup: self.warmup,
+                                    seed: self.seed,
+                                },
+                            });
                         }
                     }
                 }
@@ -336,6 +393,7 @@ mod tests {
             backends: vec![BackendKind::Mock],
             n_gpu_layers: None,
             onnx: Default::default(),
+            tests: Tests::Requests,
             n_prompt: vec![16, 32],
             n_gen: vec![8],
             n_depth: vec![0, 64],
@@ -411,7 +469,8 @@ mod tests {
 
     #[test]
     fn test_names_follow_llama_bench() {
-        let w = |p, n, d| Workload {
+        let w = |shape, p, n, d| Workload {
+            shape,
             n_prompt: p,
             n_gen: n,
             n_depth: d,
@@ -419,8 +478,77 @@ mod tests {
             warmup: 0,
             seed: 0,
         };
-        assert_eq!(w(512, 128, 0).test_name(), "pp512+tg128");
-        assert_eq!(w(512, 0, 0).test_name(), "pp512");
-        assert_eq!(w(16, 64, 512).test_name(), "pp16+tg64@d512");
+        assert_eq!(w(TestShape::Pg, 512, 128, 0).test_name(), "pp512+tg128");
+        assert_eq!(w(TestShape::Pp, 512, 0, 0).test_name(), "pp512");
+        assert_eq!(w(TestShape::Tg, 0, 128, 0).test_name(), "tg128");
+        assert_eq!(w(TestShape::Tg, 0, 64, 512).test_name(), "tg64 @ d512");
+        assert_eq!(w(TestShape::Request, 16, 64, 0).test_name(), "req16+64");
+        assert_eq!(
+            w(TestShape::Request, 16, 64, 512).test_name(),
+            "req16+64 @ d512"
+        );
+    }
+
+    /// The tests a llama-bench command line makes, as its README's examples
+    /// list them: -p and -n lists make separate pp and tg tests (0 skips),
+    /// -pg pairs the combined ones, every depth repeats them all.
+    #[test]
+    fn flags_make_llama_bench_tests() {
+        let names = |p: &[u32], n: &[u32], pg: &[(u32, u32)], d: &[u32]| -> Vec<String> {
+            let mut m = matrix();
+            m.tests = Tests::LlamaBench { pg: pg.to_vec() };
+            m.n_prompt = p.to_vec();
+            m.n_gen = n.to_vec();
+            m.n_depth = d.to_vec();
+            m.threads = vec![2];
+            m.plan()
+                .unwrap()
+                .cases
+                .iter()
+                .map(|c| c.workload.test_name())
+                .collect()
+        };
+        // llama-bench's defaults: -p 512 -n 128.
+        assert_eq!(names(&[512], &[128], &[], &[0]), ["pp512", "tg128"]);
+        // `-p 0 -n 128,256,512`.
+        assert_eq!(
+            names(&[0], &[128, 256, 512], &[], &[0]),
+            ["tg128", "tg256", "tg512"]
+        );
+        // `-n 0 -p 1024`.
+        assert_eq!(names(&[1024], &[0], &[], &[0]), ["pp1024"]);
+        // `-pg 512,128` beside the defaults, at two depths.
+        assert_eq!(
+            names(&[512], &[128], &[(512, 128)], &[0, 512]),
+            [
+                "pp512",
+                "tg128",
+                "pp512+tg128",
+                "pp512 @ d512",
+                "tg128 @ d512",
+                "pp512+tg128 @ d512"
+            ]
+        );
+        // `-p 0 -n 0 -pg 0,0`: nothing to run, said so.
+        let mut m = matrix();
+        m.tests = Tests::LlamaBench { pg: vec![(0, 0)] };
+        m.n_prompt = vec![0];
+        m.n_gen = vec![0];
+        assert!(m.plan().unwrap_err().contains("no test to run"));
+        // Each test's context holds depth + prompt + generated tokens.
+        let mut m = matrix();
+        m.tests = Tests::LlamaBench { pg: vec![(64, 16)] };
+        m.n_prompt = vec![64];
+        m.n_gen = vec![16];
+        m.n_depth = vec![100];
+        m.threads = vec![1];
+        let ctx: Vec<u32> = m
+            .plan()
+            .unwrap()
+            .cases
+            .iter()
+            .map(|c| c.context.n_ctx)
+            .collect();
+        assert_eq!(ctx, [164, 116, 180]);
     }
 }

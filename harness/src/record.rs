@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use edgebench_backends::BackendDescription;
 use edgebench_devices::HostInfo;
 use edgebench_reports::record::{
-    BackendInfo, Metrics, ModelInfo, Record, RecordKind, Status, Workload,
+    BackendInfo, Metrics, ModelInfo, Record, RecordKind, Status, TestShape, Workload,
 };
 use edgebench_reports::{SCHEMA_VERSION, Summary};
 
@@ -14,8 +14,9 @@ use crate::measure::Samples;
 use crate::plan::{Case, Group};
 use crate::provenance;
 
-/// Turns raw nanosecond samples into summarised metrics.
-pub fn metrics(s: &Samples, n_prompt: u32, n_gen: u32) -> Metrics {
+/// Turns raw nanosecond samples into summarised metrics; which metrics a
+/// test has depends on its shape (docs/llama-bench.md lists them).
+pub fn metrics(s: &Samples, w: &crate::plan::Workload) -> Metrics {
     let ms = |v: &[u64]| Summary::from_samples(v.iter().map(|&ns| ns as f64 / 1e6).collect());
     let rate = |tokens: u32, v: &[u64]| {
         Summary::from_samples(
@@ -24,17 +25,28 @@ pub fn metrics(s: &Samples, n_prompt: u32, n_gen: u32) -> Metrics {
                 .collect(),
         )
     };
-    let e2e: Vec<u64> = s
-        .prefill_ns
-        .iter()
-        .enumerate()
-        .map(|(i, p)| p + s.decode_ns.get(i).copied().unwrap_or(0))
+    let reps = s.tokens.len();
+    let e2e: Vec<u64> = (0..reps)
+        .map(|i| {
+            s.prefill_ns.get(i).copied().unwrap_or(0) + s.decode_ns.get(i).copied().unwrap_or(0)
+        })
         .collect();
+    let (n_prompt, n_gen) = (w.n_prompt, w.n_gen);
+    let decode_tokens = match w.shape {
+        TestShape::Request => n_gen.saturating_sub(1),
+        TestShape::Pp => 0,
+        TestShape::Tg | TestShape::Pg => n_gen,
+    };
     Metrics {
-        ttft_ms: if n_gen > 0 { ms(&s.prefill_ns) } else { None },
+        // Only a request's prefill hands out the first token a user sees.
+        ttft_ms: if w.shape == TestShape::Request && n_gen > 0 {
+            ms(&s.prefill_ns)
+        } else {
+            None
+        },
         prefill_tps: rate(n_prompt, &s.prefill_ns),
-        decode_tps: if n_gen >= 2 {
-            rate(n_gen - 1, &s.decode_ns)
+        decode_tps: if decode_tokens >= 1 {
+            rate(decode_tokens, &s.decode_ns)
         } else {
             None
         },
@@ -73,6 +85,7 @@ pub fn base_record(
         model: model.clone(),
         workload: Workload {
             test: w.test_name(),
+            shape: w.shape,
             n_prompt: w.n_prompt,
             n_gen: w.n_gen,
             n_depth: w.n_depth,

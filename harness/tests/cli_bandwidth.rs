@@ -31,7 +31,7 @@ fn json_record_is_versioned_with_every_kernel() {
         .assert()
         .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["kind"], "bandwidth");
     let results = v["results"].as_array().unwrap();
     assert_eq!(results.len(), 5);

@@ -116,7 +116,7 @@ fn three_against_three_is_inconclusive_never_same() {
 fn invalid_and_hot_cases_are_left_out_with_the_reason_and_unmatched_are_listed() {
     let dir = tempfile::tempdir().unwrap();
     let other = SyntheticCase {
-        test: "pp512+tg128",
+        test: "req512+128",
         ..case()
     };
     let only_base = SyntheticCase {
@@ -263,7 +263,7 @@ bandwidth = false
         .stdout(predicate::str::contains("same"));
     // A newer sweep.json is refused, not read as records.
     let text = std::fs::read_to_string(base.join("sweep.json")).unwrap();
-    let newer = text.replacen("\"schema_version\": 1", "\"schema_version\": 99", 1);
+    let newer = text.replacen("\"schema_version\": 2", "\"schema_version\": 99", 1);
     assert_ne!(text, newer, "sweep.json has a schema_version");
     std::fs::write(dir.path().join("newer.json"), newer).unwrap();
     compare(&dir.path().join("newer.json"), &cand, &[])

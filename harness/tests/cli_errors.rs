@@ -134,6 +134,8 @@ fn results_written_before_a_crash_survive() {
     edgebench(cache.path())
         .args([
             "run",
+            "--shape",
+            "request",
             "-b",
             "mock",
             "-p",
@@ -158,7 +160,7 @@ fn results_written_before_a_crash_survive() {
     let records = records.as_array().unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["status"], "ok");
-    assert_eq!(records[0]["workload"]["test"], "pp16+tg5");
+    assert_eq!(records[0]["workload"]["test"], "req16+5");
 }
 
 #[test]
@@ -169,6 +171,8 @@ fn injected_failure_is_recorded_and_exit_is_one() {
     edgebench(cache.path())
         .args([
             "run",
+            "--shape",
+            "request",
             "-b",
             "mock",
             "-p",

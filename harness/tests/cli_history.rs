@@ -245,15 +245,16 @@ fn bad_input_exits_2_with_a_clear_error() {
     ));
     // A record from a newer schema: refused, and nothing of the batch is stored.
     let mut future = serde_json::to_value(&nightly(1, usize::MAX, 0.0, 6)[0]).unwrap();
-    future["schema_version"] = 2.into();
+    future["schema_version"] = (edgebench_reports::SCHEMA_VERSION + 1).into();
     let future_path = dir.path().join("future.jsonl");
     std::fs::write(&future_path, future.to_string() + "\n").unwrap();
     let fp = future_path.display().to_string();
     history(dir.path(), &["add", &f_s, &fp, "--store", &store_s])
         .code(2)
-        .stderr(predicate::str::contains(
-            "future.jsonl line 1: schema_version 2 is newer",
-        ));
+        .stderr(predicate::str::contains(format!(
+            "future.jsonl line 1: schema_version {} is newer",
+            edgebench_reports::SCHEMA_VERSION + 1
+        )));
     assert!(!store.exists(), "nothing is stored when an input is bad");
     history(
         dir.path(),

@@ -203,7 +203,7 @@ fn an_unwritable_junit_path_is_refused_before_anything_runs() {
     let b = write(
         dir.path(),
         "b.json",
-        &[synthetic::record(&case("pp64+tg16"), &rates(100.0, 10, 1))],
+        &[synthetic::record(&case("req64+16"), &rates(100.0, 10, 1))],
     );
     edgebench(&dir.path().join("cache"))
         .arg("compare")
@@ -244,16 +244,16 @@ fn compare_junit_round_trips_the_verdict_counts() {
     let dir = tempfile::tempdir().unwrap();
     // Slower by 10 %, the same, too few samples, and one case per side only.
     let base = [
-        synthetic::record(&case("pp64+tg16"), &rates(100.0, 10, 1)),
-        synthetic::record(&case("pp128+tg16"), &rates(100.0, 10, 3)),
-        synthetic::record(&case("pp256+tg16"), &rates(100.0, 3, 5)),
-        synthetic::record(&case("pp512+tg16"), &rates(100.0, 10, 7)),
+        synthetic::record(&case("req64+16"), &rates(100.0, 10, 1)),
+        synthetic::record(&case("req128+16"), &rates(100.0, 10, 3)),
+        synthetic::record(&case("req256+16"), &rates(100.0, 3, 5)),
+        synthetic::record(&case("req512+16"), &rates(100.0, 10, 7)),
     ];
     let cand = [
-        synthetic::record(&case("pp64+tg16"), &rates(90.0, 10, 2)),
-        synthetic::record(&case("pp128+tg16"), &rates(100.0, 10, 4)),
-        synthetic::record(&case("pp256+tg16"), &rates(100.0, 3, 6)),
-        synthetic::record(&case("pp1024+tg16"), &rates(100.0, 10, 8)),
+        synthetic::record(&case("req64+16"), &rates(90.0, 10, 2)),
+        synthetic::record(&case("req128+16"), &rates(100.0, 10, 4)),
+        synthetic::record(&case("req256+16"), &rates(100.0, 3, 6)),
+        synthetic::record(&case("req1024+16"), &rates(100.0, 10, 8)),
     ];
     let b = write(dir.path(), "b.json", &base);
     let c = write(dir.path(), "c.json", &cand);
@@ -347,9 +347,9 @@ fn history_check_junit_round_trips_the_verdict_counts() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", dir.path().join("h.sqlite").display());
     // A 6 % step, a quiet series, and one too short to test.
-    let mut records = runs("pp64+tg16", 60, 45, 6.0, 3);
-    records.extend(runs("pp128+tg16", 60, 60, 0.0, 4));
-    records.extend(runs("pp256+tg16", 4, 4, 0.0, 5));
+    let mut records = runs("req64+16", 60, 45, 6.0, 3);
+    records.extend(runs("req128+16", 60, 60, 0.0, 4));
+    records.extend(runs("req256+16", 4, 4, 0.0, 5));
     let file = write(dir.path(), "all.json", &records);
     edgebench(&dir.path().join("cache"))
         .args(["history", "add", "--store", &store])

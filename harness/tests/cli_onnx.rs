@@ -105,6 +105,8 @@ fn run_on_onnx_cpu_writes_a_full_record() {
         .args([
             "run",
             "-q",
+            "--shape",
+            "request",
             "-b",
             "onnx:cpu,llama.cpp",
             "-m",
@@ -157,7 +159,8 @@ fn edited(onnx: &Path, name: &str, edit: impl FnOnce(&mut ModelProto)) -> PathBu
 fn run_fails(dir: &Path, model: &Path) -> (i32, String) {
     let o = edgebench(dir)
         .args([
-            "run", "-q", "-b", "onnx:cpu", "-p", "8", "-n", "2", "-r", "1", "-m",
+            "run", "-q", "--shape", "request", "-b", "onnx:cpu", "-p", "8", "-n", "2", "-r", "1",
+            "-m",
         ])
         .arg(model)
         .args(["-o", "json"])

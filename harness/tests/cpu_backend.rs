@@ -13,7 +13,18 @@ fn run_measures_with_the_cpu_backend() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.json");
     edgebench(dir.path())
-        .args(["run", "-q", "-b", "cpu", "-m", "synth:tiny-q8_0", "-t", "1"])
+        .args([
+            "run",
+            "-q",
+            "--shape",
+            "request",
+            "-b",
+            "cpu",
+            "-m",
+            "synth:tiny-q8_0",
+            "-t",
+            "1",
+        ])
         .args(["-p", "16", "-n", "4", "-r", "2", "-o", "json", "--out"])
         .arg(&out)
         .assert()
@@ -39,7 +50,8 @@ fn a_second_thread_count_in_one_process_is_refused_by_name() {
     edgebench(dir.path())
         .env_remove("CANDLE_NUM_THREADS")
         .args([
-            "run", "-q", "-b", "cpu", "-t", "1,2", "-p", "8", "-n", "2", "-r", "1",
+            "run", "-q", "--shape", "request", "-b", "cpu", "-t", "1,2", "-p", "8", "-n", "2",
+            "-r", "1",
         ])
         .args(["-o", "json", "--out"])
         .arg(&out)

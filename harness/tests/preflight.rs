@@ -46,7 +46,15 @@ fn a_ten_million_token_prompt_is_refused_at_once_with_the_numbers() {
     let t = Instant::now();
     let out = edgebench(cache.path())
         .env("EDGEBENCH_SYSFS_ROOT", &root)
-        .args(["run", "-m", "synth:tiny-q4_0", "-b", backend()])
+        .args([
+            "run",
+            "--shape",
+            "request",
+            "-m",
+            "synth:tiny-q4_0",
+            "-b",
+            backend(),
+        ])
         .args(["-p", "10000000", "-n", "16", "-r", "1"])
         .timeout(Duration::from_secs(60))
         .output()
@@ -187,8 +195,8 @@ bandwidth = false
     let recs = records(&out);
     assert_eq!(recs.len(), 2, "{err}");
     let by_test = |t: &str| recs.iter().find(|r| r["workload"]["test"] == t).unwrap();
-    assert_eq!(by_test("pp16+tg4")["status"], "ok");
-    let long = by_test("pp3000+tg4");
+    assert_eq!(by_test("req16+4")["status"], "ok");
+    let long = by_test("req3000+4");
     assert_eq!(long["status"], "invalid", "{long}");
     let reason = long["reason"].as_str().unwrap();
     assert!(
@@ -205,7 +213,7 @@ bandwidth = false
     let recs = records(&out);
     let long = recs
         .iter()
-        .find(|r| r["workload"]["test"] == "pp3000+tg4")
+        .find(|r| r["workload"]["test"] == "req3000+4")
         .unwrap();
     assert_eq!(long["status"], "ok", "{long}");
     assert_eq!(long["preflight"]["forced"], true);

@@ -102,7 +102,7 @@ fn sweep_mock(
 }
 
 fn ok3() -> Vec<(String, String)> {
-    ["pp16+tg5", "pp24+tg5", "pp32+tg5"]
+    ["req16+5", "req24+5", "req32+5"]
         .iter()
         .map(|t| (t.to_string(), "ok".to_string()))
         .collect()
@@ -135,7 +135,7 @@ fn crash_is_recorded_and_the_sweep_goes_on() {
     let (_d, out, a) = sweep_mock("crash=decode:13", 30.0);
     a.success();
     assert_eq!(statuses(&out), with(ok3(), 1, "crashed"));
-    let reason = reason_of(&out, "pp24+tg5");
+    let reason = reason_of(&out, "req24+5");
     assert!(
         reason.contains("signal 6") && reason.contains("SIGABRT"),
         "{reason}"
@@ -147,7 +147,7 @@ fn hang_times_out_and_leaves_no_worker_behind() {
     let (_d, out, a) = sweep_mock("hang=decode:13", 1.0);
     a.success();
     assert_eq!(statuses(&out), with(ok3(), 1, "timeout"));
-    assert!(reason_of(&out, "pp24+tg5").contains("per-case timeout of 1 s"));
+    assert!(reason_of(&out, "req24+5").contains("per-case timeout of 1 s"));
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn garbage_on_stdout_is_a_protocol_error() {
     let (_d, out, a) = sweep_mock("garble=decode:13", 30.0);
     a.success();
     assert_eq!(statuses(&out), with(ok3(), 1, "protocol_error"));
-    assert!(reason_of(&out, "pp24+tg5").contains("not a protocol event"));
+    assert!(reason_of(&out, "req24+5").contains("not a protocol event"));
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn exit_without_result_is_a_protocol_error() {
     let (_d, out, a) = sweep_mock("exit=decode:13", 30.0);
     a.success();
     assert_eq!(statuses(&out), with(ok3(), 1, "protocol_error"));
-    assert!(reason_of(&out, "pp24+tg5").contains("exited with code 3"));
+    assert!(reason_of(&out, "req24+5").contains("exited with code 3"));
 }
 
 #[test]
@@ -263,7 +263,7 @@ fn a_case_measured_too_briefly_is_invalid() {
     let out = dir.path().join("out");
     sweep_cmd(dir.path(), &p, &out).assert().success();
     assert!(statuses(&out).iter().all(|(_, s)| s == "invalid"));
-    assert!(reason_of(&out, "pp16+tg5").contains("min_duration"));
+    assert!(reason_of(&out, "req16+5").contains("min_duration"));
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn dry_run_lists_the_plan_and_runs_nothing() {
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicate::str::contains("tiny/mock/t1/pp24+tg5"));
+        .stdout(predicate::str::contains("tiny/mock/t1/req24+5"));
     assert!(!out.exists());
 }
 
@@ -343,7 +343,7 @@ fn ctrl_c_keeps_finished_cases_and_resume_runs_only_the_rest() {
     // Real time: each case takes 3 x (prefill + 4 x 50 ms) ~ 0.6 s.
     let sweep = spawn_sweep(dir.path(), &p, &out, "decode_us=50000,real_time=1");
     wait_for(|| index_lines(&out) == 1, "the first case");
-    let first = std::fs::read(out.join("cases/tiny_mock_t1_pp16+tg5.json")).unwrap();
+    let first = std::fs::read(out.join("cases/tiny_mock_t1_req16+5.json")).unwrap();
     std::thread::sleep(Duration::from_millis(150));
     unsafe { libc::kill(sweep.id() as i32, libc::SIGINT) };
     let res = sweep.wait_with_output().unwrap();
@@ -365,7 +365,7 @@ fn ctrl_c_keeps_finished_cases_and_resume_runs_only_the_rest() {
         .stderr(predicate::str::contains("1 of 3 case(s) already done"));
     assert_eq!(statuses(&out), ok3());
     assert_eq!(
-        std::fs::read(out.join("cases/tiny_mock_t1_pp16+tg5.json")).unwrap(),
+        std::fs::read(out.join("cases/tiny_mock_t1_req16+5.json")).unwrap(),
         first
     );
 }
@@ -526,13 +526,13 @@ fn disk_full_mid_sweep_loses_nothing_and_resume_completes() {
     let out = fs.0.join("out");
     let sweep = spawn_sweep(dir.path(), &p, &out, "decode_us=100000,real_time=1");
     wait_for(|| index_lines(&out) == 1, "the first case");
-    let first_path = out.join("cases/tiny_mock_t1_pp16+tg5.json");
+    let first_path = out.join("cases/tiny_mock_t1_req16+5.json");
     let first = std::fs::read(&first_path).unwrap();
     let filler = fs.fill();
     let res = sweep.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(2), "{err}");
-    for want in ["is full", "tiny_mock_t1_pp24+tg5", "--resume --out"] {
+    for want in ["is full", "tiny_mock_t1_req24+5", "--resume --out"] {
         assert!(err.contains(want), "missing '{want}' in:\n{err}");
     }
     assert_eq!(std::fs::read(&first_path).unwrap(), first);
@@ -540,11 +540,7 @@ fn disk_full_mid_sweep_loses_nothing_and_resume_completes() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(
-        names,
-        ["tiny_mock_t1_pp16+tg5.json"],
-        "no torn or temp file"
-    );
+    assert_eq!(names, ["tiny_mock_t1_req16+5.json"], "no torn or temp file");
     let index = std::fs::read_to_string(out.join("index.jsonl")).unwrap();
     assert!(
         index
@@ -573,7 +569,7 @@ fn disk_full_mid_sweep_loses_nothing_and_resume_completes() {
 fn a_torn_index_line_and_a_leftover_temp_file_are_tolerated() {
     let (dir, out, a) = sweep_mock("decode_us=1000", 30.0);
     a.success();
-    let last = out.join("cases/tiny_mock_t1_pp32+tg5.json");
+    let last = out.join("cases/tiny_mock_t1_req32+5.json");
     std::fs::remove_file(&last).unwrap();
     let mut index = std::fs::read_to_string(out.join("index.jsonl")).unwrap();
     // Drop the removed case's line, then tear the one before it.
@@ -606,10 +602,7 @@ fn a_torn_index_line_and_a_leftover_temp_file_are_tolerated() {
         .collect();
     assert_eq!(lines.len(), 2, "{index}");
     assert!(
-        lines[1]["file"]
-            .as_str()
-            .unwrap()
-            .ends_with("pp32+tg5.json"),
+        lines[1]["file"].as_str().unwrap().ends_with("req32+5.json"),
         "{index}"
     );
 }

@@ -113,7 +113,7 @@ threshold = 100.0
     assert_eq!(sus["status"], "ok", "{}", sus["reason"]);
     assert_eq!(sus["model"]["id"], "tiny");
     assert_eq!(sus["device"]["name"], "test box");
-    assert_eq!(sus["workload"]["test"], "sustained/pp8+tg16");
+    assert_eq!(sus["workload"]["test"], "sustained/req8+16");
     assert_eq!(sus["thermal_at_start"][0]["temp_c"], 45.0);
     let windows = sus["sustained"]["windows"].as_array().unwrap();
     assert!(windows.len() >= 4, "{} windows", windows.len());
@@ -125,13 +125,13 @@ threshold = 100.0
         .iter()
         .find(|v| v["metric"] == "sustained_ratio")
         .unwrap();
-    assert_eq!(ratio["test"], "sustained/pp8+tg16");
+    assert_eq!(ratio["test"], "sustained/req8+16");
     assert!(ratio["measured"].as_f64().unwrap() > 0.8);
     let floor = verdicts
         .iter()
         .find(|v| v["metric"] == "decode_tps.p50")
         .unwrap();
-    assert_eq!(floor["test"], "pp16+tg5");
+    assert_eq!(floor["test"], "req16+5");
     // The per-case record of the store holds the sustained run too.
     let stored = std::fs::read_dir(dir.path().join("out/cases"))
         .unwrap()

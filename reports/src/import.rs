@@ -30,7 +30,7 @@ use edgebench_devices::HostInfo;
 use serde_json::Value;
 
 use crate::record::{
-    BackendInfo, Imported, Metrics, ModelInfo, Record, RecordKind, ToolInfo, Workload,
+    BackendInfo, Imported, Metrics, ModelInfo, Record, RecordKind, TestShape, ToolInfo, Workload,
 };
 use crate::stats::Summary;
 use crate::{SCHEMA_VERSION, Status};
@@ -644,16 +644,7 @@ pub fn quant_of(model_type: &str) -> String {
 
 /// llama-bench's test name: `pp512`, `tg128`, `pp512+tg128`, ` @ d512`.
 pub fn test_name(n_prompt: u32, n_gen: u32, n_depth: u32) -> String {
-    let base = match (n_prompt, n_gen) {
-        (p, 0) => format!("pp{p}"),
-        (0, g) => format!("tg{g}"),
-        (p, g) => format!("pp{p}+tg{g}"),
-    };
-    if n_depth > 0 {
-        format!("{base} @ d{n_depth}")
-    } else {
-        base
-    }
+    TestShape::llama_bench(n_prompt, n_gen).test_name(n_prompt, n_gen, n_depth)
 }
 
 fn to_record(row: &Row, name: &str, edgebench_version: &str) -> Result<Record, ImportError> {
@@ -849,6 +840,7 @@ fn to_record(row: &Row, name: &str, edgebench_version: &str) -> Result<Record, I
         },
         workload: Workload {
             test: test_name(n_prompt, n_gen, n_depth),
+            shape: TestShape::llama_bench(n_prompt, n_gen),
             n_prompt,
             n_gen,
             n_depth,

@@ -50,7 +50,7 @@ pub struct Suite {
 /// One `<testcase>`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
-    /// What is checked, e.g. `tiny / llama.cpp / pp512+tg128 / t=4`.
+    /// What is checked, e.g. `tiny / llama.cpp / req512+128 / t=4`.
     pub classname: String,
     /// The check, e.g. `decode floor: decode_tps.p50 >= 20`.
     pub name: String,
@@ -553,7 +553,7 @@ mod tests {
             threshold: 100.0,
             model: "tiny".into(),
             backend: "llama.cpp".into(),
-            test: "pp16+tg5".into(),
+            test: "req16+5".into(),
             threads: 2,
             measured,
             pass,
@@ -641,7 +641,7 @@ mod tests {
             ],
         );
         assert_eq!(s.cases[0].outcome, Outcome::Passed);
-        assert_eq!(s.cases[0].classname, "tiny / llama.cpp / pp16+tg5 / t=2");
+        assert_eq!(s.cases[0].classname, "tiny / llama.cpp / req16+5 / t=2");
         assert_eq!(s.cases[0].name, "fast: decode_tps.p50 >= 100");
         assert!(s.cases[0].output.contains("margin: +20 (+20.0%)"));
         assert_eq!(
@@ -680,11 +680,11 @@ mod tests {
     fn comparison_fails_slower_skips_inconclusive_and_lists_the_uncompared() {
         let a = SyntheticCase::default();
         let b = SyntheticCase {
-            test: "pp128+tg16",
+            test: "req128+16",
             ..a.clone()
         };
         let only_base = SyntheticCase {
-            test: "pp256+tg16",
+            test: "req256+16",
             ..a.clone()
         };
         let other_device = SyntheticCase {

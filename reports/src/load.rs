@@ -142,11 +142,59 @@ type Migration = fn(Value) -> Result<Value, String>;
 
 /// `MIGRATIONS[i]` turns a schema `i + 1` record into schema `i + 2`.
 ///
-/// Empty while schema 1 is the only version. When [`SCHEMA_VERSION`] is
-/// bumped this array's length changes with it, so the build fails until a
-/// `v1_to_v2`-style step is added here (together with a golden file of the
-/// old version under tests/). Each step also sets `schema_version`.
-const MIGRATIONS: [Migration; SCHEMA_VERSION as usize - 1] = [];
+/// When [`SCHEMA_VERSION`] is bumped this array's length changes with it,
+/// so the build fails until a step is added here (together with a golden
+/// file of the old version under tests/). Each step also sets
+/// `schema_version`.
+const MIGRATIONS: [Migration; SCHEMA_VERSION as usize - 1] = [v1_to_v2];
+
+/// Schema 2 records the test shape (`workload.shape`) and names edgebench's
+/// request-shaped test `req512+128`, because `pp512+tg128` is llama-bench's
+/// pg test, a different measurement. A version 1 record was a request
+/// (named `pp512+tg128`, or `pp512` without generation, which times exactly
+/// what llama-bench's pp test times and so becomes one), or, imported from
+/// llama-bench, already one of llama-bench's tests. The depth suffix
+/// becomes llama-bench's ` @ d512`; a sustained run keeps its
+/// `sustained/` prefix.
+fn v1_to_v2(mut value: Value) -> Result<Value, String> {
+    let Value::Object(fields) = &mut value else {
+        return Err("not an object".into());
+    };
+    fields.insert("schema_version".into(), Value::from(2));
+    let imported = fields.get("imported").is_some_and(|v| !v.is_null());
+    let Some(Value::Object(w)) = fields.get_mut("workload") else {
+        return Ok(value); // bandwidth and conformance records have none
+    };
+    let count = |w: &serde_json::Map<String, Value>, key: &str| -> Result<u32, String> {
+        match w.get(key) {
+            None | Some(Value::Null) => Ok(0),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| format!("workload.{key} is {v}, not a token count")),
+        }
+    };
+    let (p, n, d) = (
+        count(w, "n_prompt")?,
+        count(w, "n_gen")?,
+        count(w, "n_depth")?,
+    );
+    let shape = if imported || n == 0 {
+        crate::record::TestShape::llama_bench(p, n)
+    } else {
+        crate::record::TestShape::Request
+    };
+    let old = w.get("test").and_then(Value::as_str).unwrap_or_default();
+    let prefix = if old.starts_with("sustained/") {
+        "sustained/"
+    } else {
+        ""
+    };
+    let name = format!("{prefix}{}", shape.test_name(p, n, d));
+    w.insert("test".into(), Value::from(name));
+    w.insert("shape".into(), Value::from(shape.id()));
+    Ok(value)
+}
 
 /// Reads every record in the file at `path`: a JSON array of records, a
 /// single record, or JSON Lines (one record per line, blank lines allowed).

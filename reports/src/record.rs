@@ -1,4 +1,5 @@
-//! The versioned result record: one per measured case, `schema_version` 1.
+//! The versioned result record: one per measured case, `schema_version` 2
+//! (version 1 records are migrated when read: see `load.rs`).
 //!
 //! This is the contract between measurement (harness) and analysis (reports,
 //! comparisons, other tools reading the JSON). Field by field documentation
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::stats::Summary;
 
 /// Schema version written by this build.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One measured case (model x backend x settings x workload).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -222,11 +223,76 @@ pub struct Preflight {
     pub forced: bool,
 }
 
+/// The shape of a test: what is timed.
+///
+/// `pp`, `tg` and `pg` are llama-bench's tests and mean what they mean
+/// there; `request` is edgebench's own, the shape sweeps, SLOs and the cost
+/// model use (a prompt, then generation from its logits, so it has TTFT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestShape {
+    /// A user request: the timed prefill of `n_prompt` tokens gives the
+    /// first token (TTFT), then `n_gen - 1` decode steps, each from the
+    /// previous step's logits. Named `req512+128`.
+    #[default]
+    Request,
+    /// llama-bench's pp test: the timed prefill of `n_prompt` tokens. `pp512`.
+    Pp,
+    /// llama-bench's tg test: `n_gen` single-token decode steps, the first
+    /// from a fresh token, no prompt. `tg128`.
+    Tg,
+    /// llama-bench's pg test: the prefill of `n_prompt` tokens and then
+    /// `n_gen` decode steps, timed together. `pp512+tg128`.
+    Pg,
+}
+
+impl TestShape {
+    /// The llama-bench shape of a (prompt, generated) pair: `pp` without
+    /// generation, `tg` without prompt, `pg` with both.
+    pub fn llama_bench(n_prompt: u32, n_gen: u32) -> TestShape {
+        match (n_prompt, n_gen) {
+            (_, 0) => TestShape::Pp,
+            (0, _) => TestShape::Tg,
+            _ => TestShape::Pg,
+        }
+    }
+
+    /// The test's name: llama-bench's `pp512`, `tg128`, `pp512+tg128`, or
+    /// edgebench's `req512+128`; ` @ d512` when it runs at a depth.
+    pub fn test_name(self, n_prompt: u32, n_gen: u32, n_depth: u32) -> String {
+        let base = match self {
+            TestShape::Request => format!("req{n_prompt}+{n_gen}"),
+            TestShape::Pp => format!("pp{n_prompt}"),
+            TestShape::Tg => format!("tg{n_gen}"),
+            TestShape::Pg => format!("pp{n_prompt}+tg{n_gen}"),
+        };
+        if n_depth > 0 {
+            format!("{base} @ d{n_depth}")
+        } else {
+            base
+        }
+    }
+
+    /// "request", "pp", "tg", "pg".
+    pub fn id(self) -> &'static str {
+        match self {
+            TestShape::Request => "request",
+            TestShape::Pp => "pp",
+            TestShape::Tg => "tg",
+            TestShape::Pg => "pg",
+        }
+    }
+}
+
 /// What was asked of the backend for one case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workload {
-    /// llama-bench style name: "pp512+tg128", "pp512", "tg128", with "@d512" for depth.
+    /// The test's name, from its shape: "req512+128" (a request), or
+    /// llama-bench's "pp512", "tg128", "pp512+tg128"; " @ d512" at a depth.
     pub test: String,
+    /// What is timed (schema 2; version 1 records are migrated).
+    #[serde(default)]
+    pub shape: TestShape,
     /// Prompt tokens processed in the timed prefill (BOS included when the model declares one).
     pub n_prompt: u32,
     /// Tokens generated (the first from the prefill's logits, then n_gen - 1 decode steps).

@@ -29,7 +29,7 @@ pub struct Verdict {
     pub model: String,
     /// The case's backend id; `*` when no case matched.
     pub backend: String,
-    /// The case's workload name, e.g. `pp512+tg128`; `*` when no case matched.
+    /// The case's workload name, e.g. `req512+128`; `*` when no case matched.
     pub test: String,
     /// The case's CPU threads; 0 when no case matched.
     pub threads: u32,

@@ -12,7 +12,7 @@ pub struct SyntheticCase<'a> {
     pub model_sha256: &'a str,
     /// Backend id.
     pub backend: &'a str,
-    /// Workload test name, e.g. `pp64+tg16`.
+    /// Workload test name, e.g. `req64+16`.
     pub test: &'a str,
     /// RFC 3339 timestamp.
     pub timestamp: &'a str,
@@ -24,7 +24,7 @@ impl Default for SyntheticCase<'_> {
             device: "Test Device",
             model_sha256: "5ca1ab1e00000000000000000000000000000000000000000000000000000000",
             backend: "mock",
-            test: "pp64+tg16",
+            test: "req64+16",
             timestamp: "2026-11-21T00:00:00.000Z",
         }
     }
@@ -34,7 +34,7 @@ impl Default for SyntheticCase<'_> {
 /// `ttft_ms` samples (1000 / rate, so both move together).
 pub fn record(case: &SyntheticCase<'_>, decode_tps: &[f64]) -> Record {
     let value = serde_json::json!({
-        "schema_version": 1, "kind": "llm",
+        "schema_version": 2, "kind": "llm",
         "edgebench": {"version": "0.1.0", "commit": "0000000", "dirty": false},
         "host": {"cpu_model": "synthetic", "arch": "x86_64", "physical_cores": 1,
             "logical_cores": 1, "ram_bytes": 1, "os": null, "kernel": null, "hostname": null},

@@ -25,7 +25,7 @@ fn case(
     r.model.id = Some(model.into());
     r.model.quant = quant.into();
     r.backend.id = backend.into();
-    r.workload.test = "pp128+tg32".into();
+    r.workload.test = "req128+32".into();
     r.workload.n_gen = 32;
     r.metrics.decode_tps = s(decode_tps);
     r.metrics.ttft_ms = s(ttft_ms);
@@ -120,7 +120,7 @@ fn equal_costs_rank_by_the_primary_slo_metric_then_input_order() {
     let ds = decide(&devices);
     assert_eq!(ds.len(), 1);
     let d = &ds[0];
-    assert_eq!((d.model.as_str(), d.test.as_str()), ("small", "pp128+tg32"));
+    assert_eq!((d.model.as_str(), d.test.as_str()), ("small", "req128+32"));
     assert_eq!(d.basis, Basis::Cost);
     let costs: Vec<f64> = d.meets.iter().map(|c| c.usd_per_mtok.unwrap()).collect();
     assert!(costs.windows(2).all(|w| w[0] == w[1]), "{costs:?}");

@@ -219,8 +219,8 @@ fn jsonl_wrong_record_reports_its_line_number() {
 #[test]
 fn malformed_json_file_gives_serde_line_and_column() {
     let text = render(&common::records(), Format::Json).expect("render");
-    // Drop the comma after the first "schema_version": 1 (file line 3).
-    let broken = text.replacen("\"schema_version\": 1,", "\"schema_version\": 1", 1);
+    // Drop the comma after the first "schema_version": 2 (file line 3).
+    let broken = text.replacen("\"schema_version\": 2,", "\"schema_version\": 2", 1);
     let file = TempFile::with("broken.json", &broken);
     let err = read_records(file.path()).expect_err("malformed");
     assert!(matches!(err, LoadError::Json { line: 4, .. }), "{err:?}");
@@ -232,4 +232,59 @@ fn a_missing_file_names_the_file() {
     let err = read_records(&path).expect_err("missing");
     assert!(matches!(err, LoadError::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("does-not-exist.json"), "{err}");
+}
+
+/// Schema 1 records (as a previous build wrote them) read as schema 2: a
+/// request gets its own name, a prompt-only case becomes llama-bench's pp
+/// test it always was, an imported record keeps llama-bench's name, and
+/// the depth suffix becomes llama-bench's.
+#[test]
+fn schema_1_records_migrate_to_test_shapes() {
+    use edgebench_reports::record::TestShape;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v1/records.jsonl");
+    let records = read_records(&path).unwrap();
+    let got: Vec<(TestShape, &str, u32)> = records
+        .iter()
+        .map(|r| (r.workload.shape, r.workload.test.as_str(), r.schema_version))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (TestShape::Request, "req16+4", 2),
+            (TestShape::Request, "req16+4 @ d32", 2),
+            (TestShape::Pp, "pp16", 2),
+            (TestShape::Pp, "pp16 @ d32", 2),
+            (TestShape::Request, "sustained/req16+4", 2),
+            (TestShape::Pg, "pp512+tg128 @ d512", 2),
+            (TestShape::Tg, "tg128", 2),
+        ]
+    );
+    // Everything else is untouched: the metrics of the first record.
+    let raw: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let mean = raw["metrics"]["decode_tps"]["mean"].as_f64().unwrap();
+    assert_eq!(records[0].metrics.decode_tps.as_ref().unwrap().mean, mean);
+}
+
+/// A v1 record whose token counts are not numbers names the field.
+#[test]
+fn a_bad_v1_workload_is_named() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v1/records.jsonl"),
+    )
+    .unwrap();
+    let first = text
+        .lines()
+        .next()
+        .unwrap()
+        .replace("\"n_gen\":4", "\"n_gen\":\"four\"");
+    let f = TempFile::with("bad-v1.jsonl", &first);
+    let e = read_records(&f.0).unwrap_err().to_string();
+    assert!(e.contains("workload.n_gen"), "{e}");
 }

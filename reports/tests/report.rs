@@ -176,7 +176,14 @@ fn newer_schema_is_refused_clearly() {
     let text = std::fs::read_to_string(&summary).unwrap();
     std::fs::write(
         &summary,
-        text.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1),
+        text.replacen(
+            &format!("\"schema_version\": {}", edgebench_reports::SCHEMA_VERSION),
+            &format!(
+                "\"schema_version\": {}",
+                edgebench_reports::SCHEMA_VERSION + 1
+            ),
+            1,
+        ),
     )
     .unwrap();
     let err = report::build(&[jetson], &opts()).unwrap_err();
@@ -368,7 +375,7 @@ fn sustained_runs_stay_out_of_case_tables_and_charts() {
     // The cost model sizes the fleet for the heaviest ordinary case, not
     // the sustained run's heavier requests.
     let (label, _) = j.capacity.as_ref().unwrap();
-    assert_eq!(label, "llama-1b · llama.cpp · pp512+tg128 · t8");
+    assert_eq!(label, "llama-1b · llama.cpp · req512+128 · t8");
     let built = report::charts::build(&r.devices);
     let count = |stem: &str| match &built
         .iter()

@@ -218,7 +218,8 @@ fn full_record() -> Record {
             synthetic: Some("tiny-q4_0-s42".into()),
         },
         workload: Workload {
-            test: "pp128+tg4@d512".into(),
+            test: "req128+4 @ d512".into(),
+            shape: edgebench_reports::record::TestShape::Request,
             n_prompt: 128,
             n_gen: 4,
             n_depth: 512,

@@ -56,7 +56,8 @@ fn record(model_id: &str, backend: &str, ttft: &[f64], decode: Option<&[f64]>) -
             synthetic: None,
         },
         workload: Workload {
-            test: "pp128+tg32".into(),
+            test: "req128+32".into(),
+            shape: edgebench_reports::record::TestShape::Request,
             n_prompt: 128,
             n_gen: if decode.is_some() { 32 } else { 1 },
             n_depth: 0,
@@ -131,7 +132,7 @@ fn pass_and_fail_with_signed_margins() {
         (v[0].model.as_str(), v[0].backend.as_str()),
         ("tiny", "llama.cpp")
     );
-    assert_eq!((v[0].test.as_str(), v[0].threads), ("pp128+tg32", 2));
+    assert_eq!((v[0].test.as_str(), v[0].threads), ("req128+32", 2));
     assert_eq!(
         (v[0].metric.as_str(), v[0].op.as_str()),
         ("ttft_ms.p50", "<=")
@@ -376,10 +377,10 @@ fn markdown_table_has_a_row_per_verdict() {
     let expected = "\
 | SLO | model | backend | test | threads | metric | limit | measured | margin | result |
 | --- | --- | --- | --- | ---: | --- | --- | ---: | ---: | --- |
-| ttft | tiny | llama.cpp | pp128+tg32 | 2 | ttft_ms.p50 | <= 250 | 200 | +50 (+20.0%) | PASS |
-| ttft | small | llama.cpp | pp128+tg32 | 2 | ttft_ms.p50 | <= 250 | - | - | FAIL: case failed: decode \\| crashed |
-| decode | tiny | llama.cpp | pp128+tg32 | 2 | decode_tps.p50 | >= 60 | 50 | -10 (-16.7%) | FAIL |
-| decode | small | llama.cpp | pp128+tg32 | 2 | decode_tps.p50 | >= 60 | - | - | FAIL: case failed: decode \\| crashed |
+| ttft | tiny | llama.cpp | req128+32 | 2 | ttft_ms.p50 | <= 250 | 200 | +50 (+20.0%) | PASS |
+| ttft | small | llama.cpp | req128+32 | 2 | ttft_ms.p50 | <= 250 | - | - | FAIL: case failed: decode \\| crashed |
+| decode | tiny | llama.cpp | req128+32 | 2 | decode_tps.p50 | >= 60 | 50 | -10 (-16.7%) | FAIL |
+| decode | small | llama.cpp | req128+32 | 2 | decode_tps.p50 | >= 60 | - | - | FAIL: case failed: decode \\| crashed |
 
 1 of 4 SLO checks passed.
 ";

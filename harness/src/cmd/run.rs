@@ -5,14 +5,14 @@ use edgebench_backends::BackendKind;
 use edgebench_reports::export;
 use edgebench_reports::{Record, Status};
 
-use crate::cli::RunArgs;
+use crate::cli::{KvTypeArg, RunArgs, ShapeArg};
 use crate::execute::{self, RunOptions};
 use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
 use crate::flags::{
     DEFAULT_MODEL, check_out_folder, check_read_gbs, default_threads, format_of, kv_type_of,
     model_source, onnx_settings,
 };
-use crate::plan::{Matrix, ModelSource};
+use crate::plan::{Matrix, ModelSource, Tests};
 use crate::{cache, output, session};
 
 /// `edgebench run`. Bad input is an `Err` (exit 2); failed cases exit 1.
@@ -52,6 +52,15 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         backends,
         n_gpu_layers: args.load.n_gpu_layers,
         onnx: onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?,
+        tests: match args.shape {
+            ShapeArg::LlamaBench => Tests::LlamaBench {
+                pg: args.pg.clone(),
+            },
+            ShapeArg::Request if !args.pg.is_empty() => bail!(
+                "--pg is llama-bench's combined test; with --shape request every -p x -n pair is already a request: drop --pg or --shape request"
+            ),
+            ShapeArg::Request => Tests::Requests,
+        },
         n_prompt: args.n_prompt.0.clone(),
         n_gen: args.n_gen.0.clone(),
         n_depth: args.n_depth.0.clone(),
@@ -59,7 +68,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         batch: args.batch,
         ubatch: args.ubatch,
         flash_attn: args.flash_attn.map(|v| v == 1),
-        kv_type: args.kv_type.map(kv_type_of),
+        kv_type: kv_type(args)?,
         reps: args.reps,
         warmup: if args.no_warmup { 0 } else { args.warmup },
         seed: args.seed,
@@ -109,4 +118,33 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         return Ok(EXIT_CASE_FAILED);
     }
     Ok(EXIT_OK)
+}
+
+/// One KV type for K and V: --kv-type, or llama-bench's -ctk/-ctv, which
+/// must agree (edgebench's backends take one type for both).
+fn kv_type(args: &RunArgs) -> Result<Option<edgebench_backends::KvType>> {
+    let given: Vec<(&str, KvTypeArg)> = [
+        ("--kv-type", args.kv_type),
+        ("-ctk/--cache-type-k", args.cache_type_k),
+        ("-ctv/--cache-type-v", args.cache_type_v),
+    ]
+    .into_iter()
+    .filter_map(|(flag, v)| v.map(|v| (flag, v)))
+    .collect();
+    if let Some(((a, va), (b, vb))) = given
+        .iter()
+        .zip(given.iter().skip(1))
+        .find(|((_, va), (_, vb))| va != vb)
+    {
+        let name = |v: &KvTypeArg| {
+            clap::ValueEnum::to_possible_value(v)
+                .map_or_else(String::new, |p| p.get_name().to_owned())
+        };
+        bail!(
+            "{a} {} and {b} {} differ: edgebench sets one KV-cache type for K and V; give the same type",
+            name(va),
+            name(vb)
+        );
+    }
+    Ok(given.first().map(|&(_, v)| kv_type_of(v)))
 }

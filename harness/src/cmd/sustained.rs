@@ -61,6 +61,7 @@ pub fn sustained(args: &SustainedArgs) -> Result<i32> {
         backends: vec![backend],
         n_gpu_layers: args.load.n_gpu_layers,
         onnx: onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?,
+        tests: crate::plan::Tests::Requests,
         n_prompt: vec![args.n_prompt],
         n_gen: vec![args.n_gen],
         n_depth: vec![0],

@@ -137,7 +137,7 @@ fn run_loaded(
         (None, None)
     };
     let telemetry = sampler.finish();
-    record.metrics = metrics(&load.samples, w.n_prompt, w.n_gen);
+    record.metrics = metrics(&load.samples, w);
     record.metrics.case_wall_ms = Some(run_end_s * 1e3);
     record.metrics.peak_rss_bytes = edgebench_devices::memory::peak_rss_bytes();
     if let Err(e) = outcome {
@@ -203,7 +203,7 @@ fn settings_of(cfg: &SustainedConfig, n_prompt: u32, n_gen: u32) -> SustainedSet
     }
 }
 
-/// "sustained/pp128+tg128".
+/// "sustained/req128+128".
 fn test_name(case: &Case) -> String {
     format!("sustained/{}", case.workload.test_name())
 }

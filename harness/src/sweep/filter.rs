@@ -2,7 +2,7 @@
 //!
 //! EXPR is comma-separated `key=pattern` terms, all of which must match:
 //! keys `model` (profile model id), `backend`, `threads`, `test` (e.g.
-//! `pp512+tg128`). A pattern is alternatives split by `|`, each may use `*`
+//! `req512+128`). A pattern is alternatives split by `|`, each may use `*`
 //! for any text: `--filter 'model=tiny*,backend=llama.cpp|mock,threads=2'`.
 
 /// A parsed filter; the default matches everything.

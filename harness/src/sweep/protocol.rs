@@ -69,6 +69,7 @@ impl JobCase {
     /// The case's workload (what is timed).
     pub fn workload(&self) -> crate::plan::Workload {
         crate::plan::Workload {
+            shape: edgebench_reports::record::TestShape::Request,
             n_prompt: self.n_prompt,
             n_gen: self.n_gen,
             n_depth: self.n_depth,

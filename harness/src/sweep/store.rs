@@ -171,8 +171,8 @@ mod tests {
     #[test]
     fn stems_are_safe() {
         assert_eq!(
-            file_stem("tiny/llama.cpp/t2/pp64+tg16@d0"),
-            "tiny_llama.cpp_t2_pp64+tg16@d0"
+            file_stem("tiny/llama.cpp/t2/req64+16 @ d512"),
+            "tiny_llama.cpp_t2_req64+16_@_d512"
         );
         assert_eq!(file_stem("a b:c"), "a_b_c");
     }

@@ -49,7 +49,7 @@ mod tests {
     /// A minimal ok record (only what the rules read is meaningful).
     fn record() -> Record {
         serde_json::from_value(serde_json::json!({
-            "schema_version": 1, "kind": "llm",
+            "schema_version": 2, "kind": "llm",
             "edgebench": {"version": "0", "commit": null, "dirty": null},
             "host": {"cpu_model": null, "arch": "x86_64", "physical_cores": 1,
                 "logical_cores": 1, "ram_bytes": 1, "os": null, "kernel": null, "hostname": null},
@@ -58,7 +58,7 @@ mod tests {
             "model": {"path": "m.gguf", "sha256": "", "size_bytes": 0, "n_params": 0,
                 "quant": "Q4_0", "arch": "llama", "n_layers": null, "n_vocab": null,
                 "n_ctx_train": null, "synthetic": null},
-            "workload": {"test": "pp16+tg5", "n_prompt": 16, "n_gen": 5, "n_depth": 0, "reps": 3,
+            "workload": {"test": "req16+5", "n_prompt": 16, "n_gen": 5, "n_depth": 0, "reps": 3,
                 "warmup": 0, "threads": 1, "batch": 2048, "ubatch": 512, "n_gpu_layers": null,
                 "n_ctx": 21, "seed": 42},
             "status": "ok", "reason": null, "timestamp": "2026-11-21T00:00:00.000Z",

@@ -24,6 +24,12 @@ const MOCK_DEFAULTS: &[(&str, &str)] = &[
 /// does not give itself (clap refuses a flag given twice).
 pub fn mock_run(extra: &[&str]) -> Vec<String> {
     let mut args = vec!["run".to_string(), "--no-warmup".into(), "-q".into()];
+    // Most CLI tests look at requests (TTFT, e2e); llama-bench's test
+    // shapes are asked for with `--shape llama-bench`.
+    if !extra.contains(&"--shape") {
+        args.push("--shape".into());
+        args.push("request".into());
+    }
     for (flag, value) in MOCK_DEFAULTS {
         if !extra.contains(flag) {
             args.push(flag.to_string());

@@ -17,7 +17,7 @@ type MetricOf = fn(&Metrics) -> Option<&Summary>;
 type StatOf = fn(&Summary) -> String;
 
 /// Columns before the metric summaries: name and how to read it.
-const LEADING: [(&str, Field); 28] = [
+const LEADING: [(&str, Field); 29] = [
     ("schema_version", |r| r.schema_version.to_string()),
     ("timestamp", |r| r.timestamp.clone()),
     ("status", |r| r.status.as_str().to_string()),
@@ -37,6 +37,7 @@ const LEADING: [(&str, Field); 28] = [
     ("model_n_params", |r| r.model.n_params.to_string()),
     ("model_size_bytes", |r| r.model.size_bytes.to_string()),
     ("test", |r| r.workload.test.clone()),
+    ("shape", |r| r.workload.shape.id().to_owned()),
     ("n_prompt", |r| r.workload.n_prompt.to_string()),
     ("n_gen", |r| r.workload.n_gen.to_string()),
     ("n_depth", |r| r.workload.n_depth.to_string()),

@@ -118,7 +118,7 @@ pub struct Decision<'a> {
     /// The model without its quantisation suffix (`small` for
     /// `small-q4_0`), so its quantisations are options of one decision.
     pub model: String,
-    /// The workload, e.g. `pp128+tg32`.
+    /// The workload, e.g. `req128+32`.
     pub test: String,
     /// Options that meet every SLO, ranked.
     pub meets: Vec<Choice<'a>>,

@@ -35,8 +35,12 @@ pub fn render_md(records: &[Record]) -> String {
         };
         let _ = writeln!(
             out,
-            "{} requests of pp{}+tg{} over {:.0} s, gap {} s, windows of {window}, telemetry at {} Hz\n",
-            run.requests, st.n_prompt, st.n_gen, st.duration_s, st.gap_s, st.telemetry_hz
+            "{} requests of {} over {:.0} s, gap {} s, windows of {window}, telemetry at {} Hz\n",
+            run.requests,
+            crate::record::TestShape::Request.test_name(st.n_prompt, st.n_gen, 0),
+            st.duration_s,
+            st.gap_s,
+            st.telemetry_hz
         );
         let steady = match (s.steady_start_s, s.steady_end_s) {
             (Some(a), Some(b)) => format!("yes, {a:.0}–{b:.0} s"),

@@ -48,7 +48,7 @@ fn summary(samples: &[f64]) -> Option<Summary> {
     Summary::from_samples(samples.to_vec())
 }
 
-/// An ok llama.cpp case, pp128+tg4 x 3 repetitions, every metric present.
+/// An ok llama.cpp case, req128+4 x 3 repetitions, every metric present.
 pub fn full_llama_case() -> Record {
     let ttft = [52.0, 50.5, 51.0];
     let prefill = [2560.0, 2600.0, 2580.0];
@@ -85,7 +85,8 @@ pub fn full_llama_case() -> Record {
             synthetic: None,
         },
         workload: Workload {
-            test: "pp128+tg4".into(),
+            test: "req128+4".into(),
+            shape: edgebench_reports::record::TestShape::Request,
             n_prompt: 128,
             n_gen: 4,
             n_depth: 0,
@@ -152,7 +153,8 @@ fn prefill_only_case() -> Record {
             synthetic: None,
         },
         workload: Workload {
-            test: "pp256+tg1".into(),
+            test: "req256+1".into(),
+            shape: edgebench_reports::record::TestShape::Request,
             n_prompt: 256,
             n_gen: 1,
             n_depth: 0,
@@ -213,7 +215,8 @@ fn failed_case() -> Record {
             synthetic: Some("tiny-q4_0-s42".into()),
         },
         workload: Workload {
-            test: "pp512+tg128@d512".into(),
+            test: "req512+128 @ d512".into(),
+            shape: edgebench_reports::record::TestShape::Request,
             n_prompt: 512,
             n_gen: 128,
             n_depth: 512,

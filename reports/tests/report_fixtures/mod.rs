@@ -198,7 +198,8 @@ pub fn record(c: &Case) -> Record {
             synthetic: None,
         },
         workload: Workload {
-            test: format!("pp{}+tg{n_gen}", c.n_prompt),
+            test: format!("req{}+{n_gen}", c.n_prompt),
+            shape: edgebench_reports::record::TestShape::Request,
             n_prompt: c.n_prompt,
             n_gen,
             n_depth: 0,
@@ -263,7 +264,7 @@ pub fn sustained_record(device: &Profile, host: &HostInfo) -> Record {
         minute: 30,
     });
     r.kind = RecordKind::Sustained;
-    r.workload.test = "sustained/pp128+tg128".into();
+    r.workload.test = "sustained/req128+128".into();
     r.workload.reps = 1;
     r.roofline = None;
     let window_s = 20.0;

@@ -10,7 +10,7 @@ use crate::stats::Summary;
 /// One horizontal bar: a case's mean with its standard deviation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
-    /// The case, e.g. `Jetson · tiny · llama.cpp · pp128+tg32 · t2`.
+    /// The case, e.g. `Jetson · tiny · llama.cpp · req128+32 · t2`.
     pub label: String,
     /// The mean.
     pub value: f64,
@@ -351,7 +351,7 @@ fn ttft(devices: &[DeviceResults]) -> (String, Result<Chart, String>) {
         .map(|(k, ((i, m, b, t, d), mut pts))| {
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             let depth = if d > 0 {
-                format!(" @d{d}")
+                format!(" @ d{d}")
             } else {
                 String::new()
             };
