@@ -39,3 +39,36 @@ fn postgres_store_passes_the_store_tests_and_a_stopped_server_is_a_clear_error()
         "{msg}"
     );
 }
+
+/// The schema-1 upgrade on PostgreSQL: the same rows restated by the same
+/// migration, through this store's SQL.
+#[test]
+fn a_postgres_store_of_schema_1_records_keeps_its_series_across_the_upgrade() {
+    let Some(bin) = server_bin() else {
+        common::server::skip();
+        return;
+    };
+    let mut server = Server::start(bin);
+    let url: StoreUrl = server.url().parse().unwrap();
+    let records = common::schema_1_store(&url);
+    let mut client = postgres::Client::connect(&server.url(), postgres::NoTls).unwrap();
+    let rows = client
+        .query("SELECT id, record_json, workload FROM results", &[])
+        .unwrap();
+    for row in rows {
+        let id: i64 = row.get(0);
+        let (json, workload, hash) = common::schema_1_row(row.get(1), row.get(2));
+        client
+            .execute(
+                "UPDATE results SET record_json = $1, workload = $2, content_sha256 = $3 WHERE id = $4",
+                &[&json, &workload, &hash, &id],
+            )
+            .unwrap();
+    }
+    client
+        .execute("DELETE FROM schema_migrations WHERE version >= 2", &[])
+        .unwrap();
+    drop(client);
+    common::check_upgraded(&url, &records);
+    server.stop();
+}

@@ -98,3 +98,57 @@ pub fn exercise(url: &StoreUrl) {
     };
     assert!(check(&points, &later).regressions.is_empty());
 }
+
+/// A store of the first 30 of 40 nightly records (an 8 % step at night
+/// 30), to be turned into what a build before record schema 2 wrote with
+/// [`schema_1_row`]; returns all 40 records.
+pub fn schema_1_store(url: &StoreUrl) -> Vec<Record> {
+    let records = nightly(40, 30, 8.0, 7);
+    let mut store = Store::open(url).unwrap();
+    store.add(&records[..30], "old.json").unwrap();
+    records
+}
+
+/// A stored row (record JSON, workload key) as the build before record
+/// schema 2 wrote it: version 1, the request named `pp64+tg16`, no shape;
+/// returns (JSON, workload, content sha256).
+pub fn schema_1_row(json: &str, workload: &str) -> (String, String, String) {
+    use sha2::{Digest, Sha256};
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["schema_version"] = 1.into();
+    v["workload"]["test"] = "pp64+tg16".into();
+    v["workload"].as_object_mut().unwrap().remove("shape");
+    let old = serde_json::to_string(&v).unwrap();
+    let hash = Sha256::digest(old.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(workload.starts_with("req64+16 t="), "{workload}");
+    (old, workload.replace("req64+16", "pp64+tg16"), hash)
+}
+
+/// After reopening a schema-1 store: the old rows are recognised when added
+/// again, and old and new nights form one series in which the step at
+/// night 30 is found (without restating, the re-add stores 30 new rows and
+/// the series splits at the upgrade).
+pub fn check_upgraded(url: &StoreUrl, records: &[Record]) {
+    let mut store = Store::open(url).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_version());
+    let out = store.add(&records[..30], "again.json").unwrap();
+    assert_eq!(
+        (out.added, out.already_present),
+        (0, 30),
+        "old rows recognised"
+    );
+    store.add(&records[30..], "new.json").unwrap();
+    let points = store.points().unwrap();
+    let report = check(&points, &CheckOptions::default());
+    assert_eq!(report.series, 2, "decode_tps and ttft_ms, one series each");
+    assert_eq!(report.regressions.len(), 2, "{report:?}");
+    assert!(
+        report
+            .regressions
+            .iter()
+            .all(|r| r.run_index.abs_diff(30) <= 1)
+    );
+}
