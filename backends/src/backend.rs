@@ -108,6 +108,23 @@ impl Clock {
             Clock::Virtual(t) => t.load(Ordering::Acquire),
         }
     }
+
+    /// Waits until the clock reads `ns` (an open-loop load generator
+    /// waiting for the next arrival): sleeps on a wall clock, moves a
+    /// virtual one forward (never back).
+    pub fn sleep_until(&self, ns: u64) {
+        match self {
+            Clock::Monotonic(_) => {
+                let now = self.now_ns();
+                if ns > now {
+                    std::thread::sleep(std::time::Duration::from_nanos(ns - now));
+                }
+            }
+            Clock::Virtual(t) => {
+                t.fetch_max(ns, Ordering::AcqRel);
+            }
+        }
+    }
 }
 
 /// A model loaded into an inference engine, ready to run cases.

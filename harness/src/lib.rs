@@ -16,6 +16,7 @@ pub mod cooldown;
 pub mod execute;
 pub mod exit;
 pub mod flags;
+pub mod load;
 pub mod measure;
 pub mod model;
 pub mod output;
