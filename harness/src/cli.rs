@@ -42,6 +42,10 @@ pub enum Command {
     /// Back-to-back requests for a fixed time with device telemetry: peak,
     /// sustained rate, degradation, throttling, energy per token.
     Sustained(SustainedArgs),
+    /// Open-loop load on one model, one request at a time: seeded arrivals
+    /// at each --rate, queue time, TTFT from arrival, goodput, overload, and
+    /// the capacity at the latency limits (--capacity).
+    Load(LoadArgs),
     /// Hardware-selection report (HTML + Markdown) from sweep outputs: SLO verdicts, charts, cost.
     Report(ReportArgs),
     /// Compare candidate results with a baseline: % change, 95% interval, verdict per metric.
@@ -588,6 +592,86 @@ pub struct SustainedArgs {
     /// Run a context longer than the model's training context.
     #[arg(long = "allow-long-context")]
     pub allow_long_context: bool,
+}
+
+/// How `edgebench load` spaces arrivals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArrivalArg {
+    /// Exponential gaps (Poisson), seeded by --seed.
+    Poisson,
+    /// Equal gaps.
+    Constant,
+}
+
+/// Flags of `edgebench load`.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Model: a GGUF or ONNX path, or synth:PRESET-QUANT (its ONNX twin on onnx backends).
+    #[arg(short = 'm', long = "model", default_value = "synth:tiny-q4_0")]
+    pub model: String,
+    #[arg(
+        short = 'b',
+        long = "backend",
+        default_value = "llama.cpp",
+        help = format!("Backend: {}", backend_ids())
+    )]
+    #[allow(missing_docs)] // its help is the registry's list
+    pub backend: String,
+    /// Arrival rate(s), requests per second, above 0 and at most 1000000: one run each.
+    #[arg(
+        long = "rate",
+        value_delimiter = ',',
+        required_unless_present = "capacity"
+    )]
+    pub rates: Vec<f64>,
+    /// How arrivals are spaced.
+    #[arg(long, value_enum, default_value_t = ArrivalArg::Poisson)]
+    pub arrival: ArrivalArg,
+    /// Requests per run (per rate, and per trial of --capacity), 1 to 1000000.
+    #[arg(long, default_value_t = 100)]
+    pub requests: u32,
+    /// Prompt tokens per request, 1 to 16777216.
+    #[arg(short = 'p', long = "n-prompt", default_value_t = 128)]
+    pub n_prompt: u32,
+    /// Tokens generated per request, 1 to 16777216.
+    #[arg(short = 'n', long = "n-gen", default_value_t = 32)]
+    pub n_gen: u32,
+    /// CPU threads (default: physical cores).
+    #[arg(short = 't', long = "threads")]
+    pub threads: Option<u32>,
+    /// A request still queued this long after arriving is dropped (a server's timeout).
+    #[arg(long = "queue-timeout", default_value = "60s", value_parser = parse_duration_s)]
+    pub queue_timeout: f64,
+    /// Latency limit, TTFT from arrival, ms: goodput counts requests within
+    /// it, --capacity holds while the p99 is.
+    #[arg(long = "ttft-ms")]
+    pub ttft_ms: Option<f64>,
+    /// Latency limit on every inter-token latency, ms (goodput; p99 for --capacity).
+    #[arg(long = "itl-ms")]
+    pub itl_ms: Option<f64>,
+    /// Latency limit, arrival to last token, ms (goodput; p99 for --capacity).
+    #[arg(long = "e2e-ms")]
+    pub e2e_ms: Option<f64>,
+    /// Search the highest rate at which the p99 of each limit holds, no
+    /// request is dropped and the queue does not grow (bisection to 2 %,
+    /// at most 12 runs of --requests each).
+    #[arg(long)]
+    pub capacity: bool,
+    /// Seed of the prompt and of the arrivals.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output format on stdout.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
+    pub output: ProbeFormat,
+    /// Also write the runs (JSON, with every request's timings) to this file.
+    #[arg(long = "out")]
+    pub out: Option<PathBuf>,
+    /// Mock backend settings (tests).
+    #[arg(long = "mock-spec", hide = true, default_value = "")]
+    pub mock_spec: String,
+    /// Load settings: --ngl, --ep-option, --graph-opt.
+    #[command(flatten)]
+    pub load: LoadFlags,
 }
 
 fn parse_duration_s(s: &str) -> Result<f64, String> {

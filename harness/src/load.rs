@@ -238,10 +238,11 @@ pub struct Capacity {
     pub tried: Vec<(f64, bool)>,
 }
 
-/// Finds the highest arrival rate in `[lo, hi]` requests per second at
-/// which `holds(rate)` (every request within the limits, no overload),
-/// by bisection until the bracket is narrower than `precision` (relative)
-/// or `max_trials` runs were spent.
+/// Finds the highest arrival rate at which `holds(rate)` (every limit met,
+/// no overload): `hi` is tried first and doubled while it holds (a bracket
+/// guessed too low), then `lo`, then bisection until the bracket is
+/// narrower than `precision` (relative) or `max_trials` runs were spent.
+/// `failed_rps` is infinite when no rate tried failed.
 pub fn capacity(
     lo: f64,
     hi: f64,
@@ -250,23 +251,29 @@ pub fn capacity(
     mut holds: impl FnMut(f64) -> Result<bool, BackendError>,
 ) -> Result<Capacity, BackendError> {
     let mut tried = vec![];
-    let (mut good, mut bad) = (0.0, hi);
     let mut check = |rate: f64, tried: &mut Vec<(f64, bool)>| -> Result<bool, BackendError> {
         let ok = holds(rate)?;
         tried.push((rate, ok));
         Ok(ok)
     };
-    if check(hi, &mut tried)? {
-        return Ok(Capacity {
-            rps: hi,
-            failed_rps: f64::INFINITY,
-            tried,
-        });
+    let (mut good, mut bad) = (0.0, hi);
+    while check(bad, &mut tried)? {
+        good = bad;
+        bad *= 2.0;
+        if tried.len() >= max_trials {
+            return Ok(Capacity {
+                rps: good,
+                failed_rps: f64::INFINITY,
+                tried,
+            });
+        }
     }
-    if check(lo, &mut tried)? {
-        good = lo;
-    } else {
-        bad = lo;
+    if good == 0.0 {
+        if check(lo, &mut tried)? {
+            good = lo;
+        } else {
+            bad = lo;
+        }
     }
     while good > 0.0 && (bad - good) / bad > precision && tried.len() < max_trials {
         let mid = (good + bad) / 2.0;
@@ -395,7 +402,8 @@ mod tests {
             ttft_ms: Some(2.0),
             ..Default::default()
         };
-        let cap = capacity(100.0, 5000.0, 0.01, 30, |rate| {
+        // A bracket guessed too low is widened: the search starts at 300.
+        let cap = capacity(100.0, 300.0, 0.01, 30, |rate| {
             let a = arrivals(Arrival::Constant, rate, 2000, 0);
             let s = serve(&mut mock(), shape(&prompt), &a)?;
             let sum = summarise(&s, &limits);

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod conform;
 pub mod history;
 pub mod import;
+pub mod load;
 pub mod probe;
 pub mod report;
 pub mod roofline;
@@ -28,6 +29,7 @@ pub fn dispatch(command: &Command) -> Result<i32> {
         Command::Bandwidth(args) => bandwidth::bandwidth(args),
         Command::Synth(args) => synth::synth(args),
         Command::Sustained(args) => sustained::sustained(args),
+        Command::Load(args) => load::load(args),
         Command::Report(args) => report::report(args),
         Command::Compare(args) => compare::compare(args),
         Command::History(args) => history::history(args),

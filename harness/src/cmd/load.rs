@@ -1,0 +1,403 @@
+//! `edgebench load`: open-loop load on one loaded model, one request at a
+//! time (see `crate::load`): a run per `--rate`, and with `--capacity` the
+//! highest rate at which the latency limits hold.
+use anyhow::{Context, Result, anyhow, bail};
+use edgebench_backends::BackendKind;
+use edgebench_reports::Summary;
+use serde::Serialize;
+
+use crate::cli::{ArrivalArg, LoadArgs, ProbeFormat};
+use crate::exit::EXIT_OK;
+use crate::flags::{check_out_folder, default_threads, existing_model, onnx_settings};
+use crate::load::{
+    Arrival, Limits, LoadSummary, RequestSample, RequestShape, arrivals, capacity, serve, summarise,
+};
+use crate::model::resolve_model_for;
+use crate::plan::{Matrix, Tests};
+use crate::{output, prompt, session};
+use edgebench_devices::limits::MAX_TOKENS;
+
+/// One run at one rate, as written with `--out` and `-o json`.
+#[derive(Debug, Serialize)]
+struct Run {
+    rate_rps: f64,
+    arrival: &'static str,
+    requests: usize,
+    offered_rps: f64,
+    served_rps: f64,
+    goodput_rps: f64,
+    dropped: usize,
+    overloaded: bool,
+    queue_ms: Option<Summary>,
+    ttft_ms: Option<Summary>,
+    itl_ms: Option<Summary>,
+    e2e_ms: Option<Summary>,
+    /// Every request: arrival, start, first token, end (ns from the run's
+    /// start), and its inter-token latencies.
+    samples: Vec<Sample>,
+}
+
+#[derive(Debug, Serialize)]
+struct Sample {
+    arrival_ns: u64,
+    start_ns: u64,
+    first_token_ns: Option<u64>,
+    end_ns: Option<u64>,
+    itl_ns: Vec<u64>,
+}
+
+/// The whole output.
+#[derive(Debug, Serialize)]
+struct LoadOutput {
+    kind: &'static str,
+    model: String,
+    backend: String,
+    threads: u32,
+    n_prompt: u32,
+    n_gen: u32,
+    concurrency: u32,
+    limits: LimitsOut,
+    /// Mean service time of one request with nobody waiting, ms.
+    service_ms: f64,
+    runs: Vec<Run>,
+    capacity: Option<CapacityOut>,
+}
+
+#[derive(Debug, Serialize)]
+struct LimitsOut {
+    ttft_ms: Option<f64>,
+    itl_ms: Option<f64>,
+    e2e_ms: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct CapacityOut {
+    rps: f64,
+    failed_rps: f64,
+    precision: f64,
+    tried: Vec<(f64, bool)>,
+    binding: Option<String>,
+}
+
+/// Runs `edgebench load`; bad input is an `Err` (exit 2).
+pub fn load(args: &LoadArgs) -> Result<i32> {
+    for &r in &args.rates {
+        if !(r.is_finite() && r > 0.0 && r <= 1e6) {
+            bail!(
+                "--rate {r}: give requests per second above 0 and at most 1000000, e.g. --rate 0.5,1,2"
+            );
+        }
+    }
+    if !(1..=1_000_000).contains(&args.requests) {
+        bail!("--requests {}: give 1 to 1000000", args.requests);
+    }
+    if !(1..=MAX_TOKENS).contains(&args.n_prompt) {
+        bail!("-p/--n-prompt {}: give 1 to {MAX_TOKENS}", args.n_prompt);
+    }
+    if !(1..=MAX_TOKENS).contains(&args.n_gen) {
+        bail!("-n/--n-gen {}: give 1 to {MAX_TOKENS}", args.n_gen);
+    }
+    for (flag, v) in [
+        ("--ttft-ms", args.ttft_ms),
+        ("--itl-ms", args.itl_ms),
+        ("--e2e-ms", args.e2e_ms),
+    ] {
+        if let Some(v) = v
+            && !(v.is_finite() && v > 0.0)
+        {
+            bail!("{flag} {v}: give a limit in milliseconds above 0");
+        }
+    }
+    if args.queue_timeout.is_nan() || args.queue_timeout <= 0.0 {
+        bail!("--queue-timeout must be longer than 0, e.g. 60s");
+    }
+    if let Some(p) = &args.out {
+        check_out_folder(p)?;
+    }
+    let backend_kind: BackendKind = args
+        .backend
+        .parse()
+        .map_err(|e| anyhow!("-b {}: {e}", args.backend))?;
+    let source = existing_model(&args.model)?;
+    let threads = args.threads.unwrap_or_else(default_threads);
+    let mock = args.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
+    let plan = Matrix {
+        models: vec![source.clone()],
+        backends: vec![backend_kind],
+        n_gpu_layers: args.load.n_gpu_layers,
+        onnx: onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?,
+        tests: Tests::Requests,
+        n_prompt: vec![args.n_prompt],
+        n_gen: vec![args.n_gen],
+        n_depth: vec![0],
+        threads: vec![threads],
+        batch: 2048,
+        ubatch: 512,
+        flash_attn: None,
+        kv_type: None,
+        reps: 1,
+        warmup: 0,
+        seed: args.seed,
+    }
+    .plan()
+    .map_err(|e| anyhow!(e))?;
+    session::prepare_process(&[backend_kind], threads);
+    let model = resolve_model_for(&source, Some(backend_kind))
+        .with_context(|| format!("-m {}", args.model))?;
+    let verdict = crate::preflight::check(
+        backend_kind,
+        &model,
+        &plan.cases[0],
+        crate::preflight::available_now().as_ref(),
+        Default::default(),
+        crate::preflight::Origin::Flags,
+    );
+    if let Some(why) = verdict.refusal {
+        bail!("-m {} on {}: {why}", args.model, args.backend);
+    }
+    let mut backend = session::load(backend_kind, &model, &plan.groups[0].load, &mock)
+        .map_err(|f| anyhow!("loading -m {} on {}: {f}", args.model, args.backend))?
+        .backend;
+    backend.configure(&plan.cases[0].context)?;
+    let prompt = prompt::workload_tokens(
+        args.seed,
+        backend.n_vocab(),
+        backend.bos_token(),
+        0,
+        args.n_prompt,
+    )
+    .1;
+    let shape = RequestShape {
+        prompt: &prompt,
+        n_gen: args.n_gen,
+        queue_timeout_ns: (args.queue_timeout * 1e9) as u64,
+    };
+    let limits = Limits {
+        ttft_ms: args.ttft_ms,
+        itl_ms: args.itl_ms,
+        e2e_ms: args.e2e_ms,
+    };
+    let process = match args.arrival {
+        ArrivalArg::Poisson => Arrival::Poisson,
+        ArrivalArg::Constant => Arrival::Constant,
+    };
+    // Two untimed requests warm caches, then the median of five served
+    // back to back is the service time that brackets the capacity search.
+    serve(backend.as_mut(), shape, &[0, 0])?;
+    let alone = serve(backend.as_mut(), shape, &[0; 5])?;
+    let service_ms = Summary::from_samples(
+        alone
+            .iter()
+            .map(|r| (r.end_ns.unwrap_or(r.start_ns) - r.start_ns) as f64 / 1e6)
+            .collect(),
+    )
+    .map_or(1.0, |s| s.p50);
+    let mut runs = Vec::new();
+    for &rate in &args.rates {
+        eprintln!(
+            "edgebench: {} requests at {rate} req/s ({:?} arrivals)",
+            args.requests, args.arrival
+        );
+        let a = arrivals(process, rate, args.requests as usize, args.seed);
+        let samples = serve(backend.as_mut(), shape, &a)?;
+        runs.push(run_of(rate, args.arrival, &samples, &limits));
+    }
+    let capacity = if args.capacity {
+        // One request at a time serves at most 1 / service; start well below.
+        let hi = 1.5e3 / service_ms;
+        let lo = 0.05e3 / service_ms;
+        let precision = 0.02;
+        let mut binding = None;
+        let cap = capacity(lo, hi, precision, 12, |rate| {
+            eprintln!("edgebench: capacity trial at {rate:.3} req/s");
+            let a = arrivals(process, rate, args.requests as usize, args.seed);
+            let s = serve(backend.as_mut(), shape, &a)?;
+            let sum = summarise(&s, &limits);
+            let why = first_broken(&s, &sum, &limits);
+            let holds = why.is_none();
+            if let Some(w) = why {
+                binding = Some(w);
+            }
+            Ok(holds)
+        })?;
+        Some(CapacityOut {
+            rps: cap.rps,
+            failed_rps: cap.failed_rps,
+            precision,
+            tried: cap.tried,
+            binding,
+        })
+    } else {
+        None
+    };
+    let out = LoadOutput {
+        kind: "load",
+        model: args.model.clone(),
+        backend: backend.describe().id,
+        threads,
+        n_prompt: args.n_prompt,
+        n_gen: args.n_gen,
+        concurrency: 1,
+        limits: LimitsOut {
+            ttft_ms: args.ttft_ms,
+            itl_ms: args.itl_ms,
+            e2e_ms: args.e2e_ms,
+        },
+        service_ms,
+        runs,
+        capacity,
+    };
+    let json = serde_json::to_string_pretty(&out)?;
+    if let Some(p) = &args.out {
+        output::write_atomically(p, json.as_bytes())?;
+        eprintln!("edgebench: wrote the load runs to {}", p.display());
+    }
+    match args.output {
+        ProbeFormat::Json => println!("{json}"),
+        ProbeFormat::Md => print!("{}", render_md(&out)),
+    }
+    Ok(EXIT_OK)
+}
+
+/// Why a run does not hold at its rate: a dropped request, a p99 above
+/// its limit (the one furthest over, in % of the limit), or a growing
+/// queue; None when it holds. The limits are SLOs on the p99 (as the
+/// profile's SLOs are percentiles), and goodput counts requests one by one.
+fn first_broken(s: &[RequestSample], sum: &LoadSummary, limits: &Limits) -> Option<String> {
+    if sum.dropped > 0 {
+        return Some(format!(
+            "overload: {} request(s) dropped by --queue-timeout",
+            sum.dropped
+        ));
+    }
+    let p99 = |v: Vec<u64>| {
+        Summary::from_samples(v.into_iter().map(|ns| ns as f64 / 1e6).collect()).map(|s| s.p99)
+    };
+    let measured = [
+        (
+            "TTFT p99",
+            limits.ttft_ms,
+            p99(s.iter().filter_map(|r| r.ttft_ns()).collect()),
+        ),
+        (
+            "ITL p99",
+            limits.itl_ms,
+            p99(s.iter().flat_map(|r| r.step_ns.iter().copied()).collect()),
+        ),
+        (
+            "e2e p99",
+            limits.e2e_ms,
+            p99(s.iter().filter_map(|r| r.e2e_ns()).collect()),
+        ),
+    ];
+    let worst = measured
+        .iter()
+        .filter_map(|&(name, limit, m)| {
+            let (l, m) = (limit?, m?);
+            (m > l).then(|| (m / l, format!("{name} {m:.2} ms > {l} ms")))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match worst {
+        Some((_, w)) => Some(w),
+        None if sum.overloaded => Some("overload: the queue kept growing".into()),
+        None => None,
+    }
+}
+
+fn run_of(rate: f64, arrival: ArrivalArg, s: &[RequestSample], limits: &Limits) -> Run {
+    let sum = summarise(s, limits);
+    let ms = |v: Vec<u64>| Summary::from_samples(v.into_iter().map(|ns| ns as f64 / 1e6).collect());
+    let origin = s.first().map_or(0, |r| r.arrival_ns);
+    Run {
+        rate_rps: rate,
+        arrival: match arrival {
+            ArrivalArg::Poisson => "poisson",
+            ArrivalArg::Constant => "constant",
+        },
+        requests: s.len(),
+        offered_rps: sum.offered_rps,
+        served_rps: sum.served_rps,
+        goodput_rps: sum.goodput_rps,
+        dropped: sum.dropped,
+        overloaded: sum.overloaded,
+        queue_ms: ms(s
+            .iter()
+            .filter(|r| !r.dropped())
+            .map(|r| r.queue_ns())
+            .collect()),
+        ttft_ms: ms(s.iter().filter_map(|r| r.ttft_ns()).collect()),
+        itl_ms: ms(s.iter().flat_map(|r| r.step_ns.iter().copied()).collect()),
+        e2e_ms: ms(s.iter().filter_map(|r| r.e2e_ns()).collect()),
+        samples: s
+            .iter()
+            .map(|r| Sample {
+                arrival_ns: r.arrival_ns - origin,
+                start_ns: r.start_ns - origin,
+                first_token_ns: r.first_token_ns.map(|t| t - origin),
+                end_ns: r.end_ns.map(|t| t - origin),
+                itl_ns: r.step_ns.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn render_md(o: &LoadOutput) -> String {
+    use std::fmt::Write;
+    let mut s = format!(
+        "Open-loop load: {} on {}, {} threads, requests of {} prompt + {} generated tokens, \
+         one at a time (service alone {:.2} ms)\n\n",
+        o.model, o.backend, o.threads, o.n_prompt, o.n_gen, o.service_ms
+    );
+    let p = |x: &Option<Summary>, f: fn(&Summary) -> f64| {
+        x.as_ref().map_or("–".into(), |s| format!("{:.2}", f(s)))
+    };
+    if !o.runs.is_empty() {
+        s.push_str("| rate req/s | arrivals | requests | served/s | goodput/s | dropped | queue p50 ms | queue p99 ms | TTFT p50 ms | TTFT p99 ms | ITL p99 ms | e2e p99 ms | overloaded |\n");
+        s.push_str("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+        for r in &o.runs {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.3} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.rate_rps,
+                r.arrival,
+                r.requests,
+                r.served_rps,
+                r.goodput_rps,
+                r.dropped,
+                p(&r.queue_ms, |s| s.p50),
+                p(&r.queue_ms, |s| s.p99),
+                p(&r.ttft_ms, |s| s.p50),
+                p(&r.ttft_ms, |s| s.p99),
+                p(&r.itl_ms, |s| s.p99),
+                p(&r.e2e_ms, |s| s.p99),
+                if r.overloaded { "yes" } else { "no" }
+            );
+        }
+    }
+    if let Some(c) = &o.capacity
+        && c.failed_rps.is_infinite()
+    {
+        let _ = writeln!(
+            s,
+            "\nCapacity: every rate tried held, up to {:.3} req/s ({} runs): raise --requests so \
+             that a growing queue shows",
+            c.rps,
+            c.tried.len()
+        );
+    } else if let Some(c) = &o.capacity {
+        let _ = writeln!(
+            s,
+            "\nCapacity: {:.3} req/s holds, {:.3} req/s does not ({} runs, to {:.0} %); binding: {}",
+            c.rps,
+            c.failed_rps,
+            c.tried.len(),
+            c.precision * 100.0,
+            c.binding.as_deref().unwrap_or("none found in the bracket")
+        );
+    }
+    s.push_str(
+        "\nTTFT counts the time a request waited in the queue. Goodput counts requests that met \
+         every given limit. Concurrency above 1 (batched sequences) is not measured yet.\n",
+    );
+    s
+}
