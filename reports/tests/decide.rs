@@ -256,3 +256,27 @@ fn several_devices_rank_cheapest_first_across_devices() {
         "{line}"
     );
 }
+
+/// llama-bench's tests (here a tg128 from `edgebench run`) time part of a
+/// request: they get no $/Mtok and size no fleet, even where the device has
+/// a cost.
+#[test]
+fn llama_bench_tests_size_no_fleet() {
+    use edgebench_reports::record::TestShape;
+    let mut tg = case("small-q4_0", "Q4_0", "llama.cpp", 40.0, 100.0, 100.0);
+    tg.workload.shape = TestShape::Tg;
+    tg.workload.test = "tg128".into();
+    let req = case("small-q4_0", "Q4_0", "llama.cpp", 40.0, 100.0, 100.0);
+    let devices = [device("box", vec![tg, req], Some(cost(600.0)))];
+    let ds = decide(&devices);
+    let by_test = |t: &str| ds.iter().find(|d| d.test == t).unwrap();
+    let tg = by_test("tg128");
+    assert!(
+        tg.meets
+            .iter()
+            .chain(&tg.fails)
+            .chain(&tg.unjudged)
+            .all(|c| c.usd_per_mtok.is_none())
+    );
+    assert!(by_test("req128+32").meets[0].usd_per_mtok.is_some());
+}

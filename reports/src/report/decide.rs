@@ -15,7 +15,7 @@ use edgebench_devices::profile::{Slo, SloOp};
 
 use super::cost::Capacity;
 use super::device::{DeviceResults, pair_of};
-use crate::record::{Record, Status};
+use crate::record::{Record, Status, TestShape};
 use crate::slo::{self, Verdict};
 
 /// Where an option stands against its SLOs.
@@ -309,8 +309,10 @@ pub fn decide(devices: &[DeviceResults]) -> Vec<Decision<'_>> {
                 Standing::Fails
             };
             let ok = r.status == Status::Ok;
+            // Only a request is what a user sends: llama-bench's pp, tg and
+            // pg tests time parts of one and must not size a fleet.
             let usd_per_mtok = price
-                .filter(|_| ok)
+                .filter(|_| ok && r.workload.shape == TestShape::Request)
                 .zip(r.metrics.e2e_ms.as_ref())
                 .and_then(|(i, e2e)| Capacity::compute(i, e2e.mean, r.workload.n_gen))
                 .and_then(|c| c.edge_usd_per_mtok);

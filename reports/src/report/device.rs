@@ -6,7 +6,7 @@ use super::cost::{Capacity, CostInputs, CostModel};
 use super::input::Loaded;
 use super::profile::ProfileFacts;
 use crate::bandwidth::BandwidthRecord;
-use crate::record::{Record, RecordKind, Status};
+use crate::record::{Record, RecordKind, Status, TestShape};
 use crate::slo::{self, Verdict};
 
 /// One device's results and what the report derives from them.
@@ -191,7 +191,7 @@ fn evaluate(d: &mut DeviceResults, override_profile: Option<&ProfileFacts>) {
     // (ordinary cases only: a sustained run's requests are back to back).
     let heaviest = d
         .cases()
-        .filter(|r| r.status == Status::Ok)
+        .filter(|r| r.status == Status::Ok && r.workload.shape == TestShape::Request)
         .filter_map(|r| r.metrics.e2e_ms.as_ref().map(|s| (r, s.mean)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     if let Some((r, e2e)) = heaviest {
