@@ -7,8 +7,8 @@ use anyhow::{Result, anyhow, bail};
 use edgebench_backends::{GraphOpt, KvType, OnnxLoadSettings};
 use edgebench_reports::export::Format;
 
-use crate::cli::{KvTypeArg, OutputFormat};
-use crate::plan::ModelSource;
+use crate::cli::{KvTypeArg, LoadFlags, OutputFormat};
+use crate::plan::{Matrix, ModelSource, Plan, Tests};
 
 /// The default model of `run`: the tiny synthetic model.
 pub const DEFAULT_MODEL: &str = "synth:tiny-q4_0";
@@ -106,4 +106,38 @@ pub fn check_out_folder(p: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The plan of one request-shaped case (`-p` prompt, `-n` generated, depth
+/// 0, one repetition) of one model on one backend, as `sustained` and
+/// `load` run it: default batching, the load flags as given.
+pub fn one_request_plan(
+    source: &ModelSource,
+    backend: edgebench_backends::BackendKind,
+    load: &LoadFlags,
+    n_prompt: u32,
+    n_gen: u32,
+    threads: u32,
+    seed: u64,
+) -> Result<Plan> {
+    Matrix {
+        models: vec![source.clone()],
+        backends: vec![backend],
+        n_gpu_layers: load.n_gpu_layers,
+        onnx: onnx_settings(&load.ep_options, load.graph_opt.as_deref())?,
+        tests: Tests::Requests,
+        n_prompt: vec![n_prompt],
+        n_gen: vec![n_gen],
+        n_depth: vec![0],
+        threads: vec![threads],
+        batch: 2048,
+        ubatch: 512,
+        flash_attn: None,
+        kv_type: None,
+        reps: 1,
+        warmup: 0,
+        seed,
+    }
+    .plan()
+    .map_err(|e| anyhow!(e))
 }

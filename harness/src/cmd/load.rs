@@ -8,12 +8,11 @@ use serde::Serialize;
 
 use crate::cli::{ArrivalArg, LoadArgs, ProbeFormat};
 use crate::exit::EXIT_OK;
-use crate::flags::{check_out_folder, default_threads, existing_model, onnx_settings};
+use crate::flags::{check_out_folder, default_threads, existing_model, one_request_plan};
 use crate::load::{
     Arrival, Limits, LoadSummary, RequestSample, RequestShape, arrivals, capacity, serve, summarise,
 };
 use crate::model::resolve_model_for;
-use crate::plan::{Matrix, Tests};
 use crate::{output, prompt, session};
 use edgebench_devices::limits::MAX_TOKENS;
 
@@ -121,26 +120,15 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
     let source = existing_model(&args.model)?;
     let threads = args.threads.unwrap_or_else(default_threads);
     let mock = args.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
-    let plan = Matrix {
-        models: vec![source.clone()],
-        backends: vec![backend_kind],
-        n_gpu_layers: args.load.n_gpu_layers,
-        onnx: onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?,
-        tests: Tests::Requests,
-        n_prompt: vec![args.n_prompt],
-        n_gen: vec![args.n_gen],
-        n_depth: vec![0],
-        threads: vec![threads],
-        batch: 2048,
-        ubatch: 512,
-        flash_attn: None,
-        kv_type: None,
-        reps: 1,
-        warmup: 0,
-        seed: args.seed,
-    }
-    .plan()
-    .map_err(|e| anyhow!(e))?;
+    let plan = one_request_plan(
+        &source,
+        backend_kind,
+        &args.load,
+        args.n_prompt,
+        args.n_gen,
+        threads,
+        args.seed,
+    )?;
     session::prepare_process(&[backend_kind], threads);
     let model = resolve_model_for(&source, Some(backend_kind))
         .with_context(|| format!("-m {}", args.model))?;

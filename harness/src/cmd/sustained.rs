@@ -10,9 +10,8 @@ use crate::cli::{ProbeFormat, SustainedArgs};
 use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
 use edgebench_devices::limits::check_duration_s;
 
-use crate::flags::{check_out_folder, default_threads, existing_model, onnx_settings};
+use crate::flags::{check_out_folder, default_threads, existing_model, one_request_plan};
 use crate::model::resolve_model_for;
-use crate::plan::Matrix;
 use crate::sustained::{SustainedConfig, WindowSpec, run_case};
 use crate::{output, session};
 
@@ -56,25 +55,15 @@ pub fn sustained(args: &SustainedArgs) -> Result<i32> {
     let source = existing_model(&args.model)?;
     let threads = args.threads.unwrap_or_else(default_threads);
     let mock = args.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
-    let matrix = Matrix {
-        models: vec![source.clone()],
-        backends: vec![backend],
-        n_gpu_layers: args.load.n_gpu_layers,
-        onnx: onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?,
-        tests: crate::plan::Tests::Requests,
-        n_prompt: vec![args.n_prompt],
-        n_gen: vec![args.n_gen],
-        n_depth: vec![0],
-        threads: vec![threads],
-        batch: 2048,
-        ubatch: 512,
-        flash_attn: None,
-        kv_type: None,
-        reps: 1,
-        warmup: 0,
-        seed: args.seed,
-    };
-    let plan = matrix.plan().map_err(|e| anyhow!(e))?;
+    let plan = one_request_plan(
+        &source,
+        backend,
+        &args.load,
+        args.n_prompt,
+        args.n_gen,
+        threads,
+        args.seed,
+    )?;
     if let Some(p) = &args.out {
         check_out_folder(p)?;
     }
