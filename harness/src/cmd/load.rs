@@ -78,8 +78,8 @@ struct CapacityOut {
     binding: Option<String>,
 }
 
-/// Runs `edgebench load`; bad input is an `Err` (exit 2).
-pub fn load(args: &LoadArgs) -> Result<i32> {
+/// The numeric flags in range, each named in its error with what to give.
+fn check_flags(args: &LoadArgs) -> Result<()> {
     for &r in &args.rates {
         if !(r.is_finite() && r > 0.0 && r <= 1e6) {
             bail!(
@@ -110,6 +110,12 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
     if args.queue_timeout.is_nan() || args.queue_timeout <= 0.0 {
         bail!("--queue-timeout must be longer than 0, e.g. 60s");
     }
+    Ok(())
+}
+
+/// Runs `edgebench load`; bad input is an `Err` (exit 2).
+pub fn load(args: &LoadArgs) -> Result<i32> {
+    check_flags(args)?;
     if let Some(p) = &args.out {
         check_out_folder(p)?;
     }
