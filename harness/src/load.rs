@@ -103,6 +103,9 @@ pub fn serve(
     let mut out = Vec::with_capacity(arrivals.len());
     for &offset in arrivals {
         let arrival_ns = origin + offset;
+        // Reserved before the request's clock starts: no allocation while
+        // it is timed.
+        let mut steps = Vec::with_capacity(shape.n_gen.saturating_sub(1) as usize);
         clock.sleep_until(arrival_ns);
         let start_ns = clock.now_ns().max(arrival_ns);
         if start_ns - arrival_ns > shape.queue_timeout_ns {
@@ -121,7 +124,6 @@ pub fn serve(
         let first = clock.now_ns();
         let mut token = backend.next_token()?;
         let n_prompt = shape.prompt.len() as u32;
-        let mut steps = Vec::with_capacity(shape.n_gen.saturating_sub(1) as usize);
         let mut last = first;
         for pos in n_prompt..n_prompt + shape.n_gen.saturating_sub(1) {
             backend.decode(token, pos)?;
