@@ -17,15 +17,32 @@ use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-/// Bytes of `n` elements of a weight matrix in `quant`: q4_0 18 bytes per 32
-/// elements, q8_0 34 per 32, f16 2 per element, f32 4.
-fn matrix_bytes(quant: Quant, n: u64) -> u64 {
-    match quant {
+/// Bytes of `n` elements of a weight matrix in `quant`, for the quants that
+/// store every matrix in one type: q4_0 18 bytes per 32 elements, q8_0 34
+/// per 32, q4_1 20 per 32, q5_0 22 per 32, q6_K 210 per 256, f16 and bf16 2
+/// per element, f32 4. `None` for the K-quant mixes (checked by hand below).
+fn pure_matrix_bytes(quant: Quant, n: u64) -> Option<u64> {
+    Some(match quant {
         Quant::Q4_0 => n / 32 * 18,
         Quant::Q8_0 => n / 32 * 34,
-        Quant::F16 => n * 2,
+        Quant::Q4_1 => n / 32 * 20,
+        Quant::Q5_0 => n / 32 * 22,
+        Quant::Q6_K => n / 256 * 210,
+        Quant::F16 | Quant::BF16 => n * 2,
         Quant::F32 => n * 4,
-    }
+        Quant::Q4_K_M | Quant::Q4_K_S | Quant::Q5_K_M => return None,
+    })
+}
+
+fn matrix_bytes(quant: Quant, n: u64) -> u64 {
+    pure_matrix_bytes(quant, n).expect("a single-type quant")
+}
+
+/// The single-type quants.
+fn pure_quants() -> impl Iterator<Item = Quant> {
+    Quant::ALL
+        .into_iter()
+        .filter(|&q| pure_matrix_bytes(q, 0).is_some())
 }
 
 /// The hand computation for a synthetic llama model: every layer's seven
@@ -111,7 +128,7 @@ fn synth_info(preset: Preset, quant: Quant) -> GgufInfo {
         let ty = if t.is_norm {
             GgmlType::F32
         } else {
-            quant.ggml_type()
+            quant.tensor_type(&t.name, &h)
         };
         w.add_tensor(t.name, &t.ne, ty).unwrap();
     }
@@ -122,7 +139,7 @@ fn synth_info(preset: Preset, quant: Quant) -> GgufInfo {
 fn every_preset_and_quant_matches_the_hand_computation() {
     for preset in Preset::ALL {
         let h = preset.hparams();
-        for quant in Quant::ALL {
+        for quant in pure_quants() {
             let f = ModelFootprint::from_gguf(&synth_info(preset, quant)).unwrap();
             let what = format!("{preset} {quant}");
             assert_eq!(
@@ -214,17 +231,56 @@ fn tiny_files_on_disk_give_the_same_footprint() {
         write_gguf(&spec, &path).unwrap();
         let info = inspect(&path).unwrap();
         let f = ModelFootprint::from_gguf(&info).unwrap();
-        assert_eq!(
-            f.weight_bytes_per_token,
-            hand_weight_bytes(&Preset::Tiny.hparams(), quant),
-            "{quant}"
-        );
+        let hand = if pure_matrix_bytes(quant, 0).is_some() {
+            hand_weight_bytes(&Preset::Tiny.hparams(), quant)
+        } else {
+            tiny_mix_weight_bytes(quant)
+        };
+        assert_eq!(f.weight_bytes_per_token, hand, "{quant}");
         assert_eq!(
             f,
             ModelFootprint::from_gguf(&synth_info(Preset::Tiny, quant)).unwrap()
         );
         std::fs::remove_file(&path).unwrap();
     }
+}
+
+/// Bytes per token of the tiny preset in a K-quant mix, by hand. Tiny has 4
+/// layers; llama.cpp's `use_more_bits(i, 4)` holds for layers 2 and 3
+/// (`i >= 7*4/8` or `(i - 4/8) % 3 == 2`). Per layer: attn_q and attn_output
+/// 65,536 elements each, attn_k and attn_v 32,768, ffn_gate/up/down 196,608;
+/// norms 2 × 256 f32. Output 2048 × 256 = 524,288 elements, always q6_K in
+/// these mixes; output norm 256 f32; one embedding row of 256 in the base
+/// type. q4_K is 144 bytes per 256, q5_K 176, q6_K 210.
+fn tiny_mix_weight_bytes(quant: Quant) -> u64 {
+    let kb = |n: u64, bytes: u64| n / 256 * bytes;
+    let (q4k, q5k, q6k) = (144, 176, 210);
+    let layer_all = 786_432u64; // the seven matrices of one layer
+    let (v, down) = (32_768u64, 196_608u64);
+    let norms = 2048;
+    let (base, layers) = match quant {
+        // attn_v and ffn_down in q6_K in layers 2 and 3
+        Quant::Q4_K_M | Quant::Q5_K_M => {
+            let base = if quant == Quant::Q4_K_M { q4k } else { q5k };
+            let plain = kb(layer_all, base) + norms;
+            let more = kb(layer_all - v - down, base) + kb(v + down, q6k) + norms;
+            (base, 2 * plain + 2 * more)
+        }
+        // attn_v q5_K in the first four layers (all of tiny's); ffn_down
+        // q5_K in layers below 4/8 = 0 (none)
+        Quant::Q4_K_S => (q4k, 4 * (kb(layer_all - v, q4k) + kb(v, q5k) + norms)),
+        other => panic!("{other} is not a mix"),
+    };
+    layers + kb(524_288, q6k) + 256 * 4 + kb(256, base)
+}
+
+#[test]
+fn tiny_q4_k_m_by_hand() {
+    // 2 × (442,368 + 2,048) + 2 × (313,344 + 188,160 + 2,048) + 430,080 +
+    // 1,024 + 144
+    assert_eq!(tiny_mix_weight_bytes(Quant::Q4_K_M), 2_327_184);
+    let f = ModelFootprint::from_gguf(&synth_info(Preset::Tiny, Quant::Q4_K_M)).unwrap();
+    assert_eq!(f.weight_bytes_per_token, 2_327_184);
 }
 
 /// Writes `w` with zero-filled tensor data and reads its header back.

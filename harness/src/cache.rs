@@ -25,7 +25,7 @@ pub fn model_dir() -> Result<PathBuf> {
 /// Parses "tiny-q4_0", "medium-q8_0-s7" into a spec (seed defaults to 42).
 pub fn parse_spec(s: &str) -> Result<SynthSpec> {
     let help = "expected PRESET-QUANT[-sSEED], e.g. synth:tiny-q4_0 or synth:medium-q8_0-s7 \
-                (presets tiny, small, medium; quants q4_0, q8_0, f16, f32)";
+                (presets tiny, small, medium; quants q4_0, q8_0, q4_1, q5_0, q4_k_m, q4_k_s, q5_k_m, q6_k, f16, bf16, f32)";
     let mut parts = s.split('-');
     let (Some(preset), Some(quant)) = (parts.next(), parts.next()) else {
         bail!("synthetic model '{s}': {help}");

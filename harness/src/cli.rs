@@ -511,7 +511,7 @@ pub struct SynthArgs {
     /// Size: tiny (~4M params, tests), small (~100M), medium (~0.5B, benchmarks).
     #[arg(long)]
     pub preset: String,
-    /// Weight type: q4_0, q8_0, f16, f32.
+    /// Weight type: q4_0, q8_0, q4_1, q5_0, q4_k_m, q4_k_s, q5_k_m, q6_k, f16, bf16, f32.
     #[arg(long)]
     pub quant: String,
     /// Seed of the weights.

@@ -2,7 +2,7 @@
 //! `llama`-architecture model with an SPM ("llama") vocabulary. Weights are
 //! generated and encoded in chunks, on all cores, and streamed to the file.
 
-use super::quant::{QuantError, encode_f16, encode_f32, quantize_q4_0, quantize_q8_0};
+use super::quant::{self, QuantError};
 use super::vocab::{BOS_ID, EOS_ID, UNK_ID, synth_vocab};
 use super::weights::{fill_tensor_values, model_tensors};
 use super::{SYNTH_FORMAT_VERSION, SynthSpec};
@@ -156,7 +156,7 @@ pub fn write_gguf(spec: &SynthSpec, out: &Path) -> Result<SynthSummary, SynthErr
         let ty = if t.is_norm {
             GgmlType::F32
         } else {
-            spec.quant.ggml_type()
+            spec.quant.tensor_type(&t.name, &h)
         };
         w.add_tensor(t.name.as_str(), &t.ne, ty)?;
     }
@@ -235,19 +235,10 @@ fn encode(
     fill_tensor_values(seed, name, start, values);
     bytes.clear();
     let quant_err = |e: QuantError| io::Error::other(format!("tensor '{name}': {e}"));
-    match ty {
-        GgmlType::Q4_0 => quantize_q4_0(values, bytes).map_err(quant_err),
-        GgmlType::Q8_0 => quantize_q8_0(values, bytes).map_err(quant_err),
-        GgmlType::F16 => {
-            encode_f16(values, bytes);
-            Ok(())
-        }
-        GgmlType::F32 => {
-            encode_f32(values, bytes);
-            Ok(())
-        }
-        other => Err(io::Error::other(format!(
-            "tensor '{name}': synthetic models cannot be written as {other}"
+    match quant::encode(ty, values, bytes) {
+        Some(r) => r.map_err(quant_err),
+        None => Err(io::Error::other(format!(
+            "tensor '{name}': synthetic models cannot be written as {ty}"
         ))),
     }
 }

@@ -8,12 +8,14 @@
 mod gguf_out;
 mod onnx_out;
 pub mod quant;
+mod quant_more;
 pub mod vocab;
 pub mod weights;
 
 pub use gguf_out::{SynthError, SynthSummary, write_gguf};
 pub use onnx_out::{
-    EXTERNAL_ALIGN, EXTERNAL_MIN_BYTES, OnnxSummary, q4_0_to_nbits, q8_0_to_nbits, write_onnx,
+    EXTERNAL_ALIGN, EXTERNAL_MIN_BYTES, OnnxSummary, q4_0_to_nbits, q6_k_to_nbits, q8_0_to_nbits,
+    twin_encoding, write_onnx,
 };
 
 use edgebench_formats::gguf::GgmlType;
@@ -30,7 +32,7 @@ pub const SYNTH_FORMAT_VERSION: u32 = 1;
 /// [`SYNTH_FORMAT_VERSION`]: bump it whenever the `.onnx` or `.onnx.data`
 /// bytes written for a spec change (graph, operators, metadata, weight
 /// layout) while the GGUF stays the same, so cached twins are regenerated.
-pub const ONNX_TWIN_FORMAT_VERSION: u32 = 2;
+pub const ONNX_TWIN_FORMAT_VERSION: u32 = 3;
 
 /// A model size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -121,6 +123,12 @@ impl Hparams {
 }
 
 /// How the weight matrices are stored (norms are always f32).
+///
+/// The single-type encodings (`q4_0`, `q8_0`, `q4_1`, `q5_0`, `q6_k`,
+/// `f16`, `bf16`, `f32`) store every matrix in that type, as
+/// `llama-quantize --pure` does. The K-quant mixes (`q4_k_m`, `q4_k_s`,
+/// `q5_k_m`) pick each tensor's type as `llama-quantize` does for a llama
+/// model without an importance matrix ([`Quant::tensor_type`]).
 #[allow(non_camel_case_types)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -129,33 +137,110 @@ pub enum Quant {
     Q4_0,
     /// 8-bit blocks of 32 with an f16 scale (ggml `q8_0`).
     Q8_0,
+    /// 4-bit blocks of 32 with an f16 scale and min (ggml `q4_1`).
+    Q4_1,
+    /// 5-bit blocks of 32 with an f16 scale (ggml `q5_0`).
+    Q5_0,
+    /// llama.cpp's Q4_K_M mix: q4_K, with q6_K for `output`, and for
+    /// `attn_v` and `ffn_down` in the layers `use_more_bits` picks.
+    Q4_K_M,
+    /// llama.cpp's Q4_K_S mix: q4_K, with q6_K for `output`, q5_K for the
+    /// first four `attn_v` and the first eighth of `ffn_down`.
+    Q4_K_S,
+    /// llama.cpp's Q5_K_M mix: q5_K, with q6_K for `output`, and for
+    /// `attn_v` and `ffn_down` in the layers `use_more_bits` picks.
+    Q5_K_M,
+    /// 6-bit super-blocks of 256 (ggml `q6_K`), every matrix.
+    Q6_K,
     /// IEEE half floats.
     F16,
+    /// bfloat16.
+    BF16,
     /// IEEE single floats.
     F32,
 }
 
 impl Quant {
     /// Every quantisation.
-    pub const ALL: [Quant; 4] = [Quant::Q4_0, Quant::Q8_0, Quant::F16, Quant::F32];
+    pub const ALL: [Quant; 11] = [
+        Quant::Q4_0,
+        Quant::Q8_0,
+        Quant::Q4_1,
+        Quant::Q5_0,
+        Quant::Q4_K_M,
+        Quant::Q4_K_S,
+        Quant::Q5_K_M,
+        Quant::Q6_K,
+        Quant::F16,
+        Quant::BF16,
+        Quant::F32,
+    ];
 
-    /// The lower-case name: `q4_0`, `q8_0`, `f16`, `f32`.
+    /// The lower-case name: `q4_0`, `q4_k_m`, `bf16`...
     pub const fn name(self) -> &'static str {
         match self {
             Quant::Q4_0 => "q4_0",
             Quant::Q8_0 => "q8_0",
+            Quant::Q4_1 => "q4_1",
+            Quant::Q5_0 => "q5_0",
+            Quant::Q4_K_M => "q4_k_m",
+            Quant::Q4_K_S => "q4_k_s",
+            Quant::Q5_K_M => "q5_k_m",
+            Quant::Q6_K => "q6_k",
             Quant::F16 => "f16",
+            Quant::BF16 => "bf16",
             Quant::F32 => "f32",
         }
     }
 
-    /// The ggml type of the weight matrices.
+    /// The type most weight matrices get (llama.cpp's default type for the
+    /// file type).
     pub const fn ggml_type(self) -> GgmlType {
         match self {
             Quant::Q4_0 => GgmlType::Q4_0,
             Quant::Q8_0 => GgmlType::Q8_0,
+            Quant::Q4_1 => GgmlType::Q4_1,
+            Quant::Q5_0 => GgmlType::Q5_0,
+            Quant::Q4_K_M | Quant::Q4_K_S => GgmlType::Q4_K,
+            Quant::Q5_K_M => GgmlType::Q5_K,
+            Quant::Q6_K => GgmlType::Q6_K,
             Quant::F16 => GgmlType::F16,
+            Quant::BF16 => GgmlType::BF16,
             Quant::F32 => GgmlType::F32,
+        }
+    }
+
+    /// The type of weight matrix `name` (not a norm) of a model with
+    /// hyper-parameters `h`: [`Quant::ggml_type`], except where
+    /// llama.cpp's `llama_tensor_get_type` picks another for this file type
+    /// (llama architecture, no experts, no importance matrix, every row a
+    /// whole number of 256-blocks as in all presets).
+    pub fn tensor_type(self, name: &str, h: &Hparams) -> GgmlType {
+        let base = self.ggml_type();
+        if !matches!(self, Quant::Q4_K_M | Quant::Q4_K_S | Quant::Q5_K_M) {
+            return base;
+        }
+        if name == "output.weight" {
+            return GgmlType::Q6_K;
+        }
+        let layer = name
+            .strip_prefix("blk.")
+            .and_then(|r| r.split('.').next())
+            .and_then(|l| l.parse::<u32>().ok());
+        let (Some(i), n) = (layer, h.n_layer) else {
+            return base;
+        };
+        // llama.cpp counts attn_v and ffn_down tensors in file order, one per
+        // layer here, so the counter is the layer index.
+        let more_bits = i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+        let is = |t: &str| name.ends_with(&format!(".{t}.weight"));
+        match self {
+            Quant::Q4_K_M | Quant::Q5_K_M if (is("attn_v") || is("ffn_down")) && more_bits => {
+                GgmlType::Q6_K
+            }
+            Quant::Q4_K_S if is("attn_v") && i < 4 => GgmlType::Q5_K,
+            Quant::Q4_K_S if is("ffn_down") && i < n / 8 => GgmlType::Q5_K,
+            _ => base,
         }
     }
 
@@ -165,7 +250,14 @@ impl Quant {
             Quant::F32 => 0,
             Quant::F16 => 1,
             Quant::Q4_0 => 2,
+            Quant::Q4_1 => 3,
             Quant::Q8_0 => 7,
+            Quant::Q5_0 => 8,
+            Quant::Q4_K_S => 14,
+            Quant::Q4_K_M => 15,
+            Quant::Q5_K_M => 17,
+            Quant::Q6_K => 18,
+            Quant::BF16 => 32,
         }
     }
 }
@@ -205,7 +297,7 @@ impl FromStr for Quant {
             .ok_or_else(|| ParseError {
                 what: "quantisation",
                 value: s.to_string(),
-                expected: "q4_0, q8_0, f16, f32",
+                expected: "q4_0, q8_0, q4_1, q5_0, q4_k_m, q4_k_s, q5_k_m, q6_k, f16, bf16, f32",
             })
     }
 }
@@ -275,6 +367,7 @@ mod tests {
             assert_eq!(q.to_string().parse::<Quant>(), Ok(q));
         }
         assert_eq!("Q8_0".parse::<Quant>(), Ok(Quant::Q8_0));
+        assert_eq!("Q4_K_M".parse::<Quant>(), Ok(Quant::Q4_K_M));
         let err = "q5_k".parse::<Quant>().unwrap_err().to_string();
         assert!(err.contains("q5_k") && err.contains("q4_0"), "{err}");
         assert!("huge".parse::<Preset>().is_err());

@@ -63,10 +63,12 @@
 //! values are the same); norm weights are float. Weight initializers keep
 //! their GGUF names (`blk.0.attn_q.weight`, and `…_scales` for the scales).
 
-use super::quant::{QK, dequantize_q4_0, dequantize_q8_0, quantize_q4_0, quantize_q8_0};
+use super::quant::{self, QK, QK_K};
 use super::vocab::{BOS_ID, EOS_ID};
 use super::weights::fill_tensor_values;
-use super::{ONNX_TWIN_FORMAT_VERSION, Quant, SYNTH_FORMAT_VERSION, SynthError, SynthSpec};
+use super::weights::model_tensors;
+use super::{ONNX_TWIN_FORMAT_VERSION, SYNTH_FORMAT_VERSION, SynthError, SynthSpec};
+use edgebench_formats::gguf::GgmlType;
 use edgebench_formats::onnx_model::proto::{
     AttributeProto, DATA_LOCATION_EXTERNAL, DimensionValue, GraphProto, ModelProto, NodeProto,
     OperatorSetIdProto, StringStringEntryProto, TensorProto, ValueInfoProto, attribute_type,
@@ -346,6 +348,7 @@ fn metadata(spec: &SynthSpec) -> Vec<StringStringEntryProto> {
             ONNX_TWIN_FORMAT_VERSION.to_string(),
         ),
         meta("edgebench.synth.gguf_twin", spec.file_name()),
+        meta("edgebench.synth.twin_weights", twin_weights(spec)),
         meta("edgebench.n_params", h.n_params().to_string()),
     ]
 }
@@ -719,32 +722,16 @@ impl Builder<'_> {
 
     /// The token embedding table, dequantised to f32 `[n_vocab, n_embd]`.
     fn embedding(&mut self, n_vocab: i64, n_embd: i64) -> io::Result<String> {
-        let (seed, quant) = (self.spec.seed, self.spec.quant);
+        let seed = self.spec.seed;
         let name = "token_embd.weight";
+        let ty = self.spec.quant.tensor_type(name, &self.spec.hparams());
         let n = (n_vocab * n_embd) as usize;
         self.tensor(
             name,
             data_type::FLOAT,
             &[n_vocab, n_embd],
             n as u64 * 4,
-            move || {
-                let v = generate(seed, name, n);
-                let mut q = Vec::new();
-                let mut back = Vec::with_capacity(n);
-                match quant {
-                    Quant::F32 => back = v,
-                    Quant::F16 => back.extend(v.iter().map(|&x| f16::from_f32(x).to_f32())),
-                    Quant::Q8_0 => {
-                        quantize_q8_0(&v, &mut q).expect("rows are whole blocks");
-                        dequantize_q8_0(&q, &mut back).expect("whole blocks");
-                    }
-                    Quant::Q4_0 => {
-                        quantize_q4_0(&v, &mut q).expect("rows are whole blocks");
-                        dequantize_q4_0(&q, &mut back).expect("whole blocks");
-                    }
-                }
-                f32_bytes(&back)
-            },
+            move || f32_bytes(&dequantised(seed, name, ty, n)),
         )
     }
 
@@ -766,16 +753,19 @@ impl Builder<'_> {
                 format!("{}_out", name.trim_end_matches(".weight"))
             }
         };
-        match quant {
-            Quant::F32 | Quant::F16 => {
-                let (dt, size) = match quant {
-                    Quant::F32 => (data_type::FLOAT, 4),
-                    _ => (data_type::FLOAT16, 2),
+        let ty = quant.tensor_type(name, &self.spec.hparams());
+        match ty {
+            GgmlType::F32 | GgmlType::F16 => {
+                let size = if ty == GgmlType::F32 { 4 } else { 2 };
+                let dt = if ty == GgmlType::F32 {
+                    data_type::FLOAT
+                } else {
+                    data_type::FLOAT16
                 };
                 let owned = name.to_string();
                 let w = self.tensor(name, dt, &[k, n], (count * size) as u64, move || {
                     let t = transpose(&generate(seed, &owned, count), n as usize, k as usize);
-                    if quant == Quant::F32 {
+                    if ty == GgmlType::F32 {
                         f32_bytes(&t)
                     } else {
                         t.iter()
@@ -783,28 +773,33 @@ impl Builder<'_> {
                             .collect()
                     }
                 })?;
-                let w = if quant == Quant::F16 {
+                let w = if ty == GgmlType::F16 {
                     self.node("Cast", &[&w], vec![int("to", data_type::FLOAT.into())])
                 } else {
                     w
                 };
                 Ok(self.node_named("MatMul", &[x, &w], &out, vec![]))
             }
-            Quant::Q4_0 | Quant::Q8_0 => {
-                let bits: i64 = if quant == Quant::Q4_0 { 4 } else { 8 };
-                let blocks = k / QK as i64;
-                let blob = QK as i64 * bits / 8;
+            GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q6_K => {
+                let (bits, block): (i64, usize) = match ty {
+                    GgmlType::Q4_0 => (4, QK),
+                    GgmlType::Q8_0 => (8, QK),
+                    _ => (8, Q6_K_SUB),
+                };
+                let blocks = k / block as i64;
+                let blob = block as i64 * bits / 8;
                 let b_len = (n * blocks * blob) as u64;
                 let s_len = (n * blocks * 4) as u64;
                 let (b, s) = if self.sink.writing() {
                     let v = generate(seed, name, count);
                     let (mut q, mut b, mut s) = (Vec::new(), Vec::new(), Vec::new());
-                    if quant == Quant::Q4_0 {
-                        quantize_q4_0(&v, &mut q).map_err(io::Error::other)?;
-                        q4_0_to_nbits(&q, &mut b, &mut s);
-                    } else {
-                        quantize_q8_0(&v, &mut q).map_err(io::Error::other)?;
-                        q8_0_to_nbits(&q, &mut b, &mut s);
+                    quant::encode(ty, &v, &mut q)
+                        .expect("a type synth writes")
+                        .map_err(io::Error::other)?;
+                    match ty {
+                        GgmlType::Q4_0 => q4_0_to_nbits(&q, &mut b, &mut s),
+                        GgmlType::Q8_0 => q8_0_to_nbits(&q, &mut b, &mut s),
+                        _ => q6_k_to_nbits(&q, &mut b, &mut s),
                     }
                     (b, f32_bytes(&s))
                 } else {
@@ -822,7 +817,7 @@ impl Builder<'_> {
                         int("K", k),
                         int("N", n),
                         int("bits", bits),
-                        int("block_size", QK as i64),
+                        int("block_size", block as i64),
                         // Activations quantised to int8 per block inside
                         // the product, as llama.cpp's q8_0 vec_dot does: the
                         // same arithmetic class, and ORT's fast int8 kernels
@@ -833,7 +828,99 @@ impl Builder<'_> {
                 );
                 Ok(out)
             }
+            _ => {
+                // No exact MatMulNBits form: ggml's own dequantisation, as
+                // an f32 initializer.
+                let owned = name.to_string();
+                let w = self.tensor(
+                    name,
+                    data_type::FLOAT,
+                    &[k, n],
+                    (count * 4) as u64,
+                    move || {
+                        let v = dequantised(seed, &owned, ty, count);
+                        f32_bytes(&transpose(&v, n as usize, k as usize))
+                    },
+                )?;
+                Ok(self.node_named("MatMul", &[x, &w], &out, vec![]))
+            }
         }
+    }
+}
+
+/// Elements per q6_K sub-block (one 8-bit scale each).
+const Q6_K_SUB: usize = 16;
+
+/// How the twin stores a weight matrix of GGUF type `ty`.
+pub fn twin_encoding(ty: GgmlType) -> &'static str {
+    match ty {
+        GgmlType::F32 => "f32 MatMul (exact)",
+        GgmlType::F16 => "f16 initializer cast to f32 (exact)",
+        GgmlType::Q4_0 => "MatMulNBits 4-bit, blocks of 32 (exact)",
+        GgmlType::Q8_0 => "MatMulNBits 8-bit, blocks of 32 (exact)",
+        GgmlType::Q6_K => "MatMulNBits 8-bit, blocks of 16, scale d*sc (exact)",
+        _ => "dequantised by ggml's rule to an f32 MatMul (exact weights, f32 product)",
+    }
+}
+
+/// The `edgebench.synth.twin_weights` metadata value: for each GGUF type
+/// the matrices of `spec` use, how the twin stores it.
+fn twin_weights(spec: &SynthSpec) -> String {
+    let h = spec.hparams();
+    let mut types: Vec<GgmlType> = Vec::new();
+    for t in model_tensors(&h).iter().filter(|t| !t.is_norm) {
+        let ty = spec.quant.tensor_type(&t.name, &h);
+        if !types.contains(&ty) {
+            types.push(ty);
+        }
+    }
+    let mut parts: Vec<String> = types
+        .iter()
+        .map(|&ty| format!("{ty}: {}", twin_encoding(ty)))
+        .collect();
+    parts.push("token_embd: dequantised f32 table (exact)".into());
+    parts.join("; ")
+}
+
+/// Tensor `name`'s `n` values as the GGUF stores them in type `ty`, decoded
+/// back to f32 by ggml's rule.
+fn dequantised(seed: u64, name: &str, ty: GgmlType, n: usize) -> Vec<f32> {
+    let v = generate(seed, name, n);
+    if ty == GgmlType::F32 {
+        return v;
+    }
+    let (mut q, mut back) = (Vec::new(), Vec::with_capacity(n));
+    quant::encode(ty, &v, &mut q)
+        .expect("a type synth writes")
+        .expect("rows are whole blocks");
+    quant::decode(ty, &q, &mut back)
+        .expect("a type synth writes")
+        .expect("whole blocks");
+    back
+}
+
+/// Converts ggml q6_K super-blocks to `MatMulNBits` 8-bit form with blocks
+/// of 16: per sub-block the scale `d * sc` (the same f32 product ggml's
+/// dequantisation forms) to `scales`, and the 16 six-bit levels `q` (value
+/// `q - 32`) as `q + 96` (value `(q + 96) - 128`, the default zero point) to
+/// `b`. Exact: each weight is the same integer times the same f32 scale.
+pub fn q6_k_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
+    for blk in blocks.chunks_exact(quant::Q6_K_BLOCK_BYTES) {
+        let d = f16::from_le_bytes([blk[208], blk[209]]).to_f32();
+        let (ql, qh, sc) = (&blk[..128], &blk[128..192], &blk[192..208]);
+        let mut q = [0u8; QK_K];
+        for h in 0..2 {
+            let (ql, qh) = (&ql[64 * h..], &qh[32 * h..]);
+            for l in 0..32 {
+                let hi = |shift: u32| ((qh[l] >> shift) & 3) << 4;
+                q[128 * h + l] = (ql[l] & 0xF) | hi(0);
+                q[128 * h + l + 32] = (ql[l + 32] & 0xF) | hi(2);
+                q[128 * h + l + 64] = (ql[l] >> 4) | hi(4);
+                q[128 * h + l + 96] = (ql[l + 32] >> 4) | hi(6);
+            }
+        }
+        scales.extend(sc.iter().map(|&s| d * f32::from(s as i8)));
+        b.extend(q.iter().map(|&v| v + 96));
     }
 }
 

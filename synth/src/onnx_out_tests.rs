@@ -1,6 +1,9 @@
 //! Tests of `onnx_out`.
-use super::super::Preset;
-use super::super::quant::{Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
+use super::super::quant::{
+    Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, dequantize_q4_0, dequantize_q6_k, quantize_q4_0,
+    quantize_q6_k,
+};
+use super::super::{Preset, Quant};
 use super::*;
 use edgebench_formats::onnx_model::{Dim, OnnxInfo, Storage, inspect};
 
@@ -84,12 +87,23 @@ fn check_signature(info: &OnnxInfo, spec: &SynthSpec) {
         .copied()
         .unwrap_or(0);
     let matrices = 1 + 7 * h.n_layer as usize;
-    match spec.quant {
-        Quant::Q4_0 | Quant::Q8_0 => assert_eq!(nbits, matrices),
-        Quant::F16 | Quant::F32 => {
-            assert_eq!(nbits, 0);
-            assert_eq!(info.op_types["MatMul"], matrices + 2 * h.n_layer as usize);
-        }
+    // Matrices in a type with an exact MatMulNBits form use it; the rest
+    // are MatMuls, beside the two attention MatMuls per layer.
+    let exact = super::super::weights::model_tensors(&h)
+        .iter()
+        .filter(|t| !t.is_norm && t.name != "token_embd.weight")
+        .filter(|t| {
+            matches!(
+                spec.quant.tensor_type(&t.name, &h),
+                GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q6_K
+            )
+        })
+        .count();
+    assert_eq!(nbits, exact, "{}", spec.quant);
+    let matmul = info.op_types.get("MatMul").copied().unwrap_or(0);
+    assert_eq!(matmul, matrices - exact + 2 * h.n_layer as usize);
+    if matches!(spec.quant, Quant::Q4_0 | Quant::Q8_0 | Quant::Q6_K) {
+        assert_eq!(nbits, matrices);
     }
     assert_eq!(info.op_types["Gather"], 1);
     // Every large initializer is external, in the data file, aligned.
@@ -204,6 +218,11 @@ fn decode_weight_bytes_of_tiny() {
         (Quant::Q8_0, matrices / 32 * 36),
         // 16 x u8 + f32 scale per block of 32
         (Quant::Q4_0, matrices / 32 * 20),
+        // 16 x u8 + f32 scale per sub-block of 16
+        (Quant::Q6_K, matrices / 16 * 20),
+        // no MatMulNBits form: f32
+        (Quant::Q4_1, matrices * 4),
+        (Quant::BF16, matrices * 4),
     ] {
         let spec = spec(Preset::Tiny, quant);
         let p = dir.path().join(spec.onnx_file_name());
@@ -274,4 +293,32 @@ fn q8_0_to_nbits_offsets_by_128() {
     let expect: Vec<u8> = (0..32).map(|j| (j * 4 - 64 + 128) as u8).collect();
     assert_eq!(b, expect);
     assert_eq!((b[0], b[16], b[31]), (64, 128, 188));
+}
+
+#[test]
+fn q6_k_repack_decodes_to_ggml_values() {
+    let v = generate(9, "blk.0.ffn_down.weight", QK_K * 8);
+    let mut q = Vec::new();
+    quantize_q6_k(&v, &mut q).unwrap();
+    let mut ggml = Vec::new();
+    dequantize_q6_k(&q, &mut ggml).unwrap();
+    let (mut b, mut s) = (Vec::new(), Vec::new());
+    q6_k_to_nbits(&q, &mut b, &mut s);
+    assert_eq!((b.len(), s.len()), (v.len(), v.len() / 16));
+    let nbits: Vec<f32> = b
+        .chunks_exact(16)
+        .zip(&s)
+        .flat_map(|(blob, &d)| blob.iter().map(move |&x| d * f32::from(i16::from(x) - 128)))
+        .collect();
+    assert_eq!(nbits, ggml, "the twin's weights are ggml's, bit for bit");
+}
+
+#[test]
+fn twin_weights_metadata_names_each_encoding() {
+    let m = twin_weights(&spec(Preset::Tiny, Quant::Q4_K_M));
+    assert!(m.contains("q4_K: dequantised"), "{m}");
+    assert!(m.contains("q6_K: MatMulNBits 8-bit, blocks of 16"), "{m}");
+    let m = twin_weights(&spec(Preset::Tiny, Quant::Q4_0));
+    assert!(m.starts_with("q4_0: MatMulNBits 4-bit"), "{m}");
+    assert!(!m.contains("q6_K"), "{m}");
 }

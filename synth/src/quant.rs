@@ -2,7 +2,10 @@
 //! quantisers (`quantize_row_q8_0_ref`, `quantize_row_q4_0_ref` in
 //! ggml-quants.c), plus the matching dequantisers for checks.
 
+use edgebench_formats::gguf::GgmlType;
 use half::f16;
+
+pub use super::quant_more::*;
 
 /// Elements per Q8_0 / Q4_0 block.
 pub const QK: usize = 32;
@@ -129,6 +132,51 @@ pub fn decode_f32(bytes: &[u8], out: &mut Vec<f32>) -> Result<(), QuantError> {
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
     );
     Ok(())
+}
+
+/// Appends `x` encoded as `ty`; `None` for a type synthetic models do not
+/// write.
+pub fn encode(ty: GgmlType, x: &[f32], out: &mut Vec<u8>) -> Option<Result<(), QuantError>> {
+    Some(match ty {
+        GgmlType::Q4_0 => quantize_q4_0(x, out),
+        GgmlType::Q8_0 => quantize_q8_0(x, out),
+        GgmlType::Q4_1 => quantize_q4_1(x, out),
+        GgmlType::Q5_0 => quantize_q5_0(x, out),
+        GgmlType::Q4_K => quantize_q4_k(x, out),
+        GgmlType::Q5_K => quantize_q5_k(x, out),
+        GgmlType::Q6_K => quantize_q6_k(x, out),
+        GgmlType::F16 => {
+            encode_f16(x, out);
+            Ok(())
+        }
+        GgmlType::BF16 => {
+            encode_bf16(x, out);
+            Ok(())
+        }
+        GgmlType::F32 => {
+            encode_f32(x, out);
+            Ok(())
+        }
+        _ => return None,
+    })
+}
+
+/// Decodes `bytes` of type `ty` to f32, appending to `out`, exactly as
+/// ggml's `dequantize_row_*`; `None` for a type [`encode`] does not write.
+pub fn decode(ty: GgmlType, bytes: &[u8], out: &mut Vec<f32>) -> Option<Result<(), QuantError>> {
+    Some(match ty {
+        GgmlType::Q4_0 => dequantize_q4_0(bytes, out),
+        GgmlType::Q8_0 => dequantize_q8_0(bytes, out),
+        GgmlType::Q4_1 => dequantize_q4_1(bytes, out),
+        GgmlType::Q5_0 => dequantize_q5_0(bytes, out),
+        GgmlType::Q4_K => dequantize_q4_k(bytes, out),
+        GgmlType::Q5_K => dequantize_q5_k(bytes, out),
+        GgmlType::Q6_K => dequantize_q6_k(bytes, out),
+        GgmlType::F16 => decode_f16(bytes, out),
+        GgmlType::BF16 => decode_bf16(bytes, out),
+        GgmlType::F32 => decode_f32(bytes, out),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
