@@ -51,7 +51,9 @@ fn conform(dir: &Path, models: &[&Path], backends: &str) -> (i32, Value, String)
 #[test]
 fn twins_conform_with_llama_cpp_and_cpu_at_every_quant() {
     let dir = tempfile::tempdir().unwrap();
-    for quant in ["q4_0", "q8_0", "f16", "f32"] {
+    for quant in [
+        "q4_0", "q8_0", "q4_1", "q5_0", "q4_k_m", "q4_k_s", "q5_k_m", "q6_k", "f16", "bf16", "f32",
+    ] {
         let (gguf, onnx) = twins(dir.path(), quant);
         let (code, v, text) = conform(dir.path(), &[&gguf, &onnx, &gguf], "llama.cpp,onnx:cpu,cpu");
         assert_eq!(code, 0, "{quant}: {text}");
@@ -65,7 +67,7 @@ fn twins_conform_with_llama_cpp_and_cpu_at_every_quant() {
         for p in pairs {
             // 40 tokens, 8 of them prefilled: 33 positions compared.
             assert_eq!(p["positions"].as_array().unwrap().len(), 33);
-            let class = if quant.starts_with('f') {
+            let class = if quant.starts_with('f') || quant == "bf16" {
                 "float"
             } else {
                 "quantised"
