@@ -55,6 +55,10 @@ pub enum Command {
     /// Check that (model, backend) pairs compute the same logits: top-1
     /// agreement, max logit difference, cosine similarity, pass/fail.
     Conform(ConformArgs),
+    /// The quality a quantisation costs: the same token ids through a
+    /// reference (f16/f32 of the same weights) and each quantised model;
+    /// KL divergence, top-1 agreement and perplexity ratio per model.
+    Quality(QualityArgs),
     /// Turn another tool's results into edgebench records (llama-bench's
     /// json, jsonl, csv or sql output), for compare, report and history.
     Import(ImportArgs),
@@ -238,6 +242,45 @@ pub struct ConformArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
     pub output: ProbeFormat,
     /// Also write the conformance record (JSON) to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Load settings: --ngl, --ep-option, --graph-opt.
+    #[command(flatten)]
+    pub load: LoadFlags,
+}
+
+/// Flags of `edgebench quality`. Exit 0 when every model was measured, 2 on
+/// bad input.
+#[derive(Debug, Args)]
+pub struct QualityArgs {
+    /// Quantised models: files (.gguf, .onnx) or synth:PRESET-QUANT.
+    #[arg(required = true)]
+    pub models: Vec<String>,
+    /// The reference: the f16/f32 file of the same weights (or
+    /// synth:PRESET-f16 for synthetic models).
+    #[arg(long, value_name = "MODEL")]
+    pub reference: String,
+    /// Backend of the reference (default: llama.cpp for GGUF, onnx:cpu for
+    /// ONNX).
+    #[arg(long = "reference-backend")]
+    pub reference_backend: Option<String>,
+    /// Backends to run every model on (comma list; default: llama.cpp for
+    /// GGUF, onnx:cpu for ONNX). Each model runs on each backend.
+    #[arg(short = 'b', long = "backends", value_delimiter = ',')]
+    pub backends: Vec<String>,
+    /// Token ids run through every model (the first is BOS, then seeded ids).
+    #[arg(long, default_value_t = 128)]
+    pub tokens: u32,
+    /// Seed of the token ids (SplitMix64).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// CPU threads for every backend (default: physical cores).
+    #[arg(short = 't', long)]
+    pub threads: Option<u32>,
+    /// Output format on stdout.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Md)]
+    pub output: ProbeFormat,
+    /// Also write the quality record (JSON) to this file.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Load settings: --ngl, --ep-option, --graph-opt.

@@ -7,6 +7,7 @@ pub mod history;
 pub mod import;
 pub mod load;
 pub mod probe;
+pub mod quality;
 pub mod report;
 pub mod roofline;
 pub mod run;
@@ -34,6 +35,7 @@ pub fn dispatch(command: &Command) -> Result<i32> {
         Command::Compare(args) => compare::compare(args),
         Command::History(args) => history::history(args),
         Command::Conform(args) => conform::conform(args),
+        Command::Quality(args) => quality::quality(args),
         Command::Import(args) => import::import(args),
         Command::Worker => worker::worker(),
     }

@@ -1,0 +1,95 @@
+//! `edgebench quality` on real llama.cpp with synthetic models: a model
+//! against itself costs nothing, the quantisations order by their bits, and
+//! a reference that is not the same network is refused by name.
+#![cfg(feature = "llama")]
+mod common;
+
+use common::edgebench;
+use serde_json::Value;
+
+fn quality(dir: &std::path::Path, models: &[&str], reference: &str) -> (i32, Value, String) {
+    let out = dir.join("quality.json");
+    let _ = std::fs::remove_file(&out);
+    let o = edgebench(dir)
+        .arg("quality")
+        .args(models)
+        .args([
+            "--reference",
+            reference,
+            "-t",
+            "2",
+            "--tokens",
+            "64",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    let v = std::fs::read(&out)
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap_or(Value::Null);
+    (o.status.code().unwrap(), v, text)
+}
+
+#[test]
+fn kld_orders_the_quantisations_and_is_zero_against_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, v, text) = quality(
+        dir.path(),
+        &[
+            "synth:tiny-f32",
+            "synth:tiny-q8_0",
+            "synth:tiny-q6_k",
+            "synth:tiny-q4_k_m",
+            "synth:tiny-q4_0",
+        ],
+        "synth:tiny-f32",
+    );
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(v["kind"], "quality");
+    assert!(text.contains("not task accuracy"), "{text}");
+    let rows = v["rows"].as_array().unwrap();
+    let kld: Vec<f64> = rows
+        .iter()
+        .map(|r| r["stats"]["mean_kld"].as_f64().unwrap())
+        .collect();
+    // The same file on the same backend: identical logits.
+    assert_eq!(kld[0], 0.0, "{text}");
+    assert_eq!(rows[0]["stats"]["top1_agreement"], 1.0);
+    assert_eq!(rows[0]["stats"]["ln_ppl_ratio"], 0.0);
+    // 64 positions, 63 of them with a next token.
+    assert_eq!(rows[1]["stats"]["positions"], 64);
+    // More bits, less divergence (measured on tiny: about 1.2e-5, 7.8e-5,
+    // 9e-4, 1.6e-3; each step well over the test's factor of 1.3).
+    for w in kld[1..].windows(2) {
+        assert!(
+            w[0] * 1.3 < w[1],
+            "mean KLD not ordered q8_0 < q6_K < q4_K_M < q4_0: {kld:?}"
+        );
+    }
+}
+
+#[test]
+fn a_reference_of_another_network_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, text) = quality(dir.path(), &["synth:tiny-q4_0"], "synth:small-f16");
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("synth:tiny-q4_0") && text.contains("differs from the reference"),
+        "{text}"
+    );
+    let o = edgebench(dir.path())
+        .args([
+            "quality",
+            "synth:tiny-q4_0",
+            "--reference",
+            "synth:tiny-f32",
+        ])
+        .args(["--tokens", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--tokens 1"));
+}
