@@ -127,6 +127,32 @@ impl Clock {
     }
 }
 
+/// One sequence's share of a batched step ([`Backend::step`]): its next
+/// tokens at positions `start_pos..`, with the logits of the last one kept
+/// when `logits` is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqChunk<'a> {
+    /// The sequence (0..n_seq of [`Backend::configure_parallel`]).
+    pub seq: u32,
+    /// Its tokens in this step (a decode: one; a prompt chunk: several).
+    pub tokens: &'a [u32],
+    /// Position of the first.
+    pub start_pos: u32,
+    /// Keep the logits after the last token.
+    pub logits: bool,
+}
+
+/// The error of a backend that runs one sequence at a time.
+pub fn no_batching(backend: &str) -> BackendError {
+    BackendError::Unsupported {
+        backend: backend.into(),
+        what: "concurrency > 1".into(),
+        hint: "this backend runs one sequence at a time; measure it at --concurrency 1 \
+               (llama.cpp batches sequences)"
+            .into(),
+    }
+}
+
 /// A model loaded into an inference engine, ready to run cases.
 ///
 /// Call order per case: [`configure`](Backend::configure) once, then per
@@ -174,5 +200,47 @@ pub trait Backend {
     /// The clock that times this backend's work.
     fn clock(&self) -> Clock {
         Clock::monotonic()
+    }
+
+    /// (Re)creates the context for `n_seq` sequences decoded together, each
+    /// with `settings.n_ctx` positions of KV cache; then [`step`] runs
+    /// batches mixing them. Backends that cannot batch sequences return
+    /// [`no_batching`] (never a silent serial run).
+    ///
+    /// [`step`]: Backend::step
+    fn configure_parallel(
+        &mut self,
+        settings: &ContextSettings,
+        n_seq: u32,
+    ) -> Result<(), BackendError> {
+        let _ = (settings, n_seq);
+        Err(no_batching(&self.describe().id))
+    }
+
+    /// Empties one sequence's KV cache (after [`Backend::configure_parallel`]).
+    fn clear_seq(&mut self, seq: u32) -> Result<(), BackendError> {
+        let _ = seq;
+        Err(no_batching(&self.describe().id))
+    }
+
+    /// Runs one batch made of several sequences' chunks (their tokens
+    /// together at most the context's batch size).
+    fn step(&mut self, chunks: &[SeqChunk<'_>]) -> Result<(), BackendError> {
+        let _ = chunks;
+        Err(no_batching(&self.describe().id))
+    }
+
+    /// Greedy next token after the `k`-th chunk with `logits` set of the
+    /// last [`Backend::step`] (counting only those chunks, in order).
+    fn next_token_at(&mut self, k: usize) -> Result<u32, BackendError> {
+        let _ = k;
+        Err(no_batching(&self.describe().id))
+    }
+
+    /// The logits after the `k`-th chunk with `logits` set of the last
+    /// step, into `out` (conformance under batching; never timed).
+    fn logits_at(&mut self, k: usize, out: &mut Vec<f32>) -> Result<(), BackendError> {
+        let _ = (k, out);
+        Err(no_batching(&self.describe().id))
     }
 }

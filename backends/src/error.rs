@@ -55,6 +55,16 @@ pub enum BackendError {
         /// What is missing and how to get it.
         detail: String,
     },
+    /// The backend cannot do this at all (not a failure of this run).
+    #[error("unsupported: {what} on {backend}; {hint}")]
+    Unsupported {
+        /// Backend id.
+        backend: String,
+        /// What was asked, e.g. `concurrency > 1`.
+        what: String,
+        /// What to do instead.
+        hint: String,
+    },
     /// A failure the mock backend was asked to produce.
     #[error("mock backend: injected failure at {0}")]
     Injected(String),

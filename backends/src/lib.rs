@@ -23,6 +23,7 @@ pub mod onnx;
 
 pub use backend::{
     Backend, BackendDescription, Clock, ContextSettings, KvType, LoadSettings, OnnxLoadSettings,
+    SeqChunk, no_batching,
 };
 pub use edgebench_formats::{gguf, onnx_model};
 pub use edgebench_synth as synth;

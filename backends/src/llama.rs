@@ -16,7 +16,9 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::backend::{Backend, BackendDescription, ContextSettings, KvType, LoadSettings};
+use crate::backend::{
+    Backend, BackendDescription, ContextSettings, KvType, LoadSettings, SeqChunk,
+};
 use crate::error::BackendError;
 use crate::llama_build::LlamaBuild;
 
@@ -50,6 +52,10 @@ pub struct LlamaCppBackend {
     batch: LlamaBatch<'static>,
     n_batch: usize,
     logits_index: i32,
+    /// Batch indices of the kept logits of the last [`Backend::step`].
+    step_logits: Vec<i32>,
+    /// Sequences of the current context (1 unless configured parallel).
+    n_seq: u32,
     n_vocab: u32,
     bos: Option<u32>,
     device: String,
@@ -85,6 +91,8 @@ impl LlamaCppBackend {
             batch: LlamaBatch::new(1, 1),
             n_batch: 1,
             logits_index: -1,
+            step_logits: Vec::new(),
+            n_seq: 1,
             n_vocab,
             bos,
             device,
@@ -97,6 +105,69 @@ impl LlamaCppBackend {
             backend: ID.into(),
             detail: "no context: configure() was not called".into(),
         })
+    }
+
+    /// (Re)creates the context: `n_seq` sequences of `s.n_ctx` positions
+    /// each (llama.cpp splits a non-unified KV cache of `n_ctx` evenly).
+    fn make_context(&mut self, s: &ContextSettings, n_seq: u32) -> Result<(), BackendError> {
+        // Drop the previous context (and its KV cache) before making another.
+        self.ctx = None;
+        let n_ctx = s
+            .n_ctx
+            .max(1)
+            .checked_mul(n_seq)
+            .ok_or_else(|| BackendError::Context {
+                backend: ID.into(),
+                detail: format!("{n_seq} sequences of {} positions overflow", s.n_ctx),
+            })?;
+        let threads = i32::try_from(s.threads).unwrap_or(i32::MAX);
+        let mut params = LlamaContextParams::default()
+            .with_n_ctx(NonZeroU32::new(n_ctx))
+            .with_n_seq_max(n_seq)
+            .with_n_batch(s.batch)
+            .with_n_ubatch(s.ubatch)
+            .with_n_threads(threads)
+            .with_n_threads_batch(threads)
+            .with_no_perf(true);
+        if let Some(fa) = s.flash_attn {
+            use llama_cpp_sys_2 as sys;
+            params = params.with_flash_attention_policy(if fa {
+                sys::LLAMA_FLASH_ATTN_TYPE_ENABLED
+            } else {
+                sys::LLAMA_FLASH_ATTN_TYPE_DISABLED
+            });
+        }
+        if let Some(kv) = s.kv_type {
+            let t = match kv {
+                KvType::F16 => KvCacheType::F16,
+                KvType::F32 => KvCacheType::F32,
+                KvType::Q8_0 => KvCacheType::Q8_0,
+                KvType::Q4_0 => KvCacheType::Q4_0,
+            };
+            params = params.with_type_k(t).with_type_v(t);
+        }
+        let backend = global_backend()?;
+        let ctx = self
+            .model
+            .new_context(backend, params)
+            .map_err(|e| BackendError::Context {
+                backend: ID.into(),
+                detail: format!(
+                    "{e}; n_ctx {n_ctx} ({n_seq} sequence(s) of {}), batch {}, ubatch {}",
+                    s.n_ctx, s.batch, s.ubatch
+                ),
+            })?;
+        // SAFETY: the context borrows `*self.model`, a Box whose heap address
+        // never changes while `self` lives; `ctx` is declared before `model`
+        // so it is dropped first, and the 'static lifetime never escapes.
+        let ctx: LlamaContext<'static> = unsafe { std::mem::transmute(ctx) };
+        self.n_batch = ctx.n_batch().max(1) as usize;
+        self.batch = LlamaBatch::new(self.n_batch, n_seq as i32);
+        self.n_seq = n_seq;
+        self.step_logits = Vec::with_capacity(n_seq as usize);
+        self.ctx = Some(ctx);
+        self.logits_index = -1;
+        Ok(())
     }
 
     fn run_err(stage: &'static str, e: impl std::fmt::Display) -> BackendError {
@@ -198,52 +269,79 @@ impl Backend for LlamaCppBackend {
     }
 
     fn configure(&mut self, s: &ContextSettings) -> Result<(), BackendError> {
-        // Drop the previous context (and its KV cache) before making another.
-        self.ctx = None;
-        let threads = i32::try_from(s.threads).unwrap_or(i32::MAX);
-        let mut params = LlamaContextParams::default()
-            .with_n_ctx(NonZeroU32::new(s.n_ctx.max(1)))
-            .with_n_batch(s.batch)
-            .with_n_ubatch(s.ubatch)
-            .with_n_threads(threads)
-            .with_n_threads_batch(threads)
-            .with_no_perf(true);
-        if let Some(fa) = s.flash_attn {
-            use llama_cpp_sys_2 as sys;
-            params = params.with_flash_attention_policy(if fa {
-                sys::LLAMA_FLASH_ATTN_TYPE_ENABLED
-            } else {
-                sys::LLAMA_FLASH_ATTN_TYPE_DISABLED
-            });
+        self.make_context(s, 1)
+    }
+
+    fn configure_parallel(&mut self, s: &ContextSettings, n_seq: u32) -> Result<(), BackendError> {
+        self.make_context(s, n_seq.max(1))
+    }
+
+    fn clear_seq(&mut self, seq: u32) -> Result<(), BackendError> {
+        let n_seq = self.n_seq;
+        if seq >= n_seq {
+            return Err(Self::run_err(
+                "clear",
+                format!("sequence {seq} of a context with {n_seq}"),
+            ));
         }
-        if let Some(kv) = s.kv_type {
-            let t = match kv {
-                KvType::F16 => KvCacheType::F16,
-                KvType::F32 => KvCacheType::F32,
-                KvType::Q8_0 => KvCacheType::Q8_0,
-                KvType::Q4_0 => KvCacheType::Q4_0,
-            };
-            params = params.with_type_k(t).with_type_v(t);
-        }
-        let backend = global_backend()?;
+        self.ctx()?
+            .clear_kv_cache_seq(Some(seq), None, None)
+            .map_err(|e| Self::run_err("clear", e))?;
+        Ok(())
+    }
+
+    fn step(&mut self, chunks: &[SeqChunk<'_>]) -> Result<(), BackendError> {
         let ctx = self
-            .model
-            .new_context(backend, params)
-            .map_err(|e| BackendError::Context {
-                backend: ID.into(),
-                detail: format!(
-                    "{e}; n_ctx {}, batch {}, ubatch {}",
-                    s.n_ctx, s.batch, s.ubatch
-                ),
-            })?;
-        // SAFETY: the context borrows `*self.model`, a Box whose heap address
-        // never changes while `self` lives; `ctx` is declared before `model`
-        // so it is dropped first, and the 'static lifetime never escapes.
-        let ctx: LlamaContext<'static> = unsafe { std::mem::transmute(ctx) };
-        self.n_batch = ctx.n_batch().max(1) as usize;
-        self.batch = LlamaBatch::new(self.n_batch, 1);
-        self.ctx = Some(ctx);
+            .ctx
+            .as_mut()
+            .ok_or_else(|| Self::run_err("step", "no context"))?;
+        let n: usize = chunks.iter().map(|c| c.tokens.len()).sum();
+        if n > self.n_batch {
+            return Err(Self::run_err(
+                "step",
+                format!("{n} tokens in one step, the batch holds {}", self.n_batch),
+            ));
+        }
+        self.batch.clear();
+        self.step_logits.clear();
+        for c in chunks {
+            let seq = [c.seq as i32];
+            for (j, &t) in c.tokens.iter().enumerate() {
+                let keep = c.logits && j + 1 == c.tokens.len();
+                if keep {
+                    self.step_logits.push(self.batch.n_tokens());
+                }
+                self.batch
+                    .add(
+                        LlamaToken::new(t as i32),
+                        (c.start_pos as usize + j) as i32,
+                        &seq,
+                        keep,
+                    )
+                    .map_err(|e| Self::run_err("step", e))?;
+            }
+        }
+        ctx.decode(&mut self.batch)
+            .map_err(|e| Self::run_err("step", e))?;
         self.logits_index = -1;
+        Ok(())
+    }
+
+    fn next_token_at(&mut self, k: usize) -> Result<u32, BackendError> {
+        let idx = *self
+            .step_logits
+            .get(k)
+            .ok_or_else(|| Self::run_err("step", format!("no logits kept for chunk {k}")))?;
+        Ok(argmax(self.ctx()?.get_logits_ith(idx)))
+    }
+
+    fn logits_at(&mut self, k: usize, out: &mut Vec<f32>) -> Result<(), BackendError> {
+        let idx = *self
+            .step_logits
+            .get(k)
+            .ok_or_else(|| Self::run_err("step", format!("no logits kept for chunk {k}")))?;
+        out.clear();
+        out.extend_from_slice(self.ctx()?.get_logits_ith(idx));
         Ok(())
     }
 

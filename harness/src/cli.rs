@@ -673,6 +673,15 @@ pub struct LoadArgs {
     /// Requests per run (per rate, and per trial of --capacity), 1 to 1000000.
     #[arg(long, default_value_t = 100)]
     pub requests: u32,
+    /// Requests served at once (comma list, 1 to 256): above 1, continuous
+    /// batching of that many sequences in one context (llama.cpp only).
+    #[arg(
+        short = 'c',
+        long = "concurrency",
+        value_delimiter = ',',
+        default_value = "1"
+    )]
+    pub concurrency: Vec<u32>,
     /// Prompt tokens per request, 1 to 16777216.
     #[arg(short = 'p', long = "n-prompt", default_value_t = 128)]
     pub n_prompt: u32,

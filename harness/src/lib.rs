@@ -17,6 +17,7 @@ pub mod execute;
 pub mod exit;
 pub mod flags;
 pub mod load;
+pub mod load_batched;
 pub mod measure;
 pub mod model;
 pub mod output;

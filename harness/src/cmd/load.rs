@@ -1,6 +1,7 @@
-//! `edgebench load`: open-loop load on one loaded model, one request at a
-//! time (see `crate::load`): a run per `--rate`, and with `--capacity` the
-//! highest rate at which the latency limits hold.
+//! `edgebench load`: open-loop load on one loaded model (see `crate::load`
+//! and, above concurrency 1, `crate::load_batched`): a run per
+//! (`--concurrency`, `--rate`), and with `--capacity` the highest rate at
+//! which the latency limits hold, per concurrency.
 use anyhow::{Context, Result, anyhow, bail};
 use edgebench_backends::BackendKind;
 use edgebench_reports::Summary;
@@ -12,18 +13,23 @@ use crate::flags::{check_out_folder, default_threads, existing_model, one_reques
 use crate::load::{
     Arrival, Limits, LoadSummary, RequestSample, RequestShape, arrivals, capacity, serve, summarise,
 };
+use crate::load_batched::serve_batched;
 use crate::model::resolve_model_for;
 use crate::{output, prompt, session};
+use edgebench_backends::{Backend, ContextSettings};
 use edgebench_devices::limits::MAX_TOKENS;
 
 /// One run at one rate, as written with `--out` and `-o json`.
 #[derive(Debug, Serialize)]
 struct Run {
+    concurrency: u32,
     rate_rps: f64,
     arrival: &'static str,
     requests: usize,
     offered_rps: f64,
     served_rps: f64,
+    /// Generated tokens per second of the run, all requests together.
+    gen_tps: f64,
     goodput_rps: f64,
     dropped: usize,
     overloaded: bool,
@@ -54,12 +60,13 @@ struct LoadOutput {
     threads: u32,
     n_prompt: u32,
     n_gen: u32,
-    concurrency: u32,
+    concurrency: Vec<u32>,
     limits: LimitsOut,
-    /// Mean service time of one request with nobody waiting, ms.
+    /// Median service time of one request with nobody waiting, ms.
     service_ms: f64,
     runs: Vec<Run>,
-    capacity: Option<CapacityOut>,
+    /// One per concurrency with --capacity.
+    capacity: Vec<CapacityOut>,
 }
 
 #[derive(Debug, Serialize)]
@@ -71,6 +78,7 @@ struct LimitsOut {
 
 #[derive(Debug, Serialize)]
 struct CapacityOut {
+    concurrency: u32,
     rps: f64,
     failed_rps: f64,
     precision: f64,
@@ -110,7 +118,64 @@ fn check_flags(args: &LoadArgs) -> Result<()> {
     if args.queue_timeout.is_nan() || args.queue_timeout <= 0.0 {
         bail!("--queue-timeout must be longer than 0, e.g. 60s");
     }
+    for &c in &args.concurrency {
+        if !(1..=MAX_SEQUENCES).contains(&c) {
+            bail!(
+                "--concurrency {c}: give 1 to {MAX_SEQUENCES} requests at once (llama.cpp holds \
+                 at most {MAX_SEQUENCES} sequences in one context)"
+            );
+        }
+    }
     Ok(())
+}
+
+/// llama.cpp's `LLAMA_MAX_SEQ`: sequences one context can hold.
+const MAX_SEQUENCES: u32 = 256;
+
+/// Refuses a concurrency whose KV cache (one sequence of the case's context
+/// per request) with the weights cannot fit the memory available now.
+fn check_concurrency_fits(
+    c: u32,
+    model: &crate::model::ResolvedModel,
+    ctx: &ContextSettings,
+) -> Result<()> {
+    let (Some(fp), Some(avail)) = (&model.footprint, crate::preflight::available_now()) else {
+        return Ok(());
+    };
+    let kv = fp
+        .kv_bytes_per_token_of_context(edgebench_backends::footprint::kv_elem_bytes(ctx.kv_type))
+        * f64::from(ctx.n_ctx)
+        * f64::from(c);
+    let need = kv + model.record.size_bytes as f64;
+    if need > avail.bytes as f64 {
+        let gib = |b: f64| b / f64::from(1u32 << 30);
+        bail!(
+            "--concurrency {c}: {c} sequences × {} positions of KV cache take {:.2} GiB, with \
+             the weights {:.2} GiB; {:.2} GiB is available ({}); lower --concurrency or -p/-n",
+            ctx.n_ctx,
+            gib(kv),
+            gib(need),
+            gib(avail.bytes as f64),
+            avail.source
+        );
+    }
+    Ok(())
+}
+
+/// Serves `a` at concurrency `c`: one request at a time for 1, continuous
+/// batching above (the backend configured for `c` sequences).
+fn serve_at(
+    backend: &mut dyn Backend,
+    c: u32,
+    shape: RequestShape<'_>,
+    a: &[u64],
+    batch: u32,
+) -> Result<Vec<RequestSample>, edgebench_backends::BackendError> {
+    if c == 1 {
+        serve(backend, shape, a)
+    } else {
+        serve_batched(backend, shape, a, c, batch as usize)
+    }
 }
 
 /// Runs `edgebench load`; bad input is an `Err` (exit 2).
@@ -152,7 +217,11 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
     let mut backend = session::load(backend_kind, &model, &plan.groups[0].load, &mock)
         .map_err(|f| anyhow!("loading -m {} on {}: {f}", args.model, args.backend))?
         .backend;
-    backend.configure(&plan.cases[0].context)?;
+    for &c in &args.concurrency {
+        check_concurrency_fits(c, &model, &plan.cases[0].context)?;
+    }
+    let context = plan.cases[0].context.clone();
+    backend.configure(&context)?;
     let prompt = prompt::workload_tokens(
         args.seed,
         backend.n_vocab(),
@@ -187,43 +256,60 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
     )
     .map_or(1.0, |s| s.p50);
     let mut runs = Vec::new();
-    for &rate in &args.rates {
-        eprintln!(
-            "edgebench: {} requests at {rate} req/s ({:?} arrivals)",
-            args.requests, args.arrival
-        );
-        let a = arrivals(process, rate, args.requests as usize, args.seed);
-        let samples = serve(backend.as_mut(), shape, &a)?;
-        runs.push(run_of(rate, args.arrival, &samples, &limits));
-    }
-    let capacity = if args.capacity {
-        // One request at a time serves at most 1 / service; start well below.
-        let hi = 1.5e3 / service_ms;
-        let lo = 0.05e3 / service_ms;
-        let precision = 0.02;
-        let mut binding = None;
-        let cap = capacity(lo, hi, precision, 12, |rate| {
-            eprintln!("edgebench: capacity trial at {rate:.3} req/s");
+    let mut capacities = Vec::new();
+    for &c in &args.concurrency {
+        if c > 1 {
+            backend
+                .configure_parallel(&context, c)
+                .map_err(|e| anyhow!("--concurrency {c} on {}: {e}", args.backend))?;
+            // Warm the batched path: c requests at once, untimed.
+            serve_batched(
+                backend.as_mut(),
+                shape,
+                &vec![0; c as usize],
+                c,
+                context.batch as usize,
+            )?;
+        } else {
+            backend.configure(&context)?;
+        }
+        for &rate in &args.rates {
+            eprintln!(
+                "edgebench: {} requests at {rate} req/s ({:?} arrivals), concurrency {c}",
+                args.requests, args.arrival
+            );
             let a = arrivals(process, rate, args.requests as usize, args.seed);
-            let s = serve(backend.as_mut(), shape, &a)?;
-            let sum = summarise(&s, &limits);
-            let why = first_broken(&s, &sum, &limits);
-            let holds = why.is_none();
-            if let Some(w) = why {
-                binding = Some(w);
-            }
-            Ok(holds)
-        })?;
-        Some(CapacityOut {
-            rps: cap.rps,
-            failed_rps: cap.failed_rps,
-            precision,
-            tried: cap.tried,
-            binding,
-        })
-    } else {
-        None
-    };
+            let samples = serve_at(backend.as_mut(), c, shape, &a, context.batch)?;
+            runs.push(run_of(c, rate, args.arrival, &samples, &limits));
+        }
+        if args.capacity {
+            // c at once serve at most c / service; start well below.
+            let hi = 1.5e3 * f64::from(c) / service_ms;
+            let lo = 0.05e3 / service_ms;
+            let precision = 0.02;
+            let mut binding = None;
+            let cap = capacity(lo, hi, precision, 12, |rate| {
+                eprintln!("edgebench: capacity trial at {rate:.3} req/s, concurrency {c}");
+                let a = arrivals(process, rate, args.requests as usize, args.seed);
+                let s = serve_at(backend.as_mut(), c, shape, &a, context.batch)?;
+                let sum = summarise(&s, &limits);
+                let why = first_broken(&s, &sum, &limits);
+                let holds = why.is_none();
+                if let Some(w) = why {
+                    binding = Some(w);
+                }
+                Ok(holds)
+            })?;
+            capacities.push(CapacityOut {
+                concurrency: c,
+                rps: cap.rps,
+                failed_rps: cap.failed_rps,
+                precision,
+                tried: cap.tried,
+                binding,
+            });
+        }
+    }
     let out = LoadOutput {
         kind: "load",
         model: args.model.clone(),
@@ -231,7 +317,7 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         threads,
         n_prompt: args.n_prompt,
         n_gen: args.n_gen,
-        concurrency: 1,
+        concurrency: args.concurrency.clone(),
         limits: LimitsOut {
             ttft_ms: args.ttft_ms,
             itl_ms: args.itl_ms,
@@ -239,7 +325,7 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         },
         service_ms,
         runs,
-        capacity,
+        capacity: capacities,
     };
     let json = serde_json::to_string_pretty(&out)?;
     if let Some(p) = &args.out {
@@ -298,11 +384,12 @@ fn first_broken(s: &[RequestSample], sum: &LoadSummary, limits: &Limits) -> Opti
     }
 }
 
-fn run_of(rate: f64, arrival: ArrivalArg, s: &[RequestSample], limits: &Limits) -> Run {
+fn run_of(c: u32, rate: f64, arrival: ArrivalArg, s: &[RequestSample], limits: &Limits) -> Run {
     let sum = summarise(s, limits);
     let ms = |v: Vec<u64>| Summary::from_samples(v.into_iter().map(|ns| ns as f64 / 1e6).collect());
     let origin = s.first().map_or(0, |r| r.arrival_ns);
     Run {
+        concurrency: c,
         rate_rps: rate,
         arrival: match arrival {
             ArrivalArg::Poisson => "poisson",
@@ -311,6 +398,15 @@ fn run_of(rate: f64, arrival: ArrivalArg, s: &[RequestSample], limits: &Limits) 
         requests: s.len(),
         offered_rps: sum.offered_rps,
         served_rps: sum.served_rps,
+        gen_tps: {
+            let served: Vec<&RequestSample> = s.iter().filter(|r| !r.dropped()).collect();
+            let tokens: usize = served.iter().map(|r| r.step_ns.len() + 1).sum();
+            if served.is_empty() {
+                0.0
+            } else {
+                sum.served_rps * tokens as f64 / served.len() as f64
+            }
+        },
         goodput_rps: sum.goodput_rps,
         dropped: sum.dropped,
         overloaded: sum.overloaded,
@@ -339,23 +435,25 @@ fn render_md(o: &LoadOutput) -> String {
     use std::fmt::Write;
     let mut s = format!(
         "Open-loop load: {} on {}, {} threads, requests of {} prompt + {} generated tokens, \
-         one at a time (service alone {:.2} ms)\n\n",
-        o.model, o.backend, o.threads, o.n_prompt, o.n_gen, o.service_ms
+         concurrency {:?} (service alone {:.2} ms)\n\n",
+        o.model, o.backend, o.threads, o.n_prompt, o.n_gen, o.concurrency, o.service_ms
     );
     let p = |x: &Option<Summary>, f: fn(&Summary) -> f64| {
         x.as_ref().map_or("–".into(), |s| format!("{:.2}", f(s)))
     };
     if !o.runs.is_empty() {
-        s.push_str("| rate req/s | arrivals | requests | served/s | goodput/s | dropped | queue p50 ms | queue p99 ms | TTFT p50 ms | TTFT p99 ms | ITL p99 ms | e2e p99 ms | overloaded |\n");
-        s.push_str("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+        s.push_str("| conc. | rate req/s | arrivals | requests | served/s | gen tok/s | goodput/s | dropped | queue p50 ms | queue p99 ms | TTFT p50 ms | TTFT p99 ms | ITL p99 ms | e2e p99 ms | overloaded |\n");
+        s.push_str("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
         for r in &o.runs {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {:.3} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {:.3} | {:.1} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.concurrency,
                 r.rate_rps,
                 r.arrival,
                 r.requests,
                 r.served_rps,
+                r.gen_tps,
                 r.goodput_rps,
                 r.dropped,
                 p(&r.queue_ms, |s| s.p50),
@@ -368,30 +466,34 @@ fn render_md(o: &LoadOutput) -> String {
             );
         }
     }
-    if let Some(c) = &o.capacity
-        && c.failed_rps.is_infinite()
-    {
-        let _ = writeln!(
-            s,
-            "\nCapacity: every rate tried held, up to {:.3} req/s ({} runs): raise --requests so \
-             that a growing queue shows",
-            c.rps,
-            c.tried.len()
-        );
-    } else if let Some(c) = &o.capacity {
-        let _ = writeln!(
-            s,
-            "\nCapacity: {:.3} req/s holds, {:.3} req/s does not ({} runs, to {:.0} %); binding: {}",
-            c.rps,
-            c.failed_rps,
-            c.tried.len(),
-            c.precision * 100.0,
-            c.binding.as_deref().unwrap_or("none found in the bracket")
-        );
+    for c in &o.capacity {
+        if c.failed_rps.is_infinite() {
+            let _ = writeln!(
+                s,
+                "\nCapacity at concurrency {}: every rate tried held, up to {:.3} req/s ({} runs): \
+                 raise --requests so that a growing queue shows",
+                c.concurrency,
+                c.rps,
+                c.tried.len()
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "\nCapacity at concurrency {}: {:.3} req/s holds, {:.3} req/s does not ({} runs, \
+                 to {:.0} %); binding: {}",
+                c.concurrency,
+                c.rps,
+                c.failed_rps,
+                c.tried.len(),
+                c.precision * 100.0,
+                c.binding.as_deref().unwrap_or("none found in the bracket")
+            );
+        }
     }
     s.push_str(
         "\nTTFT counts the time a request waited in the queue. Goodput counts requests that met \
-         every given limit. Concurrency above 1 (batched sequences) is not measured yet.\n",
+         every given limit. Above concurrency 1, requests share one context, one sequence \
+         each, continuous batching (prompts prefilled in chunks between the running decodes).\n",
     );
     s
 }
