@@ -124,6 +124,7 @@ impl LlamaCppBackend {
         let mut params = LlamaContextParams::default()
             .with_n_ctx(NonZeroU32::new(n_ctx))
             .with_n_seq_max(n_seq)
+            .with_kv_unified(true)
             .with_n_batch(s.batch)
             .with_n_ubatch(s.ubatch)
             .with_n_threads(threads)

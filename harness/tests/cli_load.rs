@@ -42,7 +42,7 @@ fn mock_load_runs_and_capacity() {
     );
     let v = json(&out.stdout);
     assert_eq!(v["kind"], "load");
-    assert_eq!(v["concurrency"], 1);
+    assert_eq!(v["concurrency"], serde_json::json!([1]));
     assert!((v["service_ms"].as_f64().unwrap() - 1.02).abs() < 1e-9);
     let runs = v["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
@@ -51,7 +51,9 @@ fn mock_load_runs_and_capacity() {
     // 1200 req/s is past what one request at a time can serve.
     assert_eq!(runs[1]["overloaded"], true);
     assert!(runs[1]["served_rps"].as_f64().unwrap() < 981.0);
-    let cap = &v["capacity"];
+    assert_eq!(runs[0]["concurrency"], 1);
+    let cap = &v["capacity"][0];
+    assert_eq!(cap["concurrency"], 1);
     let (rps, failed) = (
         cap["rps"].as_f64().unwrap(),
         cap["failed_rps"].as_f64().unwrap(),
@@ -74,6 +76,13 @@ fn bad_load_flags_are_named() {
         (vec!["--rate", "1", "-n", "0"], "-n/--n-gen 0"),
         (vec!["--rate", "1", "--ttft-ms", "0"], "--ttft-ms 0"),
         (vec![], "--rate"),
+        (vec!["--rate", "1", "-c", "0"], "--concurrency 0"),
+        (vec!["--rate", "1", "-c", "1,300"], "at most 256 sequences"),
+        // The mock runs one sequence at a time: said, not run serially.
+        (
+            vec!["--rate", "1", "-c", "4"],
+            "unsupported: concurrency > 1 on mock",
+        ),
     ] {
         edgebench(cache.path())
             .args(["load", "-b", "mock"])
@@ -109,6 +118,8 @@ fn llama_cpp_serves_an_open_loop_load() {
             "50",
             "--requests",
             "20",
+            "-c",
+            "1,4",
             "-o",
             "json",
         ])
@@ -120,15 +131,20 @@ fn llama_cpp_serves_an_open_loop_load() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v = json(&out.stdout);
-    let run = &v["runs"][0];
-    assert_eq!(run["dropped"], 0);
-    let samples = run["samples"].as_array().unwrap();
-    assert_eq!(samples.len(), 20);
-    for s in samples {
-        assert!(s["end_ns"].as_u64().unwrap() > s["first_token_ns"].as_u64().unwrap());
-        assert!(s["start_ns"].as_u64().unwrap() >= s["arrival_ns"].as_u64().unwrap());
-        assert_eq!(s["itl_ns"].as_array().unwrap().len(), 7);
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "one run per concurrency");
+    for (run, c) in runs.iter().zip([1, 4]) {
+        assert_eq!(run["concurrency"], c);
+        assert_eq!(run["dropped"], 0);
+        let samples = run["samples"].as_array().unwrap();
+        assert_eq!(samples.len(), 20);
+        for s in samples {
+            assert!(s["end_ns"].as_u64().unwrap() > s["first_token_ns"].as_u64().unwrap());
+            assert!(s["start_ns"].as_u64().unwrap() >= s["arrival_ns"].as_u64().unwrap());
+            assert_eq!(s["itl_ns"].as_array().unwrap().len(), 7, "c {c}");
+        }
+        assert!(run["ttft_ms"]["p50"].as_f64().unwrap() > 0.0);
+        assert!(run["gen_tps"].as_f64().unwrap() > 0.0);
     }
-    assert!(run["ttft_ms"]["p50"].as_f64().unwrap() > 0.0);
     assert!(v["backend"].as_str().unwrap().starts_with("llama.cpp"));
 }
