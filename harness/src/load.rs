@@ -242,7 +242,8 @@ pub struct Capacity {
 
 /// Finds the highest arrival rate at which `holds(rate)` (every limit met,
 /// no overload): `hi` is tried first and doubled while it holds (a bracket
-/// guessed too low), then `lo`, then bisection until the bracket is
+/// guessed too low), else halved until a rate holds (never below `lo`,
+/// tried last), then bisection until the bracket is
 /// narrower than `precision` (relative) or `max_trials` runs were spent.
 /// `failed_rps` is infinite when no rate tried failed.
 pub fn capacity(
@@ -270,11 +271,24 @@ pub fn capacity(
             });
         }
     }
-    if good == 0.0 {
-        if check(lo, &mut tried)? {
-            good = lo;
+    // Below a failing hi, halve towards lo rather than jumping to it: a
+    // trial of n requests at rate r lasts n / r, so rates far below the
+    // capacity are the expensive ones.
+    let mut r = bad / 2.0;
+    while good == 0.0 && tried.len() < max_trials {
+        if r <= lo {
+            if check(lo, &mut tried)? {
+                good = lo;
+            } else {
+                bad = lo;
+            }
+            break;
+        }
+        if check(r, &mut tried)? {
+            good = r;
         } else {
-            bad = lo;
+            bad = r;
+            r /= 2.0;
         }
     }
     while good > 0.0 && (bad - good) / bad > precision && tried.len() < max_trials {

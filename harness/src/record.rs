@@ -106,6 +106,7 @@ pub fn base_record(
         preflight: None,
         imported: None,
         sustained: None,
+        load: None,
         metrics: Metrics::default(),
         roofline: None,
         warnings: desc.warnings.clone(),

@@ -42,9 +42,12 @@ fn mock_load_runs_and_capacity() {
     );
     let v = json(&out.stdout);
     assert_eq!(v["kind"], "load");
-    assert_eq!(v["concurrency"], serde_json::json!([1]));
-    assert!((v["service_ms"].as_f64().unwrap() - 1.02).abs() < 1e-9);
-    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["backend"]["id"], "mock");
+    let l = &v["load"];
+    assert_eq!(l["concurrency"], serde_json::json!([1]));
+    assert!((l["service_ms"].as_f64().unwrap() - 1.02).abs() < 1e-9);
+    let runs = l["points"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0]["samples"].as_array().unwrap().len(), 2000);
     assert_eq!(runs[0]["overloaded"], false);
@@ -52,7 +55,7 @@ fn mock_load_runs_and_capacity() {
     assert_eq!(runs[1]["overloaded"], true);
     assert!(runs[1]["served_rps"].as_f64().unwrap() < 981.0);
     assert_eq!(runs[0]["concurrency"], 1);
-    let cap = &v["capacity"][0];
+    let cap = &l["capacity"][0];
     assert_eq!(cap["concurrency"], 1);
     let (rps, failed) = (
         cap["rps"].as_f64().unwrap(),
@@ -131,7 +134,7 @@ fn llama_cpp_serves_an_open_loop_load() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v = json(&out.stdout);
-    let runs = v["runs"].as_array().unwrap();
+    let runs = v["load"]["points"].as_array().unwrap();
     assert_eq!(runs.len(), 2, "one run per concurrency");
     for (run, c) in runs.iter().zip([1, 4]) {
         assert_eq!(run["concurrency"], c);
@@ -146,5 +149,8 @@ fn llama_cpp_serves_an_open_loop_load() {
         assert!(run["ttft_ms"]["p50"].as_f64().unwrap() > 0.0);
         assert!(run["gen_tps"].as_f64().unwrap() > 0.0);
     }
-    assert!(v["backend"].as_str().unwrap().starts_with("llama.cpp"));
+    assert_eq!(v["backend"]["id"], "llama.cpp");
+    // The record reads back as a record (report, compare, history).
+    let r: edgebench_reports::Record = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(r.kind, edgebench_reports::record::RecordKind::Load);
 }

@@ -881,6 +881,7 @@ fn to_record(row: &Row, name: &str, edgebench_version: &str) -> Result<Record, I
             settings,
         }),
         sustained: None,
+        load: None,
         warnings,
     })
 }

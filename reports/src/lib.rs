@@ -11,6 +11,7 @@ pub mod import;
 pub mod input;
 pub mod junit;
 pub mod load;
+pub mod load_run;
 pub mod quality;
 pub mod record;
 pub mod report;

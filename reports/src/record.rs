@@ -70,6 +70,9 @@ pub struct Record {
     /// A sustained run's series and summary (kind `sustained` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sustained: Option<crate::sustained::SustainedRun>,
+    /// The load runs and capacities, for kind `load`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<crate::load_run::LoadRun>,
     /// Things the reader should know about this result (noisy samples,
     /// a slow first repetition, a peak-RSS figure that covers more than this
     /// case...). Each says what to do about it.
@@ -112,6 +115,9 @@ pub enum RecordKind {
     /// A cross-backend conformance check
     /// ([`crate::conformance::ConformanceRecord`]).
     Conformance,
+    /// An open-loop load run with its capacity searches, in `load`
+    /// ([`crate::load_run::LoadRun`]).
+    Load,
 }
 
 /// The edgebench build that produced a record.

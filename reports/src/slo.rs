@@ -144,7 +144,14 @@ fn matches(slo: &Slo, r: &Record) -> bool {
     // Sustained metrics come from sustained runs only, and the per-case
     // metrics from ordinary cases only (a sustained run's own TTFT and
     // decode figures are read from its record, not counted twice).
-    let kind_ok = slo.metric.is_sustained() == (r.kind == crate::record::RecordKind::Sustained);
+    use crate::record::RecordKind;
+    let kind_ok = match r.kind {
+        RecordKind::Sustained => slo.metric.is_sustained(),
+        RecordKind::Llm | RecordKind::Bandwidth => !slo.metric.is_sustained(),
+        // A load run's latencies are under queueing at chosen rates: its
+        // capacity sizes the fleet; the SLO verdicts stay on the cases.
+        RecordKind::Load | RecordKind::Conformance => false,
+    };
     model_ok && backend_ok && kind_ok
 }
 

@@ -280,3 +280,71 @@ fn llama_bench_tests_size_no_fleet() {
     );
     assert!(by_test("req128+32").meets[0].usd_per_mtok.is_some());
 }
+
+/// A load run of the same option and request shape sizes the fleet from
+/// the capacity it measured, not from one request at a time: here 4
+/// requests in flight hold 2 req/s where one at a time (e2e 2 s) serves
+/// 0.5, so for 10M queries a month 2 devices instead of 8.
+#[test]
+fn a_measured_capacity_sizes_the_fleet() {
+    use edgebench_reports::load_run::{LoadCapacity, LoadLimits, LoadRun};
+    use edgebench_reports::record::RecordKind;
+    use edgebench_reports::report::cost::Capacity;
+    let req = case("small-q4_0", "Q4_0", "llama.cpp", 40.0, 100.0, 2000.0);
+    let alone = device("box", vec![req.clone()], Some(cost(600.0)));
+    let mut load = req.clone();
+    load.kind = RecordKind::Load;
+    load.load = Some(LoadRun {
+        concurrency: vec![1, 4],
+        limits: LoadLimits {
+            ttft_ms: Some(500.0),
+            ..Default::default()
+        },
+        service_ms: 100.0,
+        requests: 100,
+        queue_timeout_s: 60.0,
+        points: vec![],
+        capacity: vec![
+            LoadCapacity {
+                concurrency: 1,
+                rps: 0.45,
+                failed_rps: Some(0.46),
+                precision: 0.02,
+                tried: vec![],
+                binding: Some("TTFT p99 520 ms > 500 ms".into()),
+            },
+            LoadCapacity {
+                concurrency: 4,
+                rps: 2.0,
+                failed_rps: Some(2.04),
+                precision: 0.02,
+                tried: vec![],
+                binding: Some("TTFT p99 510 ms > 500 ms".into()),
+            },
+            // Not bracketed (every rate held): never used.
+            LoadCapacity {
+                concurrency: 8,
+                rps: 90.0,
+                failed_rps: None,
+                precision: 0.02,
+                tried: vec![],
+                binding: None,
+            },
+        ],
+    });
+    let measured = device("box", vec![req, load], Some(cost(600.0)));
+    // The load record judges no SLO: the verdicts are the case's alone.
+    assert_eq!(measured.verdicts.len(), alone.verdicts.len());
+    let per_mtok = |d: &DeviceResults| decide(std::slice::from_ref(d))[0].meets[0].usd_per_mtok;
+    let inputs = cost(600.0);
+    let want = Capacity::from_rate(&inputs, 2.0, 4, 32).unwrap();
+    let one_at_a_time = Capacity::compute(&inputs, 2000.0, 32).unwrap();
+    // 2 req/s × 2,629,800 s = 5.26M queries a device: 2 devices; 0.5 req/s:
+    // 1.31M a device, 8 devices.
+    assert_eq!(want.devices_needed, Some(2));
+    assert_eq!(one_at_a_time.devices_needed, Some(8));
+    assert_eq!(want.concurrency, Some(4));
+    assert_eq!(per_mtok(&measured), want.edge_usd_per_mtok);
+    assert_eq!(per_mtok(&alone), one_at_a_time.edge_usd_per_mtok);
+    assert!(want.edge_usd_per_mtok < one_at_a_time.edge_usd_per_mtok);
+}

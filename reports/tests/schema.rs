@@ -266,6 +266,7 @@ fn full_record() -> Record {
             forced: false,
         }),
         sustained: Some(sustained()),
+        load: None,
         warnings: vec!["noisy samples".into()],
     }
 }

@@ -78,6 +78,7 @@ fn record(model_id: &str, backend: &str, ttft: &[f64], decode: Option<&[f64]>) -
         preflight: None,
         imported: None,
         sustained: None,
+        load: None,
         metrics: Metrics {
             ttft_ms: Summary::from_samples(ttft.to_vec()),
             decode_tps: decode.and_then(|d| Summary::from_samples(d.to_vec())),

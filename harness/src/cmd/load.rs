@@ -4,8 +4,10 @@
 //! which the latency limits hold, per concurrency.
 use anyhow::{Context, Result, anyhow, bail};
 use edgebench_backends::BackendKind;
+use edgebench_devices::HostInfo;
 use edgebench_reports::Summary;
-use serde::Serialize;
+use edgebench_reports::load_run::{LoadCapacity, LoadLimits, LoadPoint, LoadRun, LoadSample};
+use edgebench_reports::record::{Record, RecordKind};
 
 use crate::cli::{ArrivalArg, LoadArgs, ProbeFormat};
 use crate::exit::EXIT_OK;
@@ -18,73 +20,6 @@ use crate::model::resolve_model_for;
 use crate::{output, prompt, session};
 use edgebench_backends::{Backend, ContextSettings};
 use edgebench_devices::limits::MAX_TOKENS;
-
-/// One run at one rate, as written with `--out` and `-o json`.
-#[derive(Debug, Serialize)]
-struct Run {
-    concurrency: u32,
-    rate_rps: f64,
-    arrival: &'static str,
-    requests: usize,
-    offered_rps: f64,
-    served_rps: f64,
-    /// Generated tokens per second of the run, all requests together.
-    gen_tps: f64,
-    goodput_rps: f64,
-    dropped: usize,
-    overloaded: bool,
-    queue_ms: Option<Summary>,
-    ttft_ms: Option<Summary>,
-    itl_ms: Option<Summary>,
-    e2e_ms: Option<Summary>,
-    /// Every request: arrival, start, first token, end (ns from the run's
-    /// start), and its inter-token latencies.
-    samples: Vec<Sample>,
-}
-
-#[derive(Debug, Serialize)]
-struct Sample {
-    arrival_ns: u64,
-    start_ns: u64,
-    first_token_ns: Option<u64>,
-    end_ns: Option<u64>,
-    itl_ns: Vec<u64>,
-}
-
-/// The whole output.
-#[derive(Debug, Serialize)]
-struct LoadOutput {
-    kind: &'static str,
-    model: String,
-    backend: String,
-    threads: u32,
-    n_prompt: u32,
-    n_gen: u32,
-    concurrency: Vec<u32>,
-    limits: LimitsOut,
-    /// Median service time of one request with nobody waiting, ms.
-    service_ms: f64,
-    runs: Vec<Run>,
-    /// One per concurrency with --capacity.
-    capacity: Vec<CapacityOut>,
-}
-
-#[derive(Debug, Serialize)]
-struct LimitsOut {
-    ttft_ms: Option<f64>,
-    itl_ms: Option<f64>,
-    e2e_ms: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct CapacityOut {
-    concurrency: u32,
-    rps: f64,
-    failed_rps: f64,
-    precision: f64,
-    tried: Vec<(f64, bool)>,
-    binding: Option<String>,
-}
 
 /// The numeric flags in range, each named in its error with what to give.
 fn check_flags(args: &LoadArgs) -> Result<()> {
@@ -255,6 +190,7 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
             .collect(),
     )
     .map_or(1.0, |s| s.p50);
+    let started = std::time::SystemTime::now();
     let mut runs = Vec::new();
     let mut capacities = Vec::new();
     for &c in &args.concurrency {
@@ -300,41 +236,47 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
                 }
                 Ok(holds)
             })?;
-            capacities.push(CapacityOut {
+            capacities.push(LoadCapacity {
                 concurrency: c,
                 rps: cap.rps,
-                failed_rps: cap.failed_rps,
+                failed_rps: Some(cap.failed_rps).filter(|f| f.is_finite()),
                 precision,
                 tried: cap.tried,
                 binding,
             });
         }
     }
-    let out = LoadOutput {
-        kind: "load",
-        model: args.model.clone(),
-        backend: backend.describe().id,
-        threads,
-        n_prompt: args.n_prompt,
-        n_gen: args.n_gen,
+    let mut record = crate::record::base_record(
+        &HostInfo::probe(),
+        &backend.describe(),
+        &plan.groups[0],
+        &model.record,
+        &plan.cases[0],
+        started,
+    );
+    record.kind = RecordKind::Load;
+    record.workload.test = format!("load {}+{}", args.n_prompt, args.n_gen);
+    record.load = Some(LoadRun {
         concurrency: args.concurrency.clone(),
-        limits: LimitsOut {
+        limits: LoadLimits {
             ttft_ms: args.ttft_ms,
             itl_ms: args.itl_ms,
             e2e_ms: args.e2e_ms,
         },
         service_ms,
-        runs,
+        requests: args.requests,
+        queue_timeout_s: args.queue_timeout,
+        points: runs,
         capacity: capacities,
-    };
-    let json = serde_json::to_string_pretty(&out)?;
+    });
+    let json = serde_json::to_string_pretty(&record)?;
     if let Some(p) = &args.out {
         output::write_atomically(p, json.as_bytes())?;
-        eprintln!("edgebench: wrote the load runs to {}", p.display());
+        eprintln!("edgebench: wrote the load record to {}", p.display());
     }
     match args.output {
         ProbeFormat::Json => println!("{json}"),
-        ProbeFormat::Md => print!("{}", render_md(&out)),
+        ProbeFormat::Md => print!("{}", render_md(&record)),
     }
     Ok(EXIT_OK)
 }
@@ -384,17 +326,24 @@ fn first_broken(s: &[RequestSample], sum: &LoadSummary, limits: &Limits) -> Opti
     }
 }
 
-fn run_of(c: u32, rate: f64, arrival: ArrivalArg, s: &[RequestSample], limits: &Limits) -> Run {
+fn run_of(
+    c: u32,
+    rate: f64,
+    arrival: ArrivalArg,
+    s: &[RequestSample],
+    limits: &Limits,
+) -> LoadPoint {
     let sum = summarise(s, limits);
     let ms = |v: Vec<u64>| Summary::from_samples(v.into_iter().map(|ns| ns as f64 / 1e6).collect());
     let origin = s.first().map_or(0, |r| r.arrival_ns);
-    Run {
+    LoadPoint {
         concurrency: c,
         rate_rps: rate,
         arrival: match arrival {
             ArrivalArg::Poisson => "poisson",
             ArrivalArg::Constant => "constant",
-        },
+        }
+        .into(),
         requests: s.len(),
         offered_rps: sum.offered_rps,
         served_rps: sum.served_rps,
@@ -420,7 +369,7 @@ fn run_of(c: u32, rate: f64, arrival: ArrivalArg, s: &[RequestSample], limits: &
         e2e_ms: ms(s.iter().filter_map(|r| r.e2e_ns()).collect()),
         samples: s
             .iter()
-            .map(|r| Sample {
+            .map(|r| LoadSample {
                 arrival_ns: r.arrival_ns - origin,
                 start_ns: r.start_ns - origin,
                 first_token_ns: r.first_token_ns.map(|t| t - origin),
@@ -431,20 +380,27 @@ fn run_of(c: u32, rate: f64, arrival: ArrivalArg, s: &[RequestSample], limits: &
     }
 }
 
-fn render_md(o: &LoadOutput) -> String {
+fn render_md(r: &Record) -> String {
     use std::fmt::Write;
+    let l = r.load.as_ref().expect("a load record");
     let mut s = format!(
         "Open-loop load: {} on {}, {} threads, requests of {} prompt + {} generated tokens, \
          concurrency {:?} (service alone {:.2} ms)\n\n",
-        o.model, o.backend, o.threads, o.n_prompt, o.n_gen, o.concurrency, o.service_ms
+        r.model.path,
+        r.backend.id,
+        r.workload.threads,
+        r.workload.n_prompt,
+        r.workload.n_gen,
+        l.concurrency,
+        l.service_ms
     );
     let p = |x: &Option<Summary>, f: fn(&Summary) -> f64| {
         x.as_ref().map_or("–".into(), |s| format!("{:.2}", f(s)))
     };
-    if !o.runs.is_empty() {
+    if !l.points.is_empty() {
         s.push_str("| conc. | rate req/s | arrivals | requests | served/s | gen tok/s | goodput/s | dropped | queue p50 ms | queue p99 ms | TTFT p50 ms | TTFT p99 ms | ITL p99 ms | e2e p99 ms | overloaded |\n");
         s.push_str("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
-        for r in &o.runs {
+        for r in &l.points {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {:.3} | {:.1} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -466,8 +422,8 @@ fn render_md(o: &LoadOutput) -> String {
             );
         }
     }
-    for c in &o.capacity {
-        if c.failed_rps.is_infinite() {
+    for c in &l.capacity {
+        if c.failed_rps.is_none() {
             let _ = writeln!(
                 s,
                 "\nCapacity at concurrency {}: every rate tried held, up to {:.3} req/s ({} runs): \
@@ -483,7 +439,7 @@ fn render_md(o: &LoadOutput) -> String {
                  to {:.0} %); binding: {}",
                 c.concurrency,
                 c.rps,
-                c.failed_rps,
+                c.failed_rps.unwrap_or(f64::INFINITY),
                 c.tried.len(),
                 c.precision * 100.0,
                 c.binding.as_deref().unwrap_or("none found in the bracket")

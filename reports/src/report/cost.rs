@@ -97,8 +97,15 @@ impl CostModel {
 /// What one measured request shape (a case) says about serving the volume.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Capacity {
-    /// Mean end-to-end latency of one request, ms.
+    /// Mean end-to-end latency of one request, ms (for a measured
+    /// capacity: device time per request, 1000 / rps).
     pub e2e_ms: f64,
+    /// The capacity measured under open-loop load at the latency limits,
+    /// requests/s, when the fleet is sized from it (`edgebench load`);
+    /// None when sized from one request at a time.
+    pub measured_rps: Option<f64>,
+    /// The concurrency that capacity was measured at.
+    pub concurrency: Option<u32>,
     /// Tokens one request generates.
     pub n_gen: u32,
     /// Requests one device serves in a month, one at a time.
@@ -124,12 +131,39 @@ impl Capacity {
     /// The capacity figures for a request of `e2e_ms` generating `n_gen`
     /// tokens; None when e2e_ms is not a positive number.
     pub fn compute(inputs: &CostInputs, e2e_ms: f64, n_gen: u32) -> Option<Capacity> {
+        Capacity::sized(inputs, e2e_ms, n_gen, None)
+    }
+
+    /// The capacity figures from a capacity measured under load: `rps`
+    /// requests/s held the latency limits at `concurrency`; queries per
+    /// month per device = rps × s per month × duty.
+    pub fn from_rate(
+        inputs: &CostInputs,
+        rps: f64,
+        concurrency: u32,
+        n_gen: u32,
+    ) -> Option<Capacity> {
+        if !(rps.is_finite() && rps > 0.0) {
+            return None;
+        }
+        Capacity::sized(inputs, 1000.0 / rps, n_gen, Some((rps, concurrency)))
+    }
+
+    fn sized(
+        inputs: &CostInputs,
+        e2e_ms: f64,
+        n_gen: u32,
+        measured: Option<(f64, u32)>,
+    ) -> Option<Capacity> {
         if !(e2e_ms.is_finite() && e2e_ms > 0.0) {
             return None;
         }
         let cost = &inputs.cost;
         let t = cost.horizon_months;
-        let q = SECONDS_PER_MONTH * DUTY_CYCLE / (e2e_ms / 1000.0);
+        let q = match measured {
+            Some((rps, _)) => rps * SECONDS_PER_MONTH * DUTY_CYCLE,
+            None => SECONDS_PER_MONTH * DUTY_CYCLE / (e2e_ms / 1000.0),
+        };
         let v = cost.monthly_queries;
         let devices = v.map(|v| devices_for(v, q));
         let unit = inputs.unit_price_usd();
@@ -140,6 +174,8 @@ impl Capacity {
         let tokens = v.map(|v| v * t * f64::from(n_gen)).filter(|x| *x > 0.0);
         Some(Capacity {
             e2e_ms,
+            measured_rps: measured.map(|m| m.0),
+            concurrency: measured.map(|m| m.1),
             n_gen,
             queries_per_month_per_device: q,
             devices_needed: devices,

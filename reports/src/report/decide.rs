@@ -311,10 +311,19 @@ pub fn decide(devices: &[DeviceResults]) -> Vec<Decision<'_>> {
             let ok = r.status == Status::Ok;
             // Only a request is what a user sends: llama-bench's pp, tg and
             // pg tests time parts of one and must not size a fleet.
+            // A capacity measured under load for this option and request
+            // shape sizes the fleet; else one request at a time.
+            let measured = d.load_capacity_for(r);
             let usd_per_mtok = price
                 .filter(|_| ok && r.workload.shape == TestShape::Request)
-                .zip(r.metrics.e2e_ms.as_ref())
-                .and_then(|(i, e2e)| Capacity::compute(i, e2e.mean, r.workload.n_gen))
+                .and_then(|i| match measured {
+                    Some(c) => Capacity::from_rate(i, c.rps, c.concurrency, r.workload.n_gen),
+                    None => r
+                        .metrics
+                        .e2e_ms
+                        .as_ref()
+                        .and_then(|e2e| Capacity::compute(i, e2e.mean, r.workload.n_gen)),
+                })
                 .and_then(|c| c.edge_usd_per_mtok);
             let choice = Choice {
                 device: d,

@@ -1,5 +1,6 @@
 //! Results grouped by device: a device is a profile name on a host, so the
 //! same profile run on two machines makes two devices.
+use crate::load_run::LoadCapacity;
 use std::collections::BTreeSet;
 
 use super::cost::{Capacity, CostInputs, CostModel};
@@ -50,6 +51,28 @@ impl DeviceResults {
     /// the cost model's request shape are made of.
     pub fn cases(&self) -> impl Iterator<Item = &Record> {
         self.records.iter().filter(|r| r.kind == RecordKind::Llm)
+    }
+
+    /// Its load runs (`kind` load) that ran.
+    pub fn load_runs(&self) -> impl Iterator<Item = &Record> {
+        self.records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Load && r.status == Status::Ok && r.load.is_some())
+    }
+
+    /// The capacity measured under load for the option and request shape
+    /// of case `r` (same model, backend, threads, prompt and generated
+    /// tokens): the highest bracketed capacity over the concurrencies run.
+    pub fn load_capacity_for(&self, r: &Record) -> Option<&LoadCapacity> {
+        self.load_runs()
+            .filter(|l| {
+                pair_of(l) == pair_of(r)
+                    && l.workload.threads == r.workload.threads
+                    && l.workload.n_prompt == r.workload.n_prompt
+                    && l.workload.n_gen == r.workload.n_gen
+            })
+            .filter_map(|l| l.load.as_ref()?.best_capacity())
+            .max_by(|a, b| a.rps.total_cmp(&b.rps))
     }
 
     /// Its sustained runs (`kind` sustained), whatever their status.
@@ -187,8 +210,34 @@ fn evaluate(d: &mut DeviceResults, override_profile: Option<&ProfileFacts>) {
     }
     let inputs = CostInputs::of(&cost, price);
     d.cost = Some(CostModel::compute(&inputs));
-    // The fleet is sized for the heaviest request shape the device ran
-    // (ordinary cases only: a sustained run's requests are back to back).
+    // Measured capacity first: the load run of the heaviest request shape
+    // (most prompt + generated tokens; the lower capacity on a tie), at
+    // its best concurrency.
+    let measured = d
+        .load_runs()
+        .filter_map(|l| Some((l, l.load.as_ref()?.best_capacity()?)))
+        .max_by(|(a, ca), (b, cb)| {
+            let size = |r: &Record| r.workload.n_prompt + r.workload.n_gen;
+            size(a).cmp(&size(b)).then(cb.rps.total_cmp(&ca.rps))
+        });
+    if let Some((l, c)) = measured {
+        let label = format!(
+            "{}: {:.3} req/s at concurrency {} under load{}",
+            case_label(l),
+            c.rps,
+            c.concurrency,
+            c.binding
+                .as_deref()
+                .map(|b| format!(" (above it: {b})"))
+                .unwrap_or_default()
+        );
+        d.capacity = Capacity::from_rate(&inputs, c.rps, c.concurrency, l.workload.n_gen)
+            .map(|k| (label, k));
+        return;
+    }
+    // Without a load run, the fleet is sized for the heaviest request shape
+    // the device ran, one request at a time (ordinary cases only: a
+    // sustained run's requests are back to back).
     let heaviest = d
         .cases()
         .filter(|r| r.status == Status::Ok && r.workload.shape == TestShape::Request)

@@ -107,6 +107,7 @@ pub fn full_llama_case() -> Record {
         preflight: None,
         imported: None,
         sustained: None,
+        load: None,
         metrics: Metrics {
             ttft_ms: summary(&ttft),
             prefill_tps: summary(&prefill),
@@ -175,6 +176,7 @@ fn prefill_only_case() -> Record {
         preflight: None,
         imported: None,
         sustained: None,
+        load: None,
         metrics: Metrics {
             ttft_ms: summary(&[180.5]),
             prefill_tps: summary(&[1450.0]),
@@ -241,6 +243,7 @@ fn failed_case() -> Record {
         preflight: None,
         imported: None,
         sustained: None,
+        load: None,
         metrics: Metrics {
             ttft_ms: summary(&[95.25]),
             load_ms: Some(12.5),

@@ -221,6 +221,7 @@ pub fn record(c: &Case) -> Record {
         preflight: None,
         imported: None,
         sustained: None,
+        load: None,
         metrics: Metrics {
             ttft_ms: summary(around(c.ttft_ms, c.ttft_ms * 0.04, 5)),
             prefill_tps: summary(

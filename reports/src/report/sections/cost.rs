@@ -128,23 +128,45 @@ fn savings_cell(c: &CostModel) -> Cell {
 /// for V (when given), cloud cost per million tokens.
 fn capacity_rows(t: &mut Table, inputs: &CostInputs, label: &str, k: &Capacity) {
     let i = &inputs.cost;
-    t.row(vec![
-        "request shape".into(),
-        "the heaviest ok case (largest mean e2e)".into(),
-        label.to_owned().into(),
-        format!("{} ms, {} tokens", num(k.e2e_ms), k.n_gen).into(),
-    ]);
-    t.row(vec![
-        "queries per month, one device".into(),
-        "s per month × duty / (e2e_ms / 1000)".into(),
-        format!(
-            "{} × {DUTY_CYCLE} / {}",
-            thousands(SECONDS_PER_MONTH),
-            num(k.e2e_ms / 1000.0)
-        )
-        .into(),
-        thousands(k.queries_per_month_per_device).into(),
-    ]);
+    if let (Some(rps), Some(c)) = (k.measured_rps, k.concurrency) {
+        t.row(vec![
+            "capacity under load".into(),
+            "the highest arrival rate at which the load run's latency limits held (p99), \
+             heaviest load run, best concurrency"
+                .into(),
+            label.to_owned().into(),
+            format!("{} req/s at concurrency {c}, {} tokens", num(rps), k.n_gen).into(),
+        ]);
+        t.row(vec![
+            "queries per month, one device".into(),
+            "capacity × s per month × duty".into(),
+            format!(
+                "{} × {} × {DUTY_CYCLE}",
+                num(rps),
+                thousands(SECONDS_PER_MONTH)
+            )
+            .into(),
+            thousands(k.queries_per_month_per_device).into(),
+        ]);
+    } else {
+        t.row(vec![
+            "request shape".into(),
+            "the heaviest ok case (largest mean e2e), one request at a time (no load run)".into(),
+            label.to_owned().into(),
+            format!("{} ms, {} tokens", num(k.e2e_ms), k.n_gen).into(),
+        ]);
+        t.row(vec![
+            "queries per month, one device".into(),
+            "s per month × duty / (e2e_ms / 1000)".into(),
+            format!(
+                "{} × {DUTY_CYCLE} / {}",
+                thousands(SECONDS_PER_MONTH),
+                num(k.e2e_ms / 1000.0)
+            )
+            .into(),
+            thousands(k.queries_per_month_per_device).into(),
+        ]);
+    }
     if let (Some(v), Some(n)) = (i.monthly_queries, k.devices_needed) {
         fleet_rows(t, inputs, v, n, k);
     }

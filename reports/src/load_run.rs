@@ -1,0 +1,132 @@
+//! The `load` section of a record of kind `load` (`edgebench load`): open-
+//! loop runs on one loaded model at each (concurrency, rate), every
+//! request's timings, and per concurrency the capacity found at the latency
+//! limits, with the limit that binds. The report sizes fleets from it
+//! (`report::cost::Capacity::from_rate`).
+use serde::{Deserialize, Serialize};
+
+use crate::stats::Summary;
+
+/// Latency limits a request must meet (each optional), ms; the capacity
+/// search holds while the p99 of each given one does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadLimits {
+    /// TTFT from arrival (queue included).
+    pub ttft_ms: Option<f64>,
+    /// Every inter-token latency.
+    pub itl_ms: Option<f64>,
+    /// Arrival to last token.
+    pub e2e_ms: Option<f64>,
+}
+
+/// One request of a run, ns from the run's first arrival.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadSample {
+    /// When it arrived.
+    pub arrival_ns: u64,
+    /// When it was admitted (arrival + queue time).
+    pub start_ns: u64,
+    /// When its first token was ready (None when dropped).
+    pub first_token_ns: Option<u64>,
+    /// When its last token was ready (None when dropped).
+    pub end_ns: Option<u64>,
+    /// Its inter-token latencies.
+    pub itl_ns: Vec<u64>,
+}
+
+/// One run at one (concurrency, rate).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadPoint {
+    /// Requests served at once.
+    pub concurrency: u32,
+    /// Arrival rate asked, requests/s.
+    pub rate_rps: f64,
+    /// `poisson` or `constant`.
+    pub arrival: String,
+    /// Requests in the run.
+    pub requests: usize,
+    /// Arrivals over their span, requests/s.
+    pub offered_rps: f64,
+    /// Served requests per second of the run.
+    pub served_rps: f64,
+    /// Generated tokens per second of the run, all requests together.
+    pub gen_tps: f64,
+    /// Requests that met every limit, per second.
+    pub goodput_rps: f64,
+    /// Requests dropped by the queue timeout.
+    pub dropped: usize,
+    /// The queue grew without bound or requests were dropped.
+    pub overloaded: bool,
+    /// Queue time of served requests, ms.
+    pub queue_ms: Option<Summary>,
+    /// TTFT from arrival, ms.
+    pub ttft_ms: Option<Summary>,
+    /// Inter-token latencies, ms.
+    pub itl_ms: Option<Summary>,
+    /// Arrival to last token, ms.
+    pub e2e_ms: Option<Summary>,
+    /// Every request.
+    pub samples: Vec<LoadSample>,
+}
+
+/// The capacity search at one concurrency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadCapacity {
+    /// Requests served at once.
+    pub concurrency: u32,
+    /// Highest rate tried that held, requests/s (0 when none).
+    pub rps: f64,
+    /// Lowest rate tried that did not (infinite when every one held:
+    /// written as null).
+    pub failed_rps: Option<f64>,
+    /// The search's relative precision.
+    pub precision: f64,
+    /// Rates tried, in order, with whether each held.
+    pub tried: Vec<(f64, bool)>,
+    /// What broke at the failing rates: the first limit over, or overload.
+    pub binding: Option<String>,
+}
+
+impl LoadCapacity {
+    /// Whether the search bracketed the capacity (a rate failed above it)
+    /// and found one (some rate held).
+    pub fn bracketed(&self) -> bool {
+        self.rps > 0.0 && self.failed_rps.is_some_and(f64::is_finite)
+    }
+}
+
+/// The `load` section of a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadRun {
+    /// Concurrencies run.
+    pub concurrency: Vec<u32>,
+    /// The limits goodput and capacity were judged on.
+    pub limits: LoadLimits,
+    /// Median service time of one request alone, ms.
+    pub service_ms: f64,
+    /// Requests per run.
+    pub requests: u32,
+    /// A request queued longer than this is dropped, s.
+    pub queue_timeout_s: f64,
+    /// Every run.
+    pub points: Vec<LoadPoint>,
+    /// One per concurrency when a capacity search ran.
+    pub capacity: Vec<LoadCapacity>,
+}
+
+impl LoadRun {
+    /// The capacity search that found the highest bracketed capacity.
+    pub fn best_capacity(&self) -> Option<&LoadCapacity> {
+        self.capacity
+            .iter()
+            .filter(|c| c.bracketed())
+            .max_by(|a, b| a.rps.total_cmp(&b.rps))
+    }
+
+    /// The bracketed capacity at concurrency 1, when searched.
+    pub fn capacity_at_one(&self) -> Option<&LoadCapacity> {
+        self.capacity
+            .iter()
+            .find(|c| c.concurrency == 1 && c.bracketed())
+    }
+}
