@@ -14,6 +14,7 @@ use serde::Serialize;
 mod checker;
 mod duration;
 mod error;
+mod load;
 mod matrix;
 mod metric;
 mod paths;
@@ -26,8 +27,8 @@ mod validate;
 pub use error::ProfileError;
 pub use metric::{SloMetric, Stat, SummaryMetric};
 pub use types::{
-    Artifact, ArtifactFormat, Cooldown, Cost, Device, DeviceClass, MatrixSpec, ModelEntry, Slo,
-    SloOp, Sustained, SynthRef,
+    Artifact, ArtifactFormat, Cooldown, Cost, Device, DeviceClass, Load, MatrixSpec, ModelEntry,
+    Slo, SloOp, Sustained, SynthRef,
 };
 
 /// The text of `profiles/local.toml`, built into the binary: synthetic models
@@ -83,7 +84,9 @@ pub const PEAK_PRECISIONS: [&str; 16] = [
 pub const SYNTH_PRESETS: [&str; 3] = ["tiny", "small", "medium"];
 
 /// Synthetic model weight types (`synth = { quant = ... }`).
-pub const SYNTH_QUANTS: [&str; 4] = ["q4_0", "q8_0", "f16", "f32"];
+pub const SYNTH_QUANTS: [&str; 11] = [
+    "q4_0", "q8_0", "q4_1", "q5_0", "q4_k_m", "q4_k_s", "q5_k_m", "q6_k", "f16", "bf16", "f32",
+];
 
 /// A validated device profile.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,6 +104,8 @@ pub struct Profile {
     pub slos: Vec<Slo>,
     /// `[sustained]`, when given.
     pub sustained: Option<Sustained>,
+    /// `[load]`, when given.
+    pub load: Option<Load>,
     /// `[cost]`, when given.
     pub cost: Option<Cost>,
     /// `[onnx]`: ONNX Runtime settings (defaults when absent).

@@ -24,6 +24,7 @@ pub(crate) struct RawProfile {
     #[serde(default)]
     pub slo: Vec<S<RawSlo>>,
     pub sustained: Option<S<RawSustained>>,
+    pub load: Option<S<RawLoad>>,
     pub cost: Option<S<RawCost>>,
     pub onnx: Option<S<RawOnnx>>,
 }
@@ -182,6 +183,27 @@ pub(crate) struct RawSustained {
     pub gap: Option<S<RawDuration>>,
     pub telemetry_hz: Option<S<f64>>,
     pub cooldown_watch: Option<S<bool>>,
+}
+
+/// `[load]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLoad {
+    pub models: Option<S<Vec<S<String>>>>,
+    pub backends: Option<S<Vec<S<String>>>>,
+    pub threads: Option<S<u32>>,
+    pub n_prompt: Option<S<u32>>,
+    pub n_gen: Option<S<u32>>,
+    pub concurrency: Option<S<Vec<S<u32>>>>,
+    pub rates: Option<S<Vec<S<f64>>>>,
+    pub arrival: Option<S<String>>,
+    pub requests: Option<S<u32>>,
+    pub queue_timeout: Option<S<RawDuration>>,
+    pub capacity: Option<S<bool>>,
+    pub ttft_ms: Option<S<f64>>,
+    pub itl_ms: Option<S<f64>>,
+    pub e2e_ms: Option<S<f64>>,
+    pub budget: Option<S<RawDuration>>,
 }
 
 /// `[cost]`.

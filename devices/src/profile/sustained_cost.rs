@@ -95,7 +95,7 @@ pub(crate) fn sustained(
 
 /// The items of `list` that are in `known`; each other one is a problem
 /// at `key[j]`.
-fn known_only(
+pub(crate) fn known_only(
     c: &mut Checker,
     list: S<Vec<S<String>>>,
     key: &str,

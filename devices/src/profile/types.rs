@@ -330,6 +330,47 @@ pub struct Sustained {
     pub cooldown_watch: bool,
 }
 
+/// `[load]`: open-loop load runs a sweep does after its matrix, one per
+/// listed model x backend (`edgebench load` in a child process): a run
+/// per concurrency x rate, and the capacity at the latency limits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Load {
+    /// Model ids (default: every `[[model]]`).
+    pub models: Vec<String>,
+    /// Backend ids (default: the first of `[matrix] backends`).
+    pub backends: Vec<String>,
+    /// CPU threads (default: the first of `[matrix] threads`).
+    pub threads: u32,
+    /// Prompt tokens per request (default 128).
+    pub n_prompt: u32,
+    /// Tokens generated per request (default 32).
+    pub n_gen: u32,
+    /// Requests served at once, each (default [1]; 1 to 256).
+    pub concurrency: Vec<u32>,
+    /// Arrival rates to run, requests/s (default none: the capacity
+    /// search alone).
+    pub rates: Vec<f64>,
+    /// `poisson` (default) or `constant`.
+    pub arrival: String,
+    /// Requests per run (default 100).
+    pub requests: u32,
+    /// A request queued longer is dropped, seconds (default 60).
+    pub queue_timeout_s: f64,
+    /// Search the capacity at each concurrency (default true).
+    pub capacity: bool,
+    /// Latency limits, ms, whose p99 must hold: given here, else from the
+    /// profile's unfiltered `ttft_ms.p99` / `itl_ms.p99` / `e2e_ms.p99`
+    /// SLOs with `<=`.
+    pub ttft_ms: Option<f64>,
+    /// See `ttft_ms`.
+    pub itl_ms: Option<f64>,
+    /// See `ttft_ms`.
+    pub e2e_ms: Option<f64>,
+    /// Wall-clock budget of one model x backend's load run, seconds
+    /// (default 1800): past it the run is killed and recorded `timeout`.
+    pub budget_s: f64,
+}
+
 /// `[cost]`: inputs of the edge-versus-cloud cost model (docs/metrics.md).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cost {

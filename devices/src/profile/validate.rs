@@ -25,6 +25,9 @@ pub(crate) fn check(
     let sustained = raw
         .sustained
         .map(|s| sustained_cost::sustained(&mut c, s, &models, matrix.as_ref()));
+    let load = raw
+        .load
+        .map(|l| super::load::load(&mut c, l, &models, matrix.as_ref(), &slos));
     let onnx = raw.onnx.map(|o| onnx(&mut c, o)).unwrap_or_default();
     let price = device.as_ref().and_then(|d| d.price_usd);
     let cost = raw
@@ -39,6 +42,7 @@ pub(crate) fn check(
             matrix,
             slos,
             sustained,
+            load,
             cost,
             onnx,
         }),

@@ -6,6 +6,7 @@ pub mod bandwidth;
 pub mod conformance;
 pub mod filter;
 pub mod jobs;
+pub mod load;
 pub mod plan;
 pub mod progress;
 pub mod protocol;
@@ -84,6 +85,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
     let started = Instant::now();
     run.matrix_phase(&plan)?;
     run.sustained_phase(&plan)?;
+    run.load_phase(&plan)?;
     let (conformance, conformance_problems) = run.conformance_phase(&plan);
     let wall_s = started.elapsed().as_secs_f64();
     run.progress.finish();
@@ -393,6 +395,62 @@ impl<'a> Sweep<'a> {
                         }
                     }
                 }
+            };
+            self.keep(&case.key, record)?;
+        }
+        Ok(())
+    }
+
+    /// `[load]`: one `edgebench load` child per model x backend, after the
+    /// sustained runs; its record (kind `load`) sizes the report's fleet.
+    fn load_phase(&mut self, plan: &SweepPlan) -> Result<()> {
+        let Some(settings) = self.profile.load.as_ref().filter(|_| !self.interrupted) else {
+            return Ok(());
+        };
+        let scratch = self.store.dir().to_path_buf();
+        for group in &plan.load {
+            let case = &group.cases[0];
+            if self.records.contains_key(&case.key) {
+                continue;
+            }
+            let job = self.job(group, group.cases.clone());
+            let decided = |status, reason: &str| {
+                let mut r =
+                    decided_record(&self.host, &self.device, group, &job, case, status, reason);
+                r.kind = RecordKind::Load;
+                r
+            };
+            let record = match (&group.blocked, &group.model) {
+                (Some(Blocked::Unavailable(why)), _) => decided(Status::EpUnavailable, why),
+                (Some(Blocked::ArtifactMismatch(why)), _) => decided(Status::ArtifactMismatch, why),
+                (None, None) => decided(Status::Failed, "the model could not be resolved"),
+                (None, Some(model)) => match load::run(
+                    &self.supervisor.exe,
+                    settings,
+                    self.profile,
+                    group,
+                    &model.path,
+                    &scratch,
+                    &self.opts.mock_spec,
+                    &self.ctrl_c,
+                )? {
+                    sustained::Ended::Interrupted => {
+                        let r = decided(
+                            Status::Interrupted,
+                            "stopped by Ctrl-C during this load run",
+                        );
+                        self.keep(&case.key, r)?;
+                        self.interrupted = true;
+                        return Ok(());
+                    }
+                    sustained::Ended::Decided(status, why) => decided(status, &why),
+                    sustained::Ended::Record(r) => {
+                        let mut r = *r;
+                        r.model.id = Some(group.model_id.clone());
+                        r.device = Some(self.device.clone());
+                        r
+                    }
+                },
             };
             self.keep(&case.key, record)?;
         }

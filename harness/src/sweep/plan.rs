@@ -43,6 +43,9 @@ pub struct SweepPlan {
     /// Sustained runs (`[sustained]`), after the matrix: one group of one
     /// case each, keyed `model/backend/tT/sustained`.
     pub sustained: Vec<SweepGroup>,
+    /// Load runs (`[load]`), after the sustained runs: one group of one
+    /// case each, keyed `model/backend/tT/load`.
+    pub load: Vec<SweepGroup>,
 }
 
 impl SweepPlan {
@@ -51,6 +54,7 @@ impl SweepPlan {
         self.groups
             .iter()
             .chain(&self.sustained)
+            .chain(&self.load)
             .flat_map(|g| g.cases.iter().map(|c| c.key.clone()))
             .collect()
     }
@@ -60,6 +64,7 @@ impl SweepPlan {
         self.groups
             .iter()
             .chain(&self.sustained)
+            .chain(&self.load)
             .map(|g| g.cases.len())
             .sum()
     }
@@ -75,7 +80,7 @@ impl SweepPlan {
         let _ = writeln!(s, "| # | case | model | backend | threads | test | note |");
         let _ = writeln!(s, "| ---: | --- | --- | --- | ---: | --- | --- |");
         let mut n = 0;
-        for g in self.groups.iter().chain(&self.sustained) {
+        for g in self.groups.iter().chain(&self.sustained).chain(&self.load) {
             let note = match &g.blocked {
                 None => String::new(),
                 Some(Blocked::Unavailable(why)) => format!("ep_unavailable: {why}"),
@@ -85,6 +90,8 @@ impl SweepPlan {
                 n += 1;
                 let test = if c.key.ends_with(SUSTAINED_SUFFIX) {
                     format!("sustained/{}", test_name(c))
+                } else if c.key.ends_with(LOAD_SUFFIX) {
+                    format!("load/{}", test_name(c))
                 } else {
                     test_name(c)
                 };
@@ -105,6 +112,9 @@ fn test_name(c: &JobCase) -> String {
 
 /// What ends the key of a sustained case.
 pub const SUSTAINED_SUFFIX: &str = "/sustained";
+
+/// What ends the key of a load case.
+pub const LOAD_SUFFIX: &str = "/load";
 
 /// The key of a case: `model/backend/tT/test`.
 pub fn case_key(model_id: &str, backend: &str, c: &JobCase) -> String {
@@ -206,9 +216,48 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
             }
         }
     }
-    let sustained = sustained_groups(profile, filter, seed, &groups, &mut problems);
+    let sustained = profile.sustained.as_ref().map_or_else(Vec::new, |s| {
+        side_groups(
+            profile,
+            filter,
+            seed,
+            &groups,
+            &mut problems,
+            Side {
+                models: &s.models,
+                backends: &s.backends,
+                backends_key: "sustained.backends",
+                threads: s.threads,
+                n_prompt: s.n_prompt,
+                n_gen: s.n_gen,
+                suffix: SUSTAINED_SUFFIX,
+            },
+        )
+    });
+    let load = profile.load.as_ref().map_or_else(Vec::new, |l| {
+        side_groups(
+            profile,
+            filter,
+            seed,
+            &groups,
+            &mut problems,
+            Side {
+                models: &l.models,
+                backends: &l.backends,
+                backends_key: "load.backends",
+                threads: l.threads,
+                n_prompt: l.n_prompt,
+                n_gen: l.n_gen,
+                suffix: LOAD_SUFFIX,
+            },
+        )
+    });
     if problems.is_empty() {
-        Ok(SweepPlan { groups, sustained })
+        Ok(SweepPlan {
+            groups,
+            sustained,
+            load,
+        })
     } else {
         Err(problems)
     }
@@ -243,21 +292,31 @@ fn typed_backends(
         .collect()
 }
 
-/// One group per `[sustained]` model x backend the filter lets through;
-/// models already resolved for the matrix are not hashed again.
-fn sustained_groups(
+/// What a run after the matrix (`[sustained]`, `[load]`) runs.
+struct Side<'a> {
+    models: &'a [String],
+    backends: &'a [String],
+    backends_key: &'a str,
+    threads: u32,
+    n_prompt: u32,
+    n_gen: u32,
+    suffix: &'a str,
+}
+
+/// One group per model x backend of a `[sustained]` or `[load]` section
+/// the filter lets through; models already resolved for the matrix are not
+/// hashed again.
+fn side_groups(
     profile: &Profile,
     filter: &Filter,
     seed: u64,
     matrix: &[SweepGroup],
     problems: &mut Vec<String>,
+    s: Side<'_>,
 ) -> Vec<SweepGroup> {
-    let Some(s) = &profile.sustained else {
-        return vec![];
-    };
-    let backends = typed_backends(profile, &s.backends, "sustained.backends", problems);
+    let backends = typed_backends(profile, s.backends, s.backends_key, problems);
     let mut out = vec![];
-    for id in &s.models {
+    for id in s.models {
         let Some(entry) = profile.models.iter().find(|m| &m.id == id) else {
             continue;
         };
@@ -294,7 +353,7 @@ fn sustained_groups(
                 },
             };
             let case = JobCase {
-                key: format!("{id}/{backend}/t{}{SUSTAINED_SUFFIX}", s.threads),
+                key: format!("{id}/{backend}/t{}{}", s.threads, s.suffix),
                 threads: s.threads,
                 n_prompt: s.n_prompt,
                 n_gen: s.n_gen,

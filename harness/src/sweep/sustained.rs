@@ -97,60 +97,82 @@ impl Runner<'_> {
         if s.cooldown_watch {
             cmd.arg("--cooldown-watch");
         }
-        let mut child = cmd.spawn().context("cannot start the sustained run")?;
         let watch = if s.cooldown_watch {
             self.cooldown_timeout_s
         } else {
             0.0
         };
         let limit = s.duration_s + watch + self.slack_s;
-        let t0 = Instant::now();
-        let status = loop {
-            if let Some(st) = child.try_wait()? {
-                break st;
-            }
-            if self.interrupted.load(Ordering::SeqCst) {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Ok(Ended::Interrupted);
-            }
-            if t0.elapsed().as_secs_f64() > limit {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Ok(Ended::Decided(
-                    Status::Timeout,
-                    format!(
-                        "the sustained run did not finish within {limit:.0} s (duration + \
-                         cool-down watch + [matrix] timeout); it was killed"
-                    ),
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        let tail = || {
-            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-            let lines: Vec<&str> = text.lines().rev().take(5).collect();
-            lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
-        };
-        match status.code() {
-            Some(0 | 1) => {
-                let bytes = std::fs::read(&out).with_context(|| {
-                    format!("the sustained run wrote no record at {}", out.display())
-                })?;
-                let record: Record = serde_json::from_slice(&bytes)
-                    .with_context(|| format!("{} is not a record", out.display()))?;
-                let _ = std::fs::remove_file(&out);
-                let _ = std::fs::remove_file(&log_path);
-                Ok(Ended::Record(Box::new(record)))
-            }
-            Some(code) => Ok(Ended::Decided(
-                Status::Failed,
-                format!("the sustained run exited with code {code}: {}", tail()),
-            )),
-            None => Ok(Ended::Decided(
-                Status::Crashed,
-                format!("the sustained run was killed by a signal: {}", tail()),
-            )),
+        run_child(
+            cmd,
+            &out,
+            &log_path,
+            limit,
+            &self.interrupted,
+            "the sustained run",
+            "duration + cool-down watch + [matrix] timeout",
+        )
+    }
+}
+
+/// Runs a child `edgebench` that writes one record to `out` and its log to
+/// `log_path`: killed on Ctrl-C or after `limit_s` (`limit_why` says where
+/// the limit comes from), its record read back on exit code 0 or 1.
+pub fn run_child(
+    mut cmd: Command,
+    out: &Path,
+    log_path: &Path,
+    limit_s: f64,
+    interrupted: &AtomicBool,
+    what: &str,
+    limit_why: &str,
+) -> Result<Ended> {
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start {what}"))?;
+    let limit = limit_s;
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait()? {
+            break st;
         }
+        if interrupted.load(Ordering::SeqCst) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(Ended::Interrupted);
+        }
+        if t0.elapsed().as_secs_f64() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(Ended::Decided(
+                Status::Timeout,
+                format!("{what} did not finish within {limit:.0} s ({limit_why}); it was killed"),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let tail = || {
+        let text = std::fs::read_to_string(log_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().rev().take(5).collect();
+        lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
+    };
+    match status.code() {
+        Some(0 | 1) => {
+            let bytes = std::fs::read(out)
+                .with_context(|| format!("{what} wrote no record at {}", out.display()))?;
+            let record: Record = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not a record", out.display()))?;
+            let _ = std::fs::remove_file(out);
+            let _ = std::fs::remove_file(log_path);
+            Ok(Ended::Record(Box::new(record)))
+        }
+        Some(code) => Ok(Ended::Decided(
+            Status::Failed,
+            format!("{what} exited with code {code}: {}", tail()),
+        )),
+        None => Ok(Ended::Decided(
+            Status::Crashed,
+            format!("{what} was killed by a signal: {}", tail()),
+        )),
     }
 }

@@ -1,0 +1,138 @@
+//! Checks of `[load]`: open-loop load runs and capacity searches a sweep
+//! does per model x backend (docs/profiles.md).
+use super::KNOWN_BACKENDS;
+use super::checker::{Checker, int_list};
+use super::metric::SloMetric;
+use super::raw::{RawLoad, S};
+use super::types::{Load, MatrixSpec, ModelEntry, Slo, SloOp};
+
+/// llama.cpp's `LLAMA_MAX_SEQ`: sequences one context can hold.
+const MAX_CONCURRENCY: u32 = 256;
+
+/// The p99 limit an unfiltered `<=` SLO on `name` (`ttft_ms.p99`...) sets.
+fn slo_limit(slos: &[Slo], name: &str) -> Option<f64> {
+    slos.iter()
+        .filter(|s| s.model.is_none() && s.backend.is_none() && s.op == SloOp::AtMost)
+        .filter(|s| s.metric == SloMetric::parse(name).expect("a known metric"))
+        .map(|s| s.threshold)
+        .reduce(f64::min)
+}
+
+/// `[load]` with its defaults; every problem goes to `c`.
+pub(crate) fn load(
+    c: &mut Checker,
+    raw: S<RawLoad>,
+    models: &[ModelEntry],
+    matrix: Option<&MatrixSpec>,
+    slos: &[Slo],
+) -> Load {
+    let span = raw.span();
+    let l = raw.into_inner();
+    let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+    let model_list = match l.models {
+        None => ids.iter().map(|s| s.to_string()).collect(),
+        Some(list) => {
+            super::sustained_cost::known_only(c, list, "load.models", &ids, "a [[model]] id")
+        }
+    };
+    let backends = match l.backends {
+        None => matrix
+            .and_then(|m| m.backends.first().cloned())
+            .into_iter()
+            .collect(),
+        Some(list) => super::sustained_cost::known_only(
+            c,
+            list,
+            "load.backends",
+            &KNOWN_BACKENDS,
+            "a backend id",
+        ),
+    };
+    use crate::limits::{MAX_THREADS, MAX_TOKENS};
+    let mut bounded = |v: Option<S<u32>>, key: &str, max: u32, default: u32| {
+        c.bounded(v, key, (1, max), default).unwrap_or(default)
+    };
+    let threads = bounded(
+        l.threads,
+        "load.threads",
+        MAX_THREADS,
+        matrix.and_then(|m| m.threads.first().copied()).unwrap_or(1),
+    );
+    let n_prompt = bounded(l.n_prompt, "load.n_prompt", MAX_TOKENS, 128);
+    let n_gen = bounded(l.n_gen, "load.n_gen", MAX_TOKENS, 32);
+    let requests = bounded(l.requests, "load.requests", 1_000_000, 100);
+    let concurrency = int_list(
+        c,
+        l.concurrency,
+        &span,
+        "load.concurrency",
+        (1, MAX_CONCURRENCY),
+        Some(vec![1]),
+    )
+    .unwrap_or_else(|| vec![1]);
+    let mut rates = vec![];
+    if let Some(list) = l.rates {
+        for (j, r) in list.into_inner().into_iter().enumerate() {
+            let x = *r.get_ref();
+            if x.is_finite() && x > 0.0 && x <= 1e6 {
+                rates.push(x);
+            } else {
+                c.add(
+                    Some(r.span()),
+                    &format!("load.rates[{j}]"),
+                    format!("is {x}; give requests per second above 0 and at most 1000000"),
+                );
+            }
+        }
+    }
+    let arrival = match l.arrival {
+        None => "poisson".to_string(),
+        Some(a) if matches!(a.get_ref().as_str(), "poisson" | "constant") => a.into_inner(),
+        Some(a) => {
+            c.add(
+                Some(a.span()),
+                "load.arrival",
+                format!("is `{}`; give \"poisson\" or \"constant\"", a.get_ref()),
+            );
+            "poisson".into()
+        }
+    };
+    let queue_timeout_s = c
+        .duration(l.queue_timeout, "load.queue_timeout")
+        .unwrap_or(60.0);
+    let budget_s = c.duration(l.budget, "load.budget").unwrap_or(1800.0);
+    let capacity = l.capacity.map(S::into_inner).unwrap_or(true);
+    let ttft_ms = c
+        .number(l.ttft_ms, "load.ttft_ms", false)
+        .or_else(|| slo_limit(slos, "ttft_ms.p99"));
+    let itl_ms = c
+        .number(l.itl_ms, "load.itl_ms", false)
+        .or_else(|| slo_limit(slos, "itl_ms.p99"));
+    let e2e_ms = c
+        .number(l.e2e_ms, "load.e2e_ms", false)
+        .or_else(|| slo_limit(slos, "e2e_ms.p99"));
+    if !capacity && rates.is_empty() {
+        c.add(
+            Some(span),
+            "load",
+            "runs nothing: give rates = [...] or leave capacity = true",
+        );
+    }
+    Load {
+        models: model_list,
+        backends,
+        threads,
+        n_prompt,
+        n_gen,
+        concurrency,
+        rates,
+        arrival,
+        requests,
+        queue_timeout_s,
+        capacity,
+        ttft_ms,
+        itl_ms,
+        e2e_ms,
+        budget_s,
+    }
+}

@@ -1,0 +1,128 @@
+//! A sweep with a `[load]` section, on the mock backend's virtual clock:
+//! the load run comes after the matrix as its own record (kind `load`),
+//! it judges no SLO, and the report sizes the fleet from its capacity.
+mod common;
+use std::path::Path;
+
+use common::edgebench;
+use serde_json::Value;
+
+fn profile(dir: &Path, load: &str) -> std::path::PathBuf {
+    let p = dir.join("p.toml");
+    std::fs::write(
+        &p,
+        format!(
+            r#"
+[device]
+name = "load box"
+class = "sbc"
+price_usd = 100
+
+[[model]]
+id = "tiny"
+synth = {{ preset = "tiny", quant = "q4_0", seed = 42 }}
+
+[matrix]
+backends = ["mock"]
+threads = [1]
+n_prompt = [32]
+n_gen = [8]
+reps = 2
+warmup = 0
+timeout = 60
+bandwidth = false
+
+[[slo]]
+name = "chat TTFT"
+metric = "ttft_ms.p99"
+op = "<="
+threshold = 5
+
+[cost]
+lifecycle_usd_per_month = 1
+engineering_usd = 0
+horizon_months = 12
+cloud_cost_per_query_usd = 0.001
+monthly_queries = 10000000000
+
+{load}
+"#
+        ),
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn load_section_runs_and_sizes_the_fleet() {
+    let dir = tempfile::tempdir().unwrap();
+    // The TTFT limit comes from the profile's SLO (5 ms p99).
+    let p = profile(
+        dir.path(),
+        "[load]\nn_prompt = 32\nn_gen = 8\nrequests = 400\nrates = [100]\n",
+    );
+    let listing = edgebench(&dir.path().join("cache"))
+        .args(["sweep", "--dry-run", "--device"])
+        .arg(&p)
+        .assert()
+        .success();
+    let listing = String::from_utf8(listing.get_output().stdout.clone()).unwrap();
+    assert!(listing.contains("tiny/mock/t1/load"), "{listing}");
+    let out = dir.path().join("out");
+    edgebench(&dir.path().join("cache"))
+        .args(["sweep", "--device"])
+        .arg(&p)
+        .arg("--out")
+        .arg(&out)
+        .args(["--mock-spec", "prefill_us=10,decode_us=100"])
+        .assert()
+        .success();
+    let s: Value = serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    let records = s["records"].as_array().unwrap();
+    assert_eq!(records.len(), 2, "one matrix case and one load run");
+    let load = records.iter().find(|r| r["kind"] == "load").unwrap();
+    assert_eq!(load["status"], "ok", "{}", load["reason"]);
+    assert_eq!(load["device"]["name"], "load box");
+    assert_eq!(load["model"]["id"], "tiny");
+    assert_eq!(load["load"]["limits"]["ttft_ms"], 5.0);
+    assert_eq!(load["load"]["points"][0]["rate_rps"], 100.0);
+    let cap = &load["load"]["capacity"][0];
+    // One at a time at 1.02 ms a request: below 980 req/s.
+    let rps = cap["rps"].as_f64().unwrap();
+    assert!(rps > 100.0 && rps < 980.4, "{cap}");
+    // The SLO is judged on the matrix case only.
+    let verdicts = s["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 1, "{verdicts:?}");
+    assert_eq!(verdicts[0]["test"], "req32+8");
+    // The report sizes the fleet from the measured capacity.
+    let report = dir.path().join("report");
+    edgebench(&dir.path().join("cache"))
+        .arg("report")
+        .arg(&out)
+        .arg("--out")
+        .arg(&report)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("capacity under load"), "{md}");
+    assert!(md.contains("at concurrency 1 under load"), "{md}");
+}
+
+#[test]
+fn bad_load_sections_are_named_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(
+        dir.path(),
+        "[load]\nconcurrency = [0, 300]\nrates = [-1]\narrival = \"bursty\"\ncapacity = false\n",
+    );
+    let o = edgebench(&dir.path().join("cache"))
+        .args(["sweep", "--dry-run", "--device"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for want in ["load.concurrency", "load.rates[0]", "load.arrival", "p.toml:"] {
+        assert!(err.contains(want), "{want} missing: {err}");
+    }
+}
