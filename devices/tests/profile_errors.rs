@@ -166,7 +166,7 @@ duration = "ten minutes"
         "model[0]: has both model files and `synth`",
         "model[0].gguf.sha256: `1234` is not a sha256",
         "model[0].synth.preset: `huge` is not a synthetic preset; allowed: tiny, small, medium",
-        "model[0].synth.quant: `q3_k` is not a synthetic quant; allowed: q4_0, q8_0, f16, f32",
+        "model[0].synth.quant: `q3_k` is not a synthetic quant; allowed: q4_0, q8_0, q4_1, q5_0, q4_k_m, q4_k_s, q5_k_m, q6_k, f16, bf16, f32",
         "model[1].id: `a` is already the id of model[0]",
         "model[1]: has no model",
         "matrix.backends[1]: `tensorflow` is not a backend id; known: llama.cpp",

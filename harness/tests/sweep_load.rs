@@ -122,7 +122,12 @@ fn bad_load_sections_are_named_with_their_line() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    for want in ["load.concurrency", "load.rates[0]", "load.arrival", "p.toml:"] {
+    for want in [
+        "load.concurrency",
+        "load.rates[0]",
+        "load.arrival",
+        "p.toml:",
+    ] {
         assert!(err.contains(want), "{want} missing: {err}");
     }
 }
