@@ -56,6 +56,18 @@ pub fn kv_type_of(k: KvTypeArg) -> KvType {
     }
 }
 
+/// The load settings of a command that loads several models with the same
+/// `--ngl`, `--ep-option` and `--graph-opt`, on `threads` threads.
+pub fn load_settings(load: &LoadFlags, threads: u32) -> Result<edgebench_backends::LoadSettings> {
+    Ok(edgebench_backends::LoadSettings {
+        n_gpu_layers: load.n_gpu_layers,
+        onnx: OnnxLoadSettings {
+            threads: Some(threads),
+            ..onnx_settings(&load.ep_options, load.graph_opt.as_deref())?
+        },
+    })
+}
+
 /// ONNX Runtime settings from `--ep-option KEY=VALUE` and `--graph-opt`.
 pub fn onnx_settings(ep_options: &[String], graph_opt: Option<&str>) -> Result<OnnxLoadSettings> {
     let mut opts = std::collections::BTreeMap::new();

@@ -26,7 +26,7 @@ pub struct QuantError {
     pub multiple: usize,
 }
 
-fn check(what: &'static str, len: usize, multiple: usize) -> Result<(), QuantError> {
+pub(crate) fn check(what: &'static str, len: usize, multiple: usize) -> Result<(), QuantError> {
     if len.is_multiple_of(multiple) {
         Ok(())
     } else {

@@ -9,7 +9,7 @@
 //!
 //! The matching dequantisers follow ggml's `dequantize_row_*`.
 
-use super::quant::{QK, QuantError};
+use super::quant::{QK, QuantError, check};
 use half::f16;
 
 /// Elements per K-quant super-block.
@@ -24,18 +24,6 @@ pub const Q4_K_BLOCK_BYTES: usize = 144;
 pub const Q5_K_BLOCK_BYTES: usize = 176;
 /// Bytes per q6_K super-block.
 pub const Q6_K_BLOCK_BYTES: usize = 210;
-
-fn check(what: &'static str, len: usize, multiple: usize) -> Result<(), QuantError> {
-    if len.is_multiple_of(multiple) {
-        Ok(())
-    } else {
-        Err(QuantError {
-            what,
-            len,
-            multiple,
-        })
-    }
-}
 
 fn half(v: f32) -> [u8; 2] {
     f16::from_f32(v).to_le_bytes()

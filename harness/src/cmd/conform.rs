@@ -19,7 +19,7 @@ use edgebench_reports::record::RecordKind;
 
 use crate::cli::{ConformArgs, ProbeFormat};
 use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
-use crate::flags::{check_out_folder, default_threads, model_source, onnx_settings};
+use crate::flags::{check_out_folder, default_threads, load_settings, model_source};
 use crate::model::{ResolvedModel, resolve_model_for};
 use crate::prompt::SplitMix64;
 use crate::{output, provenance, session};
@@ -138,13 +138,7 @@ pub fn conform(args: &ConformArgs) -> Result<i32> {
         check_out_folder(out)?;
     }
     let threads = args.threads.unwrap_or_else(default_threads);
-    let load = edgebench_backends::LoadSettings {
-        n_gpu_layers: args.load.n_gpu_layers,
-        onnx: edgebench_backends::OnnxLoadSettings {
-            threads: Some(threads),
-            ..onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?
-        },
-    };
+    let load = load_settings(&args.load, threads)?;
     // Backends first (cheap), then every model is found and checked before
     // anything loads, so a typo in the last argument fails at once.
     let mut pairs = vec![];

@@ -15,7 +15,7 @@ use edgebench_reports::quality::{
 use crate::cli::{ProbeFormat, QualityArgs};
 use crate::cmd::conform::{conform_tokens, default_backend, teacher_forced_logits};
 use crate::exit::EXIT_OK;
-use crate::flags::{check_out_folder, default_threads, model_source, onnx_settings};
+use crate::flags::{check_out_folder, default_threads, load_settings, model_source};
 use crate::model::{ResolvedModel, resolve_model_for};
 use crate::{output, provenance, session};
 
@@ -89,13 +89,7 @@ pub fn quality(args: &QualityArgs) -> Result<i32> {
         check_out_folder(out)?;
     }
     let threads = args.threads.unwrap_or_else(default_threads);
-    let load = edgebench_backends::LoadSettings {
-        n_gpu_layers: args.load.n_gpu_layers,
-        onnx: edgebench_backends::OnnxLoadSettings {
-            threads: Some(threads),
-            ..onnx_settings(&args.load.ep_options, args.load.graph_opt.as_deref())?
-        },
-    };
+    let load = load_settings(&args.load, threads)?;
     // Every model and backend is found and checked before anything loads.
     let ref_kind = args
         .reference_backend

@@ -361,11 +361,9 @@ impl<'a> Sweep<'a> {
                 r.kind = RecordKind::Sustained;
                 r
             };
-            let record = match (&group.blocked, &group.model) {
-                (Some(Blocked::Unavailable(why)), _) => decided(Status::EpUnavailable, why),
-                (Some(Blocked::ArtifactMismatch(why)), _) => decided(Status::ArtifactMismatch, why),
-                (None, None) => decided(Status::Failed, "the model could not be resolved"),
-                (None, Some(model)) => {
+            let record = match runnable(group) {
+                Err((status, why)) => decided(status, why),
+                Ok(model) => {
                     let cooled = self.profile.matrix.cooldown.map(|cd| {
                         (
                             cd,
@@ -420,11 +418,9 @@ impl<'a> Sweep<'a> {
                 r.kind = RecordKind::Load;
                 r
             };
-            let record = match (&group.blocked, &group.model) {
-                (Some(Blocked::Unavailable(why)), _) => decided(Status::EpUnavailable, why),
-                (Some(Blocked::ArtifactMismatch(why)), _) => decided(Status::ArtifactMismatch, why),
-                (None, None) => decided(Status::Failed, "the model could not be resolved"),
-                (None, Some(model)) => match load::run(
+            let record = match runnable(group) {
+                Err((status, why)) => decided(status, why),
+                Ok(model) => match load::run(
                     &self.supervisor.exe,
                     settings,
                     self.profile,
@@ -585,5 +581,18 @@ impl<'a> Sweep<'a> {
             return EXIT_CASE_FAILED;
         }
         EXIT_OK
+    }
+}
+
+/// The model a group after the matrix (sustained, load) runs on, or the
+/// status and reason to record instead.
+fn runnable(
+    group: &SweepGroup,
+) -> std::result::Result<&crate::model::ResolvedModel, (Status, &str)> {
+    match (&group.blocked, &group.model) {
+        (Some(Blocked::Unavailable(why)), _) => Err((Status::EpUnavailable, why)),
+        (Some(Blocked::ArtifactMismatch(why)), _) => Err((Status::ArtifactMismatch, why)),
+        (None, None) => Err((Status::Failed, "the model could not be resolved")),
+        (None, Some(model)) => Ok(model),
     }
 }
