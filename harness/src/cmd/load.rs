@@ -179,71 +179,31 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         ArrivalArg::Poisson => Arrival::Poisson,
         ArrivalArg::Constant => Arrival::Constant,
     };
-    // Two untimed requests warm caches, then the median of five served
-    // back to back is the service time that brackets the capacity search.
-    serve(backend.as_mut(), shape, &[0, 0])?;
-    let alone = serve(backend.as_mut(), shape, &[0; 5])?;
-    let service_ms = Summary::from_samples(
-        alone
-            .iter()
-            .map(|r| (r.end_ns.unwrap_or(r.start_ns) - r.start_ns) as f64 / 1e6)
-            .collect(),
-    )
-    .map_or(1.0, |s| s.p50);
+    let service_ms = service_time_ms(backend.as_mut(), shape)?;
     let started = std::time::SystemTime::now();
+    let trials = Trials {
+        process,
+        requests: args.requests as usize,
+        seed: args.seed,
+        shape,
+        limits,
+        batch: context.batch,
+    };
     let mut runs = Vec::new();
     let mut capacities = Vec::new();
     for &c in &args.concurrency {
-        if c > 1 {
-            backend
-                .configure_parallel(&context, c)
-                .map_err(|e| anyhow!("--concurrency {c} on {}: {e}", args.backend))?;
-            // Warm the batched path: c requests at once, untimed.
-            serve_batched(
-                backend.as_mut(),
-                shape,
-                &vec![0; c as usize],
-                c,
-                context.batch as usize,
-            )?;
-        } else {
-            backend.configure(&context)?;
-        }
+        configure_for(backend.as_mut(), &context, c, shape)
+            .map_err(|e| anyhow!("--concurrency {c} on {}: {e}", args.backend))?;
         for &rate in &args.rates {
             eprintln!(
                 "edgebench: {} requests at {rate} req/s ({:?} arrivals), concurrency {c}",
                 args.requests, args.arrival
             );
-            let a = arrivals(process, rate, args.requests as usize, args.seed);
-            let samples = serve_at(backend.as_mut(), c, shape, &a, context.batch)?;
+            let samples = trials.run(backend.as_mut(), c, rate)?;
             runs.push(run_of(c, rate, args.arrival, &samples, &limits));
         }
         if args.capacity {
-            // c at once serve at most c / service; start well below.
-            let hi = 1.5e3 * f64::from(c) / service_ms;
-            let lo = 0.05e3 / service_ms;
-            let precision = 0.02;
-            let mut binding = None;
-            let cap = capacity(lo, hi, precision, 12, |rate| {
-                eprintln!("edgebench: capacity trial at {rate:.3} req/s, concurrency {c}");
-                let a = arrivals(process, rate, args.requests as usize, args.seed);
-                let s = serve_at(backend.as_mut(), c, shape, &a, context.batch)?;
-                let sum = summarise(&s, &limits);
-                let why = first_broken(&s, &sum, &limits);
-                let holds = why.is_none();
-                if let Some(w) = why {
-                    binding = Some(w);
-                }
-                Ok(holds)
-            })?;
-            capacities.push(LoadCapacity {
-                concurrency: c,
-                rps: cap.rps,
-                failed_rps: Some(cap.failed_rps).filter(|f| f.is_finite()),
-                precision,
-                tried: cap.tried,
-                binding,
-            });
+            capacities.push(trials.capacity(backend.as_mut(), c, service_ms)?);
         }
     }
     let mut record = crate::record::base_record(
@@ -279,6 +239,97 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         ProbeFormat::Md => print!("{}", render_md(&record)),
     }
     Ok(EXIT_OK)
+}
+
+/// Two untimed requests warm caches, then the median of five served back
+/// to back is the service time (ms) that brackets the capacity search.
+fn service_time_ms(backend: &mut dyn Backend, shape: RequestShape<'_>) -> Result<f64> {
+    serve(backend, shape, &[0, 0])?;
+    let alone = serve(backend, shape, &[0; 5])?;
+    Ok(Summary::from_samples(
+        alone
+            .iter()
+            .map(|r| (r.end_ns.unwrap_or(r.start_ns) - r.start_ns) as f64 / 1e6)
+            .collect(),
+    )
+    .map_or(1.0, |s| s.p50))
+}
+
+/// One sequence for concurrency 1; `c` sequences above, warmed with `c`
+/// untimed requests at once.
+fn configure_for(
+    backend: &mut dyn Backend,
+    context: &ContextSettings,
+    c: u32,
+    shape: RequestShape<'_>,
+) -> Result<(), edgebench_backends::BackendError> {
+    if c == 1 {
+        return backend.configure(context);
+    }
+    backend.configure_parallel(context, c)?;
+    serve_batched(
+        backend,
+        shape,
+        &vec![0; c as usize],
+        c,
+        context.batch as usize,
+    )?;
+    Ok(())
+}
+
+/// What every run of one `load` shares: arrivals, requests and limits.
+struct Trials<'a> {
+    process: Arrival,
+    requests: usize,
+    seed: u64,
+    shape: RequestShape<'a>,
+    limits: Limits,
+    batch: u32,
+}
+
+impl Trials<'_> {
+    /// One run at `rate` and concurrency `c`.
+    fn run(
+        &self,
+        backend: &mut dyn Backend,
+        c: u32,
+        rate: f64,
+    ) -> Result<Vec<RequestSample>, edgebench_backends::BackendError> {
+        let a = arrivals(self.process, rate, self.requests, self.seed);
+        serve_at(backend, c, self.shape, &a, self.batch)
+    }
+
+    /// The capacity search at concurrency `c`: c at once serve at most
+    /// c / service, so it starts at 1.5 times that and goes down.
+    fn capacity(
+        &self,
+        backend: &mut dyn Backend,
+        c: u32,
+        service_ms: f64,
+    ) -> Result<LoadCapacity, edgebench_backends::BackendError> {
+        let hi = 1.5e3 * f64::from(c) / service_ms;
+        let lo = 0.05e3 / service_ms;
+        let precision = 0.02;
+        let mut binding = None;
+        let cap = capacity(lo, hi, precision, 12, |rate| {
+            eprintln!("edgebench: capacity trial at {rate:.3} req/s, concurrency {c}");
+            let s = self.run(backend, c, rate)?;
+            let why = first_broken(&s, &summarise(&s, &self.limits), &self.limits);
+            let holds = why.is_none();
+            if let Some(w) = why {
+                binding = Some(w);
+            }
+            Ok(holds)
+        })?;
+        Ok(LoadCapacity {
+            concurrency: c,
+            rps: cap.rps,
+            failed_rps: Some(cap.failed_rps).filter(|f| f.is_finite()),
+            precision,
+            tried: cap.tried,
+            binding,
+        })
+    }
 }
 
 /// Why a run does not hold at its rate: a dropped request, a p99 above

@@ -1,14 +1,12 @@
 //! The sweep's load runs (`[load]`): each is an `edgebench load` child
 //! process with the section's budget as its deadline, so a crash or a hang
 //! costs that run only, and Ctrl-C stops it like any case.
-use std::path::Path;
-use std::process::{Command, Stdio};
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use edgebench_devices::profile::Load;
+use std::path::Path;
 
 use super::plan::SweepGroup;
-use super::sustained::{Ended, run_child};
+use super::sustained::{Child, Ended, child_command, run_child};
 
 /// Runs the group's one load case on its resolved model.
 #[allow(clippy::too_many_arguments)] // each is one thing the child needs
@@ -23,32 +21,13 @@ pub fn run(
     interrupted: &std::sync::atomic::AtomicBool,
 ) -> Result<Ended> {
     let l = settings;
-    let case = &group.cases[0];
-    let stem = super::store::file_stem(&case.key);
-    let out = scratch.join(format!("{stem}.load.json"));
-    let log_path = scratch.join(format!("{stem}.load.log"));
-    let _ = std::fs::remove_file(&out);
-    let log = std::fs::File::create(&log_path)
-        .with_context(|| format!("cannot create {}", log_path.display()))?;
     let list = |v: &[String]| v.join(",");
-    let mut cmd = Command::new(exe);
-    cmd.arg("load")
-        .arg("-m")
-        .arg(model_path)
-        .args(["-b", group.backend.id()])
-        .args([
-            "-p",
-            &case.n_prompt.to_string(),
-            "-n",
-            &case.n_gen.to_string(),
-        ])
-        .args([
-            "-t",
-            &case.threads.to_string(),
-            "--seed",
-            &case.seed.to_string(),
-        ])
-        .args(["--requests", &l.requests.to_string()])
+    let Child {
+        mut cmd,
+        out,
+        log_path,
+    } = child_command(exe, "load", scratch, profile, mock_spec, group, model_path)?;
+    cmd.args(["--requests", &l.requests.to_string()])
         .args(["--arrival", &l.arrival])
         .args([
             "--queue-timeout",
@@ -57,9 +36,7 @@ pub fn run(
         .args([
             "-c",
             &list(&l.concurrency.iter().map(u32::to_string).collect::<Vec<_>>()),
-        ])
-        .args(["--mock-spec", mock_spec, "-o", "json"])
-        .args(super::load_flags(profile, group.backend));
+        ]);
     if !l.rates.is_empty() {
         cmd.args([
             "--rate",
@@ -78,11 +55,6 @@ pub fn run(
             cmd.args([flag, &v.to_string()]);
         }
     }
-    cmd.arg("--out")
-        .arg(&out)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log);
     run_child(
         cmd,
         &out,

@@ -53,47 +53,29 @@ impl Runner<'_> {
     /// Runs the group's one sustained case on its resolved model.
     pub fn run(&self, group: &SweepGroup, model_path: &Path) -> Result<Ended> {
         let s = self.settings;
-        let case = &group.cases[0];
-        let stem = super::store::file_stem(&case.key);
-        let out = self.scratch.join(format!("{stem}.sustained.json"));
-        let log_path = self.scratch.join(format!("{stem}.sustained.log"));
-        let _ = std::fs::remove_file(&out);
-        let log = std::fs::File::create(&log_path)
-            .with_context(|| format!("cannot create {}", log_path.display()))?;
-        let mut cmd = Command::new(&self.exe);
-        cmd.arg("sustained")
-            .arg("-m")
-            .arg(model_path)
-            .args(["-b", group.backend.id()])
-            .args([
-                "--duration",
-                &secs(s.duration_s),
-                "--window",
-                &secs(s.window_s),
-            ])
-            .args(["--gap", &secs(s.gap_s)])
-            .args([
-                "-p",
-                &case.n_prompt.to_string(),
-                "-n",
-                &case.n_gen.to_string(),
-            ])
-            .args([
-                "-t",
-                &case.threads.to_string(),
-                "--seed",
-                &case.seed.to_string(),
-            ])
-            .args(["--telemetry-hz", &s.telemetry_hz.to_string(), "-o", "json"])
-            .args(["--cooldown-timeout", &secs(self.cooldown_timeout_s)])
-            .args(["--mock-spec", self.mock_spec])
-            .args(super::load_flags(self.profile, group.backend))
-            .args(super::jobs::policy_flags(self.policy))
-            .arg("--out")
-            .arg(&out)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
+        let Child {
+            mut cmd,
+            out,
+            log_path,
+        } = child_command(
+            &self.exe,
+            "sustained",
+            self.scratch,
+            self.profile,
+            self.mock_spec,
+            group,
+            model_path,
+        )?;
+        cmd.args([
+            "--duration",
+            &secs(s.duration_s),
+            "--window",
+            &secs(s.window_s),
+        ])
+        .args(["--gap", &secs(s.gap_s)])
+        .args(["--telemetry-hz", &s.telemetry_hz.to_string()])
+        .args(["--cooldown-timeout", &secs(self.cooldown_timeout_s)])
+        .args(super::jobs::policy_flags(self.policy));
         if s.cooldown_watch {
             cmd.arg("--cooldown-watch");
         }
@@ -113,6 +95,55 @@ impl Runner<'_> {
             "duration + cool-down watch + [matrix] timeout",
         )
     }
+}
+
+/// A child `edgebench` command of one sweep group, before its own flags.
+pub struct Child {
+    /// `edgebench VERB -m MODEL -b BACKEND -p -n -t --seed --mock-spec
+    /// -o json` with the profile's load flags, `--out`, and stderr to the log.
+    pub cmd: Command,
+    /// Where it writes its record.
+    pub out: PathBuf,
+    /// Where its stderr goes.
+    pub log_path: PathBuf,
+}
+
+/// The command of a sweep's child process (`sustained`, `load`) on the
+/// group's one case, with the flags every such child takes; the record
+/// and log go to `scratch`, named after the case key and `verb`.
+pub fn child_command(
+    exe: &Path,
+    verb: &str,
+    scratch: &Path,
+    profile: &edgebench_devices::profile::Profile,
+    mock_spec: &str,
+    group: &SweepGroup,
+    model_path: &Path,
+) -> Result<Child> {
+    let case = &group.cases[0];
+    let stem = super::store::file_stem(&case.key);
+    let out = scratch.join(format!("{stem}.{verb}.json"));
+    let log_path = scratch.join(format!("{stem}.{verb}.log"));
+    let _ = std::fs::remove_file(&out);
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("cannot create {}", log_path.display()))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg(verb)
+        .arg("-m")
+        .arg(model_path)
+        .args(["-b", group.backend.id()])
+        .args(["-p", &case.n_prompt.to_string()])
+        .args(["-n", &case.n_gen.to_string()])
+        .args(["-t", &case.threads.to_string()])
+        .args(["--seed", &case.seed.to_string()])
+        .args(["--mock-spec", mock_spec, "-o", "json"])
+        .args(super::load_flags(profile, group.backend))
+        .arg("--out")
+        .arg(&out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log);
+    Ok(Child { cmd, out, log_path })
 }
 
 /// Runs a child `edgebench` that writes one record to `out` and its log to
