@@ -174,7 +174,7 @@ fn main() {
     let (_, prompt) = workload_tokens(42, harness.n_vocab(), harness.bos_token(), 0, N_PROMPT);
     let shape = RequestShape {
         prompt: &prompt,
-        n_gen: N_GEN,
+        lengths: &[(N_PROMPT, N_GEN)],
         queue_timeout_ns: u64::MAX,
     };
     let at_once = vec![0u64; n_seq as usize];

@@ -6,6 +6,7 @@
 pub mod bandwidth;
 pub mod host;
 pub mod limits;
+pub mod load_lengths;
 pub mod memory;
 pub mod probe;
 pub mod profile;

@@ -670,9 +670,14 @@ pub struct LoadArgs {
     /// How arrivals are spaced.
     #[arg(long, value_enum, default_value_t = ArrivalArg::Poisson)]
     pub arrival: ArrivalArg,
-    /// Requests per run (per rate, and per trial of --capacity), 1 to 1000000.
-    #[arg(long, default_value_t = 100)]
-    pub requests: u32,
+    /// Requests per run (per rate, and per trial of --capacity), 1 to
+    /// 1000000 (default 100).
+    #[arg(long, conflicts_with = "duration")]
+    pub requests: Option<u32>,
+    /// Instead of --requests: each run's arrivals span this long (90s, 5m),
+    /// at most 1000000 requests.
+    #[arg(long, value_parser = parse_duration_s)]
+    pub duration: Option<f64>,
     /// Requests served at once (comma list, 1 to 256): above 1, continuous
     /// batching of that many sequences in one context (llama.cpp only).
     #[arg(
@@ -682,12 +687,18 @@ pub struct LoadArgs {
         default_value = "1"
     )]
     pub concurrency: Vec<u32>,
-    /// Prompt tokens per request, 1 to 16777216.
-    #[arg(short = 'p', long = "n-prompt", default_value_t = 128)]
-    pub n_prompt: u32,
-    /// Tokens generated per request, 1 to 16777216.
-    #[arg(short = 'n', long = "n-gen", default_value_t = 32)]
-    pub n_gen: u32,
+    /// Prompt tokens per request: a count, or a range drawn from uniformly
+    /// per request (32-256, seeded); each 1 to 16777216.
+    #[arg(short = 'p', long = "n-prompt", default_value = "128")]
+    pub n_prompt: edgebench_devices::load_lengths::LenRange,
+    /// Tokens generated per request: a count or a range, as -p.
+    #[arg(short = 'n', long = "n-gen", default_value = "32")]
+    pub n_gen: edgebench_devices::load_lengths::LenRange,
+    /// Replay request lengths from this file instead of -p/-n: one JSON
+    /// object per line, {"prompt_len": P, "gen_len": G}, taken in order and
+    /// repeated (docs/load.md; profiles/traces/chat-mix.jsonl is a mix).
+    #[arg(long, conflicts_with_all = ["n_prompt", "n_gen"])]
+    pub trace: Option<PathBuf>,
     /// CPU threads (default: physical cores).
     #[arg(short = 't', long = "threads")]
     pub threads: Option<u32>,

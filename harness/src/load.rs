@@ -9,6 +9,7 @@
 //! Not yet wired to a command, a profile section or records: that, and
 //! concurrency above 1 (continuous batching), are the rest of issue 16.
 use edgebench_backends::{Backend, BackendError};
+use edgebench_devices::load_lengths::LenRange;
 use edgebench_reports::rng::SplitMix64;
 
 /// How request arrivals are spaced.
@@ -20,25 +21,55 @@ pub enum Arrival {
     Constant,
 }
 
-/// Arrival offsets in nanoseconds from the start, `n` of them, at `rate`
+/// Arrival offsets in nanoseconds from the start, endless, at `rate`
 /// requests per second. The same seed gives the same schedule.
-pub fn arrivals(process: Arrival, rate: f64, n: usize, seed: u64) -> Vec<u64> {
+fn arrival_times(process: Arrival, rate: f64, seed: u64) -> impl Iterator<Item = u64> {
     let mean_gap_ns = 1e9 / rate;
     let mut rng = SplitMix64::new(seed);
     let mut t = 0.0f64;
-    (0..n)
-        .map(|_| {
-            t += match process {
-                Arrival::Constant => mean_gap_ns,
-                Arrival::Poisson => {
-                    // Inverse CDF on (0, 1]: never ln(0).
-                    let u = ((rng.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
-                    -u.ln() * mean_gap_ns
-                }
-            };
-            t as u64
-        })
+    std::iter::repeat_with(move || {
+        t += match process {
+            Arrival::Constant => mean_gap_ns,
+            Arrival::Poisson => {
+                // Inverse CDF on (0, 1]: never ln(0).
+                let u = ((rng.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
+                -u.ln() * mean_gap_ns
+            }
+        };
+        t as u64
+    })
+}
+
+/// The first `n` arrival offsets (see [`arrival_times`]).
+pub fn arrivals(process: Arrival, rate: f64, n: usize, seed: u64) -> Vec<u64> {
+    arrival_times(process, rate, seed).take(n).collect()
+}
+
+/// The arrival offsets within `duration_ns` of the start, at most `max`
+/// of them (the same schedule as [`arrivals`], cut by time).
+pub fn arrivals_within(
+    process: Arrival,
+    rate: f64,
+    duration_ns: u64,
+    max: usize,
+    seed: u64,
+) -> Vec<u64> {
+    arrival_times(process, rate, seed)
+        .take_while(|&t| t <= duration_ns)
+        .take(max)
         .collect()
+}
+
+/// Per-request (prompt tokens, generated tokens), `n` of them, each drawn
+/// uniformly from its range (a fixed range gives the same every time),
+/// seeded apart from the arrivals.
+pub fn draw_lengths(prompt: LenRange, generated: LenRange, n: usize, seed: u64) -> Vec<(u32, u32)> {
+    if prompt.is_fixed() && generated.is_fixed() {
+        return vec![(prompt.lo, generated.lo)];
+    }
+    let mut rng = SplitMix64::new(seed ^ 0x6c65_6e67_7468_7321);
+    let mut draw = |r: LenRange| r.lo + (rng.next_u64() % u64::from(r.hi - r.lo + 1)) as u32;
+    (0..n).map(|_| (draw(prompt), draw(generated))).collect()
 }
 
 /// One request of a load run, in nanoseconds on the backend's clock.
@@ -54,6 +85,10 @@ pub struct RequestSample {
     pub end_ns: Option<u64>,
     /// Each decode step's time.
     pub step_ns: Vec<u64>,
+    /// Its prompt tokens.
+    pub n_prompt: u32,
+    /// Tokens it asked for.
+    pub n_gen: u32,
 }
 
 impl RequestSample {
@@ -81,13 +116,32 @@ impl RequestSample {
 /// What each request asks and how long it may wait.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestShape<'a> {
-    /// The prompt (the same for every request).
+    /// Prompt tokens: a request of P prompt tokens takes the first P (the
+    /// slice is as long as the longest prompt).
     pub prompt: &'a [u32],
-    /// Tokens to generate (the first from the prompt's logits).
-    pub n_gen: u32,
+    /// (prompt tokens, tokens to generate) per request, in arrival order,
+    /// cycled when there are fewer than requests (one entry: every request
+    /// alike). The first generated token comes from the prompt's logits.
+    pub lengths: &'a [(u32, u32)],
     /// A request still queued this long after its arrival is dropped, as
     /// a server's request timeout would.
     pub queue_timeout_ns: u64,
+}
+
+impl<'a> RequestShape<'a> {
+    /// Request `i`'s prompt and tokens to generate.
+    pub fn request(&self, i: usize) -> (&'a [u32], u32) {
+        let (p, g) = self.lengths[i % self.lengths.len()];
+        (&self.prompt[..p as usize], g)
+    }
+
+    /// The longest prompt plus the longest generation: the context one
+    /// sequence needs.
+    pub fn max_tokens(&self) -> u32 {
+        let p = self.lengths.iter().map(|l| l.0).max().unwrap_or(0);
+        let g = self.lengths.iter().map(|l| l.1).max().unwrap_or(0);
+        p + g
+    }
 }
 
 /// Serves `arrivals` (offsets from now) one at a time, first come first
@@ -101,11 +155,13 @@ pub fn serve(
     let clock = backend.clock();
     let origin = clock.now_ns();
     let mut out = Vec::with_capacity(arrivals.len());
-    for &offset in arrivals {
+    for (i, &offset) in arrivals.iter().enumerate() {
         let arrival_ns = origin + offset;
+        let (prompt, n_gen) = shape.request(i);
+        let n_prompt = prompt.len() as u32;
         // Reserved before the request's clock starts: no allocation while
         // it is timed.
-        let mut steps = Vec::with_capacity(shape.n_gen.saturating_sub(1) as usize);
+        let mut steps = Vec::with_capacity(n_gen.saturating_sub(1) as usize);
         clock.sleep_until(arrival_ns);
         let start_ns = clock.now_ns().max(arrival_ns);
         if start_ns - arrival_ns > shape.queue_timeout_ns {
@@ -115,17 +171,18 @@ pub fn serve(
                 first_token_ns: None,
                 end_ns: None,
                 step_ns: Vec::new(),
+                n_prompt,
+                n_gen,
             });
             continue;
         }
         backend.clear()?;
-        backend.prefill(shape.prompt, 0)?;
+        backend.prefill(prompt, 0)?;
         backend.synchronize();
         let first = clock.now_ns();
         let mut token = backend.next_token()?;
-        let n_prompt = shape.prompt.len() as u32;
         let mut last = first;
-        for pos in n_prompt..n_prompt + shape.n_gen.saturating_sub(1) {
+        for pos in n_prompt..n_prompt + n_gen.saturating_sub(1) {
             backend.decode(token, pos)?;
             backend.synchronize();
             let t = clock.now_ns();
@@ -139,6 +196,8 @@ pub fn serve(
             first_token_ns: Some(first),
             end_ns: Some(last),
             step_ns: steps,
+            n_prompt,
+            n_gen,
         });
     }
     Ok(out)
@@ -339,7 +398,7 @@ mod tests {
     fn shape(prompt: &[u32]) -> RequestShape<'_> {
         RequestShape {
             prompt,
-            n_gen: 8,
+            lengths: &[(32, 8)],
             queue_timeout_ns: u64::MAX,
         }
     }
@@ -377,6 +436,69 @@ mod tests {
                 s.iter().map(|r| r.ttft_ns().unwrap() as f64).sum::<f64>() / s.len() as f64 / 1e6;
             assert!((ttft - measured - 0.32).abs() < 1e-6, "{ttft} {measured}");
         }
+    }
+
+    /// Lengths drawn from ranges (M/G/1): the mean wait is the
+    /// Pollaczek-Khinchine formula lambda E[S^2] / (2 (1 - rho)), with
+    /// the service moments of the lengths actually drawn (the mock serves
+    /// a request of P + G tokens in 0.01 P + 0.1 (G - 1) ms). Within 5 %
+    /// at rho = 0.7.
+    #[test]
+    fn drawn_lengths_queue_as_m_g_1() {
+        let (p, g) = (LenRange { lo: 4, hi: 60 }, LenRange { lo: 1, hi: 16 });
+        let n = 60_000;
+        let lengths = draw_lengths(p, g, n, 3);
+        assert_eq!(lengths, draw_lengths(p, g, n, 3), "seeded");
+        assert!(
+            lengths
+                .iter()
+                .all(|&(a, b)| p.lo <= a && a <= p.hi && g.lo <= b && b <= g.hi)
+        );
+        assert_eq!(lengths.iter().map(|l| l.0).min(), Some(p.lo));
+        assert_eq!(lengths.iter().map(|l| l.1).max(), Some(g.hi));
+        let service_s = |&(a, b): &(u32, u32)| (0.01 * a as f64 + 0.1 * (b - 1) as f64) * 1e-3;
+        let es = lengths.iter().map(service_s).sum::<f64>() / n as f64;
+        let es2 = lengths.iter().map(|l| service_s(l).powi(2)).sum::<f64>() / n as f64;
+        let rho = 0.7;
+        let rate = rho / es;
+        let prompt = [1u32; 60];
+        let shape = RequestShape {
+            prompt: &prompt,
+            lengths: &lengths,
+            queue_timeout_ns: u64::MAX,
+        };
+        let a = arrivals(Arrival::Poisson, rate, n, 42);
+        let s = serve(&mut mock(), shape, &a).unwrap();
+        for (r, l) in s.iter().zip(&lengths) {
+            assert_eq!((r.n_prompt, r.step_ns.len() as u32 + 1), *l);
+        }
+        let measured = summarise(&s, &Limits::default()).mean_queue_ms;
+        let want = rate * es2 / (2.0 * (1.0 - rho)) * 1e3;
+        assert!(
+            (measured / want - 1.0).abs() < 0.05,
+            "mean wait {measured:.4} ms, Pollaczek-Khinchine says {want:.4} ms"
+        );
+        // Fixed ranges draw nothing: one entry, every request alike.
+        assert_eq!(
+            draw_lengths(LenRange::fixed(9), LenRange::fixed(2), 5, 0),
+            [(9, 2)]
+        );
+    }
+
+    /// A timed run takes the same schedule, cut at its duration.
+    #[test]
+    fn a_timed_run_is_the_schedule_cut_by_time() {
+        let all = arrivals(Arrival::Poisson, 50.0, 2000, 5);
+        let within = arrivals_within(Arrival::Poisson, 50.0, 10_000_000_000, 1_000_000, 5);
+        assert_eq!(within[..], all[..within.len()]);
+        assert!(*within.last().unwrap() <= 10_000_000_000);
+        assert!(all[within.len()] > 10_000_000_000);
+        // About rate x duration of them (500; Poisson sd 22).
+        assert!((430..=570).contains(&within.len()), "{}", within.len());
+        assert_eq!(
+            arrivals_within(Arrival::Poisson, 50.0, 10_000_000_000, 7, 5).len(),
+            7
+        );
     }
 
     /// Poisson arrivals in short runs (40 requests, as a quick capacity

@@ -19,11 +19,15 @@ use edgebench_backends::{Backend, BackendError, SeqChunk};
 use crate::load::{RequestSample, RequestShape};
 
 /// A request holding a slot.
-struct Running {
+struct Running<'a> {
     /// Index into the arrivals.
     req: usize,
     /// Its sequence id (the slot).
     seq: u32,
+    /// Its prompt.
+    prompt: &'a [u32],
+    /// Tokens it asked for.
+    n_gen: u32,
     /// Prompt tokens already in the KV cache.
     prefilled: usize,
     /// The token to feed next once generating.
@@ -48,17 +52,22 @@ pub fn serve_batched(
 ) -> Result<Vec<RequestSample>, BackendError> {
     let clock = backend.clock();
     let origin = clock.now_ns();
-    let n_prompt = shape.prompt.len();
     // Every step must fit each generating request's token plus progress.
     let batch_tokens = batch_tokens.max(n_slots as usize + 1);
     let mut samples: Vec<RequestSample> = arrivals
         .iter()
-        .map(|&a| RequestSample {
-            arrival_ns: origin + a,
-            start_ns: 0,
-            first_token_ns: None,
-            end_ns: None,
-            step_ns: Vec::with_capacity(shape.n_gen.saturating_sub(1) as usize),
+        .enumerate()
+        .map(|(i, &a)| {
+            let (prompt, n_gen) = shape.request(i);
+            RequestSample {
+                arrival_ns: origin + a,
+                start_ns: 0,
+                first_token_ns: None,
+                end_ns: None,
+                step_ns: Vec::with_capacity(n_gen.saturating_sub(1) as usize),
+                n_prompt: prompt.len() as u32,
+                n_gen,
+            }
         })
         .collect();
     let mut free: Vec<u32> = (0..n_slots).rev().collect();
@@ -86,9 +95,12 @@ pub fn serve_batched(
             }
             let seq = free.pop().expect("checked non-empty");
             backend.clear_seq(seq)?;
+            let (prompt, n_gen) = shape.request(req);
             running.push(Running {
                 req,
                 seq,
+                prompt,
+                n_gen,
                 prefilled: 0,
                 token: 0,
                 generated: 0,
@@ -108,12 +120,13 @@ pub fn serve_batched(
         plan.clear();
         let mut budget = batch_tokens;
         for (i, r) in running.iter().enumerate() {
-            if r.prefilled == n_prompt {
+            if r.prefilled == r.prompt.len() {
                 plan.push((i, r.prefilled + r.generated as usize - 1, 1, true));
                 budget -= 1;
             }
         }
         for (i, r) in running.iter().enumerate() {
+            let n_prompt = r.prompt.len();
             if r.prefilled < n_prompt && budget > 0 {
                 let take = (n_prompt - r.prefilled).min(budget);
                 plan.push((i, r.prefilled, take, r.prefilled + take == n_prompt));
@@ -124,10 +137,10 @@ pub fn serve_batched(
             let mut chunks = recycle(std::mem::take(&mut chunk_buf));
             chunks.extend(plan.iter().map(|&(i, pos, take, logits)| {
                 let r = &running[i];
-                let tokens = if r.prefilled == n_prompt {
+                let tokens = if r.prefilled == r.prompt.len() {
                     std::slice::from_ref(&r.token)
                 } else {
-                    &shape.prompt[r.prefilled..r.prefilled + take]
+                    &r.prompt[r.prefilled..r.prefilled + take]
                 };
                 SeqChunk {
                     seq: r.seq,
@@ -145,7 +158,7 @@ pub fn serve_batched(
         let mut k = 0usize;
         for &(i, _, take, logits) in &plan {
             let r = &mut running[i];
-            if r.prefilled < n_prompt {
+            if r.prefilled < r.prompt.len() {
                 r.prefilled += take;
             }
             if !logits {
@@ -162,7 +175,7 @@ pub fn serve_batched(
             r.generated += 1;
             r.last_ns = t;
             r.token = next;
-            if r.generated >= shape.n_gen {
+            if r.generated >= r.n_gen {
                 s.end_ns = Some(t);
             }
         }

@@ -76,7 +76,23 @@ fn bad_load_flags_are_named() {
         (vec!["--rate", "0"], "--rate 0"),
         (vec!["--rate=-2"], "--rate -2"),
         (vec!["--rate", "1", "--requests", "0"], "--requests 0"),
-        (vec!["--rate", "1", "-n", "0"], "-n/--n-gen 0"),
+        (vec!["--rate", "1", "-n", "0"], "--n-gen"),
+        (
+            vec!["--rate", "1", "-p", "64-32"],
+            "`64-32`: the range's first count is above its second",
+        ),
+        (
+            vec!["--rate", "1", "--duration", "0s"],
+            "--duration must be longer than 0",
+        ),
+        (
+            vec!["--rate", "1", "--duration", "1s", "--requests", "5"],
+            "cannot be used with",
+        ),
+        (
+            vec!["--rate", "1", "--trace", "/nonexistent/t.jsonl"],
+            "--trace /nonexistent/t.jsonl: ",
+        ),
         (vec!["--rate", "1", "--ttft-ms", "0"], "--ttft-ms 0"),
         (vec![], "--rate"),
         (vec!["--rate", "1", "-c", "0"], "--concurrency 0"),
@@ -94,6 +110,112 @@ fn bad_load_flags_are_named() {
             .code(2)
             .stderr(predicate::str::contains(want));
     }
+}
+
+/// A trace with a bad line is named with the line; a trace and -p/-n
+/// together are refused (one would silently win).
+#[test]
+fn a_bad_trace_is_named_with_its_line() {
+    let cache = tempfile::tempdir().unwrap();
+    let t = cache.path().join("t.jsonl");
+    std::fs::write(
+        &t,
+        "{\"prompt_len\": 8, \"gen_len\": 4}\n{\"prompt_len\": 8, \"gen_len\": \"4\"}\n",
+    )
+    .unwrap();
+    let trace = t.to_str().unwrap();
+    edgebench(cache.path())
+        .args(["load", "-b", "mock", "--rate", "1", "--trace", trace])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "--trace {trace}:2: invalid type: string \"4\""
+        )));
+    edgebench(cache.path())
+        .args([
+            "load", "-b", "mock", "--rate", "1", "--trace", trace, "-p", "8",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}
+
+/// The shipped mix replayed for a timed run: requests take the trace's
+/// lengths in order, repeated, and the record says how lengths were chosen.
+/// Lengths drawn from ranges stay within them.
+#[test]
+fn traces_and_ranges_shape_the_requests() {
+    let cache = tempfile::tempdir().unwrap();
+    let mix = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../profiles/traces/chat-mix.jsonl"
+    );
+    let trace = edgebench_devices::load_lengths::read_trace(std::path::Path::new(mix)).unwrap();
+    let out = edgebench(cache.path())
+        .args([
+            "load",
+            "-b",
+            "mock",
+            "--mock-spec",
+            "prefill_us=10,decode_us=100",
+        ])
+        .args(["--trace", mix, "--rate", "50", "--duration", "2s"])
+        .args(["--arrival", "constant", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out.stdout);
+    let l = &v["load"];
+    assert_eq!(
+        l["lengths"],
+        "trace chat-mix.jsonl (24 requests, repeated in order)"
+    );
+    assert_eq!(l["duration_s"], 2.0);
+    // Constant arrivals every 20 ms within 2 s: 100 of them.
+    let samples = l["points"][0]["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 100);
+    for (i, r) in samples.iter().enumerate() {
+        let (p, g) = trace[i % trace.len()];
+        assert_eq!(
+            (r["n_prompt"].as_u64(), r["n_gen"].as_u64()),
+            (Some(p.into()), Some(g.into()))
+        );
+        assert_eq!(r["itl_ns"].as_array().unwrap().len() as u32 + 1, g);
+    }
+    // The longest request sized the context.
+    assert_eq!(v["workload"]["n_prompt"], 512);
+    assert_eq!(v["workload"]["n_gen"], 192);
+
+    let out = edgebench(cache.path())
+        .args([
+            "load", "-b", "mock", "-p", "16-64", "-n", "2-9", "--rate", "100",
+        ])
+        .args(["--requests", "2000", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out.stdout);
+    assert_eq!(v["load"]["lengths"], "uniform 16-64+2-9");
+    let samples = v["load"]["points"][0]["samples"].as_array().unwrap();
+    let p: Vec<u64> = samples
+        .iter()
+        .map(|r| r["n_prompt"].as_u64().unwrap())
+        .collect();
+    let g: Vec<u64> = samples
+        .iter()
+        .map(|r| r["n_gen"].as_u64().unwrap())
+        .collect();
+    assert!(p.iter().all(|x| (16..=64).contains(x)) && g.iter().all(|x| (2..=9).contains(x)));
+    // 2000 draws of 49 values: both ends show up.
+    assert!(p.contains(&16) && p.contains(&64) && g.contains(&2) && g.contains(&9));
 }
 
 /// The real backend: every request served with its tokens, TTFT from

@@ -155,7 +155,7 @@ fn every_request_gets_its_tokens_and_batching_raises_throughput() {
     let prompt = tokens(9, 32, bos);
     let shape = RequestShape {
         prompt: &prompt,
-        n_gen: 32,
+        lengths: &[(32, 32)],
         queue_timeout_ns: u64::MAX,
     };
     // Sixteen requests arriving at once: the queue is never empty, so each
@@ -185,6 +185,42 @@ fn every_request_gets_its_tokens_and_batching_raises_throughput() {
         t4 > t1,
         "concurrency 4 gave {t4:.0} tok/s, one at a time {t1:.0}"
     );
+}
+
+/// Requests of different lengths share the batch: each prefills its own
+/// prompt and stops at its own count, the short ones freeing their slots
+/// for queued ones while long ones run on.
+#[test]
+fn mixed_lengths_each_get_their_own_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = tiny(dir.path());
+    let bos = b.bos_token().unwrap();
+    let prompt = tokens(5, 96, bos);
+    let lengths = [(8, 40), (96, 3), (33, 1), (64, 17), (17, 64)];
+    let shape = RequestShape {
+        prompt: &prompt,
+        lengths: &lengths,
+        queue_timeout_ns: u64::MAX,
+    };
+    let mut ctx = settings();
+    ctx.n_ctx = 96 + 64;
+    b.configure_parallel(&ctx, 3).unwrap();
+    let s = serve_batched(b.as_mut(), shape, &[0; 12], 3, 64).unwrap();
+    for (i, r) in s.iter().enumerate() {
+        let (p, g) = lengths[i % lengths.len()];
+        assert_eq!((r.n_prompt, r.n_gen), (p, g), "request {i}");
+        assert_eq!(
+            r.step_ns.len() + 1,
+            g as usize,
+            "request {i} got its tokens"
+        );
+    }
+    // The same lengths served one at a time agree on what each asked.
+    b.configure(&ctx).unwrap();
+    let one = serve(b.as_mut(), shape, &[0; 5]).unwrap();
+    for (r, &(p, g)) in one.iter().zip(&lengths) {
+        assert_eq!((r.n_prompt, r.step_ns.len() as u32 + 1), (p, g));
+    }
 }
 
 #[test]

@@ -131,3 +131,96 @@ fn bad_load_sections_are_named_with_their_line() {
         assert!(err.contains(want), "{want} missing: {err}");
     }
 }
+
+/// `trace` (relative to the profile's folder) and `duration` reach the
+/// child: requests replay the trace's lengths; a range draws them. The
+/// group's context is sized for the longest request.
+#[test]
+fn a_trace_section_replays_its_lengths() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mix.jsonl"),
+        "{\"prompt_len\": 12, \"gen_len\": 3}\n{\"prompt_len\": 40, \"gen_len\": 9}\n",
+    )
+    .unwrap();
+    let p = profile(
+        dir.path(),
+        "[load]\ntrace = \"mix.jsonl\"\nduration = \"1s\"\nrates = [20]\ncapacity = false\n\
+         arrival = \"constant\"\n",
+    );
+    let out = dir.path().join("out");
+    edgebench(&dir.path().join("cache"))
+        .args(["sweep", "--device"])
+        .arg(&p)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let s: Value = serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    let load = s["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "load")
+        .unwrap();
+    assert_eq!(load["status"], "ok", "{}", load["reason"]);
+    assert_eq!(
+        load["load"]["lengths"],
+        "trace mix.jsonl (2 requests, repeated in order)"
+    );
+    assert_eq!(load["workload"]["n_prompt"], 40);
+    let samples = load["load"]["points"][0]["samples"].as_array().unwrap();
+    // Every 50 ms within 1 s.
+    assert_eq!(samples.len(), 20);
+    for (i, r) in samples.iter().enumerate() {
+        let want = if i % 2 == 0 { (12, 3) } else { (40, 9) };
+        assert_eq!(
+            (r["n_prompt"].clone(), r["n_gen"].clone()),
+            (want.0.into(), want.1.into())
+        );
+    }
+}
+
+#[test]
+fn bad_lengths_and_traces_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.jsonl"),
+        "{\"prompt_len\": 12, \"gen_len\": 3}\n\n{\"prompt_len\": 12}\n",
+    )
+    .unwrap();
+    for (section, wants) in [
+        (
+            "[load]\nn_prompt = \"64-8\"\nn_gen = 0\nrequests = 10\nduration = \"1m\"\n",
+            vec![
+                "load.n_prompt: `64-8`: the range's first count is above its second",
+                "load.n_gen: `0`",
+                "load.requests: and load.duration both size a run",
+            ],
+        ),
+        (
+            "[load]\ntrace = \"bad.jsonl\"\nn_prompt = 8\n",
+            vec![
+                "load.trace: replaces load.n_prompt",
+                "bad.jsonl:3: missing field `gen_len`",
+            ],
+        ),
+        (
+            "[load]\ntrace = \"../x.jsonl\"\n",
+            vec!["load.trace: `../x.jsonl` leaves the profile's folder"],
+        ),
+    ] {
+        let p = profile(dir.path(), section);
+        let o = edgebench(&dir.path().join("cache"))
+            .args(["sweep", "--dry-run", "--device"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        for want in wants {
+            assert!(err.contains(want), "{want} missing: {err}");
+        }
+        assert!(err.contains("p.toml:"), "{err}");
+    }
+}

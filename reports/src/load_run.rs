@@ -32,6 +32,13 @@ pub struct LoadSample {
     pub end_ns: Option<u64>,
     /// Its inter-token latencies.
     pub itl_ns: Vec<u64>,
+    /// Its prompt tokens (absent in records before lengths varied: every
+    /// request had the workload's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_prompt: Option<u32>,
+    /// Tokens it asked for (absent as `n_prompt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_gen: Option<u32>,
 }
 
 /// One run at one (concurrency, rate).
@@ -104,8 +111,17 @@ pub struct LoadRun {
     pub limits: LoadLimits,
     /// Median service time of one request alone, ms.
     pub service_ms: f64,
-    /// Requests per run.
+    /// Requests per run (with `duration_s`, the most a run may have).
     pub requests: u32,
+    /// Each run's arrivals span this long, s, instead of a fixed number
+    /// of requests (absent: `requests` per run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+    /// How request lengths were chosen: `fixed 128+32`, `uniform
+    /// 32-256+16-64` (prompt+generated, seeded) or `trace NAME (N
+    /// requests)`; absent in older records (fixed, the workload's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lengths: Option<String>,
     /// A request queued longer than this is dropped, s.
     pub queue_timeout_s: f64,
     /// Every run.

@@ -302,6 +302,8 @@ fn a_measured_capacity_sizes_the_fleet() {
         },
         service_ms: 100.0,
         requests: 100,
+        duration_s: None,
+        lengths: None,
         queue_timeout_s: 60.0,
         points: vec![],
         capacity: vec![

@@ -3,8 +3,10 @@
 use super::KNOWN_BACKENDS;
 use super::checker::{Checker, int_list};
 use super::metric::SloMetric;
-use super::raw::{RawLoad, S};
-use super::types::{Load, MatrixSpec, ModelEntry, Slo, SloOp};
+use super::raw::{RawLen, RawLoad, S};
+use super::types::{Load, LoadTrace, MatrixSpec, ModelEntry, Slo, SloOp};
+use crate::load_lengths::LenRange;
+use std::path::Path;
 
 /// llama.cpp's `LLAMA_MAX_SEQ`: sequences one context can hold.
 const MAX_CONCURRENCY: u32 = 256;
@@ -18,6 +20,43 @@ fn slo_limit(slos: &[Slo], name: &str) -> Option<f64> {
         .reduce(f64::min)
 }
 
+/// A count (`128`) or a range (`"32-256"`); `default` when absent or wrong
+/// (the problem goes to `c`).
+fn len_range(c: &mut Checker, v: Option<S<RawLen>>, key: &str, default: u32) -> LenRange {
+    let Some(v) = v else {
+        return LenRange::fixed(default);
+    };
+    let span = v.span();
+    let parsed = match v.into_inner() {
+        RawLen::Count(n) => n.to_string().parse::<LenRange>(),
+        RawLen::Text(t) => t.parse::<LenRange>(),
+    };
+    parsed.unwrap_or_else(|e| {
+        c.add(Some(span), key, e);
+        LenRange::fixed(default)
+    })
+}
+
+/// The trace file, resolved against the profile's folder, read and
+/// parsed now so that a bad line is reported with the profile's problems.
+fn trace(c: &mut Checker, t: S<String>, base_dir: &Path) -> Option<LoadTrace> {
+    let span = t.span();
+    let path = match super::paths::resolve(base_dir, t.get_ref()) {
+        Ok(p) => p,
+        Err(e) => {
+            c.add(Some(span), "load.trace", e);
+            return None;
+        }
+    };
+    match crate::load_lengths::read_trace(&path) {
+        Ok(lengths) => Some(LoadTrace { path, lengths }),
+        Err(e) => {
+            c.add(Some(span), "load.trace", e);
+            None
+        }
+    }
+}
+
 /// `[load]` with its defaults; every problem goes to `c`.
 pub(crate) fn load(
     c: &mut Checker,
@@ -25,6 +64,7 @@ pub(crate) fn load(
     models: &[ModelEntry],
     matrix: Option<&MatrixSpec>,
     slos: &[Slo],
+    base_dir: &Path,
 ) -> Load {
     let span = raw.span();
     let l = raw.into_inner();
@@ -48,7 +88,25 @@ pub(crate) fn load(
             "a backend id",
         ),
     };
-    use crate::limits::{MAX_THREADS, MAX_TOKENS};
+    if let (Some(_), Some(n)) = (&l.trace, l.n_prompt.as_ref().or(l.n_gen.as_ref())) {
+        c.add(
+            Some(n.span()),
+            "load.trace",
+            "replaces load.n_prompt and load.n_gen; give the trace or the lengths",
+        );
+    }
+    let n_prompt = len_range(c, l.n_prompt, "load.n_prompt", 128);
+    let n_gen = len_range(c, l.n_gen, "load.n_gen", 32);
+    let trace = l.trace.and_then(|t| trace(c, t, base_dir));
+    let duration_s = c.duration(l.duration, "load.duration");
+    if let (Some(_), Some(r)) = (duration_s, &l.requests) {
+        c.add(
+            Some(r.span()),
+            "load.requests",
+            "and load.duration both size a run; give one of them",
+        );
+    }
+    use crate::limits::MAX_THREADS;
     let mut bounded = |v: Option<S<u32>>, key: &str, max: u32, default: u32| {
         c.bounded(v, key, (1, max), default).unwrap_or(default)
     };
@@ -58,8 +116,6 @@ pub(crate) fn load(
         MAX_THREADS,
         matrix.and_then(|m| m.threads.first().copied()).unwrap_or(1),
     );
-    let n_prompt = bounded(l.n_prompt, "load.n_prompt", MAX_TOKENS, 128);
-    let n_gen = bounded(l.n_gen, "load.n_gen", MAX_TOKENS, 32);
     let requests = bounded(l.requests, "load.requests", 1_000_000, 100);
     let concurrency = int_list(
         c,
@@ -124,6 +180,8 @@ pub(crate) fn load(
         threads,
         n_prompt,
         n_gen,
+        trace,
+        duration_s,
         concurrency,
         rates,
         arrival,

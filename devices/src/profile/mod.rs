@@ -27,8 +27,8 @@ mod validate;
 pub use error::ProfileError;
 pub use metric::{SloMetric, Stat, SummaryMetric};
 pub use types::{
-    Artifact, ArtifactFormat, Cooldown, Cost, Device, DeviceClass, Load, MatrixSpec, ModelEntry,
-    Slo, SloOp, Sustained, SynthRef,
+    Artifact, ArtifactFormat, Cooldown, Cost, Device, DeviceClass, Load, LoadTrace, MatrixSpec,
+    ModelEntry, Slo, SloOp, Sustained, SynthRef,
 };
 
 /// The text of `profiles/local.toml`, built into the binary: synthetic models

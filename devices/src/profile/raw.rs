@@ -192,18 +192,28 @@ pub(crate) struct RawLoad {
     pub models: Option<S<Vec<S<String>>>>,
     pub backends: Option<S<Vec<S<String>>>>,
     pub threads: Option<S<u32>>,
-    pub n_prompt: Option<S<u32>>,
-    pub n_gen: Option<S<u32>>,
+    pub n_prompt: Option<S<RawLen>>,
+    pub n_gen: Option<S<RawLen>>,
+    pub trace: Option<S<String>>,
     pub concurrency: Option<S<Vec<S<u32>>>>,
     pub rates: Option<S<Vec<S<f64>>>>,
     pub arrival: Option<S<String>>,
     pub requests: Option<S<u32>>,
+    pub duration: Option<S<RawDuration>>,
     pub queue_timeout: Option<S<RawDuration>>,
     pub capacity: Option<S<bool>>,
     pub ttft_ms: Option<S<f64>>,
     pub itl_ms: Option<S<f64>>,
     pub e2e_ms: Option<S<f64>>,
     pub budget: Option<S<RawDuration>>,
+}
+
+/// A token count in `[load]`: an integer, or a string `"32-256"` (a range).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawLen {
+    Count(i64),
+    Text(String),
 }
 
 /// `[cost]`.

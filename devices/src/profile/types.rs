@@ -341,10 +341,17 @@ pub struct Load {
     pub backends: Vec<String>,
     /// CPU threads (default: the first of `[matrix] threads`).
     pub threads: u32,
-    /// Prompt tokens per request (default 128).
-    pub n_prompt: u32,
-    /// Tokens generated per request (default 32).
-    pub n_gen: u32,
+    /// Prompt tokens per request: fixed (default 128) or a range drawn
+    /// from per request.
+    pub n_prompt: crate::load_lengths::LenRange,
+    /// Tokens generated per request (default 32), as `n_prompt`.
+    pub n_gen: crate::load_lengths::LenRange,
+    /// A trace of request lengths replayed instead of `n_prompt`/`n_gen`
+    /// (resolved against the profile's folder; read and checked when the
+    /// profile is).
+    pub trace: Option<LoadTrace>,
+    /// Each run's arrivals span this long, s, instead of `requests`.
+    pub duration_s: Option<f64>,
     /// Requests served at once, each (default [1]; 1 to 256).
     pub concurrency: Vec<u32>,
     /// Arrival rates to run, requests/s (default none: the capacity
@@ -369,6 +376,30 @@ pub struct Load {
     /// Wall-clock budget of one model x backend's load run, seconds
     /// (default 1800): past it the run is killed and recorded `timeout`.
     pub budget_s: f64,
+}
+
+/// `[load] trace`: the file and the lengths it held when the profile was read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadTrace {
+    /// The file (absolute, or relative to the working folder as written
+    /// against the profile's folder).
+    pub path: std::path::PathBuf,
+    /// (prompt tokens, generated tokens) per line.
+    pub lengths: Vec<(u32, u32)>,
+}
+
+impl Load {
+    /// The longest prompt and generation a request of this section has:
+    /// what one sequence's context must hold.
+    pub fn max_lengths(&self) -> (u32, u32) {
+        match &self.trace {
+            Some(t) => (
+                t.lengths.iter().map(|l| l.0).max().unwrap_or(1),
+                t.lengths.iter().map(|l| l.1).max().unwrap_or(1),
+            ),
+            None => (self.n_prompt.hi, self.n_gen.hi),
+        }
+    }
 }
 
 /// `[cost]`: inputs of the edge-versus-cloud cost model (docs/metrics.md).

@@ -27,7 +27,7 @@ pub(crate) fn check(
         .map(|s| sustained_cost::sustained(&mut c, s, &models, matrix.as_ref()));
     let load = raw
         .load
-        .map(|l| super::load::load(&mut c, l, &models, matrix.as_ref(), &slos));
+        .map(|l| super::load::load(&mut c, l, &models, matrix.as_ref(), &slos, base_dir));
     let onnx = raw.onnx.map(|o| onnx(&mut c, o)).unwrap_or_default();
     let price = device.as_ref().and_then(|d| d.price_usd);
     let cost = raw

@@ -13,13 +13,13 @@ use crate::cli::{ArrivalArg, LoadArgs, ProbeFormat};
 use crate::exit::EXIT_OK;
 use crate::flags::{check_out_folder, default_threads, existing_model, one_request_plan};
 use crate::load::{
-    Arrival, Limits, LoadSummary, RequestSample, RequestShape, arrivals, capacity, serve, summarise,
+    Arrival, Limits, LoadSummary, RequestSample, RequestShape, arrivals, arrivals_within, capacity,
+    serve, summarise,
 };
 use crate::load_batched::serve_batched;
 use crate::model::resolve_model_for;
 use crate::{output, prompt, session};
 use edgebench_backends::{Backend, ContextSettings};
-use edgebench_devices::limits::MAX_TOKENS;
 
 /// The numeric flags in range, each named in its error with what to give.
 fn check_flags(args: &LoadArgs) -> Result<()> {
@@ -30,14 +30,15 @@ fn check_flags(args: &LoadArgs) -> Result<()> {
             );
         }
     }
-    if !(1..=1_000_000).contains(&args.requests) {
-        bail!("--requests {}: give 1 to 1000000", args.requests);
+    if let Some(n) = args.requests
+        && !(1..=MAX_REQUESTS).contains(&n)
+    {
+        bail!("--requests {n}: give 1 to {MAX_REQUESTS}");
     }
-    if !(1..=MAX_TOKENS).contains(&args.n_prompt) {
-        bail!("-p/--n-prompt {}: give 1 to {MAX_TOKENS}", args.n_prompt);
-    }
-    if !(1..=MAX_TOKENS).contains(&args.n_gen) {
-        bail!("-n/--n-gen {}: give 1 to {MAX_TOKENS}", args.n_gen);
+    if let Some(d) = args.duration
+        && !(d > 0.0 && d <= edgebench_devices::limits::MAX_DURATION_S)
+    {
+        bail!("--duration must be longer than 0 and at most 7 days, e.g. 2m");
     }
     for (flag, v) in [
         ("--ttft-ms", args.ttft_ms),
@@ -62,6 +63,36 @@ fn check_flags(args: &LoadArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Requests in one run, at most.
+const MAX_REQUESTS: u32 = 1_000_000;
+
+/// Lengths drawn from a range when runs are timed (`--duration`): this
+/// many, repeated.
+const LENGTH_POOL: usize = 4096;
+
+/// Per-request lengths from `--trace` or -p/-n, and how they were chosen
+/// (the record's `lengths`).
+fn request_lengths(args: &LoadArgs) -> Result<(Vec<(u32, u32)>, String)> {
+    if let Some(path) = &args.trace {
+        let t = edgebench_devices::load_lengths::read_trace(path)
+            .map_err(|e| anyhow!("--trace {e}"))?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let why = format!("trace {name} ({} requests, repeated in order)", t.len());
+        return Ok((t, why));
+    }
+    let n = args.requests.map_or(LENGTH_POOL, |n| n as usize);
+    let lengths = crate::load::draw_lengths(args.n_prompt, args.n_gen, n, args.seed);
+    let how = if args.n_prompt.is_fixed() && args.n_gen.is_fixed() {
+        "fixed"
+    } else {
+        "uniform"
+    };
+    Ok((lengths, format!("{how} {}+{}", args.n_prompt, args.n_gen)))
 }
 
 /// llama.cpp's `LLAMA_MAX_SEQ`: sequences one context can hold.
@@ -126,12 +157,16 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
     let source = existing_model(&args.model)?;
     let threads = args.threads.unwrap_or_else(default_threads);
     let mock = args.mock_spec.parse().map_err(|e| anyhow!("{e}"))?;
+    let (lengths, lengths_how) = request_lengths(args)?;
+    let max_prompt = lengths.iter().map(|l| l.0).max().unwrap_or(1);
+    let max_gen = lengths.iter().map(|l| l.1).max().unwrap_or(1);
+    // One sequence's context holds the longest prompt and generation.
     let plan = one_request_plan(
         &source,
         backend_kind,
         &args.load,
-        args.n_prompt,
-        args.n_gen,
+        max_prompt,
+        max_gen,
         threads,
         args.seed,
     )?;
@@ -162,12 +197,12 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         backend.n_vocab(),
         backend.bos_token(),
         0,
-        args.n_prompt,
+        max_prompt,
     )
     .1;
     let shape = RequestShape {
         prompt: &prompt,
-        n_gen: args.n_gen,
+        lengths: &lengths,
         queue_timeout_ns: (args.queue_timeout * 1e9) as u64,
     };
     let limits = Limits {
@@ -183,7 +218,10 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
     let started = std::time::SystemTime::now();
     let trials = Trials {
         process,
-        requests: args.requests as usize,
+        count: match args.duration {
+            Some(d) => RunLength::Duration((d * 1e9) as u64),
+            None => RunLength::Requests(args.requests.unwrap_or(100) as usize),
+        },
         seed: args.seed,
         shape,
         limits,
@@ -196,8 +234,8 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
             .map_err(|e| anyhow!("--concurrency {c} on {}: {e}", args.backend))?;
         for &rate in &args.rates {
             eprintln!(
-                "edgebench: {} requests at {rate} req/s ({:?} arrivals), concurrency {c}",
-                args.requests, args.arrival
+                "edgebench: {} at {rate} req/s ({:?} arrivals), concurrency {c}",
+                trials.count, args.arrival
             );
             let samples = trials.run(backend.as_mut(), c, rate)?;
             runs.push(run_of(c, rate, args.arrival, &samples, &limits));
@@ -215,7 +253,10 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         started,
     );
     record.kind = RecordKind::Load;
-    record.workload.test = format!("load {}+{}", args.n_prompt, args.n_gen);
+    record.workload.test = match &args.trace {
+        Some(_) => "load trace".to_string(),
+        None => format!("load {}+{}", args.n_prompt, args.n_gen),
+    };
     record.load = Some(LoadRun {
         concurrency: args.concurrency.clone(),
         limits: LoadLimits {
@@ -224,7 +265,13 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
             e2e_ms: args.e2e_ms,
         },
         service_ms,
-        requests: args.requests,
+        requests: args.requests.unwrap_or(if args.duration.is_some() {
+            MAX_REQUESTS
+        } else {
+            100
+        }),
+        duration_s: args.duration,
+        lengths: Some(lengths_how),
         queue_timeout_s: args.queue_timeout,
         points: runs,
         capacity: capacities,
@@ -242,7 +289,8 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
 }
 
 /// Two untimed requests warm caches, then the median of five served back
-/// to back is the service time (ms) that brackets the capacity search.
+/// to back (the first five lengths) is the service time (ms) that
+/// brackets the capacity search.
 fn service_time_ms(backend: &mut dyn Backend, shape: RequestShape<'_>) -> Result<f64> {
     serve(backend, shape, &[0, 0])?;
     let alone = serve(backend, shape, &[0; 5])?;
@@ -277,10 +325,28 @@ fn configure_for(
     Ok(())
 }
 
+/// How long each run is.
+#[derive(Debug, Clone, Copy)]
+enum RunLength {
+    /// This many requests.
+    Requests(usize),
+    /// Arrivals within this many ns (at most [`MAX_REQUESTS`]).
+    Duration(u64),
+}
+
+impl std::fmt::Display for RunLength {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunLength::Requests(n) => write!(f, "{n} requests"),
+            RunLength::Duration(ns) => write!(f, "{:.0} s of arrivals", *ns as f64 / 1e9),
+        }
+    }
+}
+
 /// What every run of one `load` shares: arrivals, requests and limits.
 struct Trials<'a> {
     process: Arrival,
-    requests: usize,
+    count: RunLength,
     seed: u64,
     shape: RequestShape<'a>,
     limits: Limits,
@@ -295,7 +361,12 @@ impl Trials<'_> {
         c: u32,
         rate: f64,
     ) -> Result<Vec<RequestSample>, edgebench_backends::BackendError> {
-        let a = arrivals(self.process, rate, self.requests, self.seed);
+        let a = match self.count {
+            RunLength::Requests(n) => arrivals(self.process, rate, n, self.seed),
+            RunLength::Duration(ns) => {
+                arrivals_within(self.process, rate, ns, MAX_REQUESTS as usize, self.seed)
+            }
+        };
         serve_at(backend, c, self.shape, &a, self.batch)
     }
 
@@ -426,6 +497,8 @@ fn run_of(
                 first_token_ns: r.first_token_ns.map(|t| t - origin),
                 end_ns: r.end_ns.map(|t| t - origin),
                 itl_ns: r.step_ns.clone(),
+                n_prompt: Some(r.n_prompt),
+                n_gen: Some(r.n_gen),
             })
             .collect(),
     }
@@ -434,16 +507,14 @@ fn run_of(
 fn render_md(r: &Record) -> String {
     use std::fmt::Write;
     let l = r.load.as_ref().expect("a load record");
+    let lengths = l
+        .lengths
+        .clone()
+        .unwrap_or_else(|| format!("fixed {}+{}", r.workload.n_prompt, r.workload.n_gen));
     let mut s = format!(
-        "Open-loop load: {} on {}, {} threads, requests of {} prompt + {} generated tokens, \
+        "Open-loop load: {} on {}, {} threads, request lengths (prompt+generated tokens) {}, \
          concurrency {:?} (service alone {:.2} ms)\n\n",
-        r.model.path,
-        r.backend.id,
-        r.workload.threads,
-        r.workload.n_prompt,
-        r.workload.n_gen,
-        l.concurrency,
-        l.service_ms
+        r.model.path, r.backend.id, r.workload.threads, lengths, l.concurrency, l.service_ms
     );
     let p = |x: &Option<Summary>, f: fn(&Summary) -> f64| {
         x.as_ref().map_or("–".into(), |s| format!("{:.2}", f(s)))

@@ -27,8 +27,17 @@ pub fn run(
         out,
         log_path,
     } = child_command(exe, "load", scratch, profile, mock_spec, group, model_path)?;
-    cmd.args(["--requests", &l.requests.to_string()])
-        .args(["--arrival", &l.arrival])
+    match l.duration_s {
+        Some(d) => cmd.args(["--duration", &format!("{}ms", (d * 1e3).round() as u64)]),
+        None => cmd.args(["--requests", &l.requests.to_string()]),
+    };
+    match &l.trace {
+        Some(t) => cmd.arg("--trace").arg(&t.path),
+        None => cmd
+            .args(["-p", &l.n_prompt.to_string()])
+            .args(["-n", &l.n_gen.to_string()]),
+    };
+    cmd.args(["--arrival", &l.arrival])
         .args([
             "--queue-timeout",
             &format!("{}ms", (l.queue_timeout_s * 1e3).round() as u64),

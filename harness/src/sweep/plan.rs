@@ -246,8 +246,9 @@ pub fn build(profile: &Profile, filter: &Filter, seed: u64) -> Result<SweepPlan,
                 backends: &l.backends,
                 backends_key: "load.backends",
                 threads: l.threads,
-                n_prompt: l.n_prompt,
-                n_gen: l.n_gen,
+                // The group's context holds the longest request.
+                n_prompt: l.max_lengths().0,
+                n_gen: l.max_lengths().1,
                 suffix: LOAD_SUFFIX,
             },
         )

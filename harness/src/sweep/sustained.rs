@@ -66,6 +66,9 @@ impl Runner<'_> {
             group,
             model_path,
         )?;
+        let case = &group.cases[0];
+        cmd.args(["-p", &case.n_prompt.to_string()])
+            .args(["-n", &case.n_gen.to_string()]);
         cmd.args([
             "--duration",
             &secs(s.duration_s),
@@ -109,7 +112,8 @@ pub struct Child {
 }
 
 /// The command of a sweep's child process (`sustained`, `load`) on the
-/// group's one case, with the flags every such child takes; the record
+/// group's one case, with the flags every such child takes (request
+/// lengths are the caller's: a load run may draw or replay them); the record
 /// and log go to `scratch`, named after the case key and `verb`.
 pub fn child_command(
     exe: &Path,
@@ -132,8 +136,6 @@ pub fn child_command(
         .arg("-m")
         .arg(model_path)
         .args(["-b", group.backend.id()])
-        .args(["-p", &case.n_prompt.to_string()])
-        .args(["-n", &case.n_gen.to_string()])
         .args(["-t", &case.threads.to_string()])
         .args(["--seed", &case.seed.to_string()])
         .args(["--mock-spec", mock_spec, "-o", "json"])

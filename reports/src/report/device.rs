@@ -62,7 +62,8 @@ impl DeviceResults {
 
     /// The capacity measured under load for the option and request shape
     /// of case `r` (same model, backend, threads, prompt and generated
-    /// tokens): the highest bracketed capacity over the concurrencies run.
+    /// tokens, every request alike): the highest bracketed capacity over
+    /// the concurrencies run.
     pub fn load_capacity_for(&self, r: &Record) -> Option<&LoadCapacity> {
         self.load_runs()
             .filter(|l| {
@@ -71,7 +72,11 @@ impl DeviceResults {
                     && l.workload.n_prompt == r.workload.n_prompt
                     && l.workload.n_gen == r.workload.n_gen
             })
-            .filter_map(|l| l.load.as_ref()?.best_capacity())
+            .filter_map(|l| l.load.as_ref())
+            // A mix of lengths (a range or a trace) is not this case's
+            // request: its capacity sizes no fleet for it.
+            .filter(|l| l.lengths.as_deref().is_none_or(|s| s.starts_with("fixed")))
+            .filter_map(|l| l.best_capacity())
             .max_by(|a, b| a.rps.total_cmp(&b.rps))
     }
 
