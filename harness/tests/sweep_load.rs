@@ -106,6 +106,16 @@ fn load_section_runs_and_sizes_the_fleet() {
     let md = std::fs::read_to_string(report.join("report.md")).unwrap();
     assert!(md.contains("capacity under load"), "{md}");
     assert!(md.contains("at concurrency 1 under load"), "{md}");
+    // Its own section, with the capacity's binding limit and both charts.
+    assert!(md.contains("## Capacity under load"), "{md}");
+    assert!(md.contains("TTFT p99"), "{md}");
+    for stem in ["load-throughput-ttft", "load-goodput"] {
+        assert!(
+            report.join(format!("charts/{stem}.png")).is_file(),
+            "{stem}"
+        );
+        assert!(md.contains(&format!("charts/{stem}.png")), "{md}");
+    }
 }
 
 #[test]

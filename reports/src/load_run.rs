@@ -92,6 +92,10 @@ pub struct LoadCapacity {
     pub tried: Vec<(f64, bool)>,
     /// What broke at the failing rates: the first limit over, or overload.
     pub binding: Option<String>,
+    /// Each trial's run in the order tried, summarised (its requests'
+    /// samples are not kept: a search runs many); absent in older records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trials: Vec<LoadPoint>,
 }
 
 impl LoadCapacity {

@@ -314,6 +314,7 @@ fn a_measured_capacity_sizes_the_fleet() {
                 precision: 0.02,
                 tried: vec![],
                 binding: Some("TTFT p99 520 ms > 500 ms".into()),
+                trials: vec![],
             },
             LoadCapacity {
                 concurrency: 4,
@@ -322,6 +323,7 @@ fn a_measured_capacity_sizes_the_fleet() {
                 precision: 0.02,
                 tried: vec![],
                 binding: Some("TTFT p99 510 ms > 500 ms".into()),
+                trials: vec![],
             },
             // Not bracketed (every rate held): never used.
             LoadCapacity {
@@ -331,6 +333,7 @@ fn a_measured_capacity_sizes_the_fleet() {
                 precision: 0.02,
                 tried: vec![],
                 binding: None,
+                trials: vec![],
             },
         ],
     });
@@ -349,4 +352,88 @@ fn a_measured_capacity_sizes_the_fleet() {
     assert_eq!(per_mtok(&measured), want.edge_usd_per_mtok);
     assert_eq!(per_mtok(&alone), one_at_a_time.edge_usd_per_mtok);
     assert!(want.edge_usd_per_mtok < one_at_a_time.edge_usd_per_mtok);
+}
+
+/// The load charts: one line per option and concurrency, the runs and the
+/// search's trials together in order of offered rate, and the capacity
+/// marked at the goodput of its trial.
+#[test]
+fn load_charts_show_each_option_and_mark_its_capacity() {
+    use edgebench_reports::load_run::{LoadCapacity, LoadLimits, LoadPoint, LoadRun};
+    use edgebench_reports::record::RecordKind;
+    use edgebench_reports::report::charts::{ChartData, load_charts, load_lines, svg};
+    let point = |rate: f64, goodput: f64, ttft_p99: f64| LoadPoint {
+        concurrency: 2,
+        rate_rps: rate,
+        arrival: "poisson".into(),
+        requests: 40,
+        offered_rps: rate * 1.01,
+        served_rps: rate,
+        gen_tps: rate * 32.0,
+        goodput_rps: goodput,
+        dropped: 0,
+        overloaded: false,
+        queue_ms: None,
+        ttft_ms: Summary::from_samples(vec![ttft_p99]),
+        itl_ms: None,
+        e2e_ms: None,
+        samples: vec![],
+    };
+    let req = case("small-q4_0", "Q4_0", "llama.cpp", 40.0, 100.0, 2000.0);
+    let mut load = req.clone();
+    load.kind = RecordKind::Load;
+    load.load = Some(LoadRun {
+        concurrency: vec![2],
+        limits: LoadLimits::default(),
+        service_ms: 100.0,
+        requests: 40,
+        duration_s: None,
+        lengths: Some("fixed 128+32".into()),
+        queue_timeout_s: 60.0,
+        points: vec![point(1.0, 1.0, 150.0)],
+        capacity: vec![LoadCapacity {
+            concurrency: 2,
+            rps: 5.0,
+            failed_rps: Some(6.0),
+            precision: 0.2,
+            tried: vec![(8.0, false), (4.0, true), (6.0, false), (5.0, true)],
+            binding: Some("TTFT p99 900 ms > 500 ms".into()),
+            trials: vec![
+                point(8.0, 2.0, 4000.0),
+                point(4.0, 4.0, 200.0),
+                point(6.0, 4.5, 900.0),
+                point(5.0, 4.9, 400.0),
+            ],
+        }],
+    });
+    let devices = vec![device("box", vec![req, load], None)];
+    let lines = load_lines(&devices);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].label, "box · small-q4_0 · llama.cpp · t8 · c2");
+    let rates: Vec<f64> = lines[0].points.iter().map(|p| p.rate_rps).collect();
+    assert_eq!(rates, [1.0, 4.0, 5.0, 6.0, 8.0]);
+    let charts = load_charts(&devices);
+    let stems: Vec<&str> = charts.iter().map(|c| c.stem.as_str()).collect();
+    assert_eq!(stems, ["load-throughput-ttft", "load-goodput"]);
+    let ChartData::Lines { series, .. } = &charts[0].data else {
+        panic!("lines")
+    };
+    assert_eq!(series[0].points[4], (8.0 * 32.0, 4000.0));
+    let ChartData::Lines { series, .. } = &charts[1].data else {
+        panic!("lines")
+    };
+    assert_eq!(series.len(), 2, "the line and its capacity marker");
+    assert_eq!(series[1].points, [(5.0 * 1.01, 4.9)]);
+    assert!(!series[1].line && series[1].style == series[0].style);
+    assert!(series[1].name.starts_with("capacity 5.000 req/s"));
+    for c in &charts {
+        assert!(svg(c).unwrap().contains("<svg"));
+    }
+    // No load record, no load chart.
+    let none = vec![device(
+        "box",
+        vec![case("m", "Q4_0", "cpu", 1.0, 1.0, 1.0)],
+        None,
+    )];
+    assert!(load_charts(&none).is_empty());
 }

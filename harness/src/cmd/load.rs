@@ -238,7 +238,7 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
                 trials.count, args.arrival
             );
             let samples = trials.run(backend.as_mut(), c, rate)?;
-            runs.push(run_of(c, rate, args.arrival, &samples, &limits));
+            runs.push(run_of(c, rate, process, &samples, &limits));
         }
         if args.capacity {
             capacities.push(trials.capacity(backend.as_mut(), c, service_ms)?);
@@ -382,9 +382,13 @@ impl Trials<'_> {
         let lo = 0.05e3 / service_ms;
         let precision = 0.02;
         let mut binding = None;
+        let mut trials = vec![];
         let cap = capacity(lo, hi, precision, 12, |rate| {
             eprintln!("edgebench: capacity trial at {rate:.3} req/s, concurrency {c}");
             let s = self.run(backend, c, rate)?;
+            let mut point = run_of(c, rate, self.process, &s, &self.limits);
+            point.samples = Vec::new();
+            trials.push(point);
             let why = first_broken(&s, &summarise(&s, &self.limits), &self.limits);
             let holds = why.is_none();
             if let Some(w) = why {
@@ -399,6 +403,7 @@ impl Trials<'_> {
             precision,
             tried: cap.tried,
             binding,
+            trials,
         })
     }
 }
@@ -448,13 +453,7 @@ fn first_broken(s: &[RequestSample], sum: &LoadSummary, limits: &Limits) -> Opti
     }
 }
 
-fn run_of(
-    c: u32,
-    rate: f64,
-    arrival: ArrivalArg,
-    s: &[RequestSample],
-    limits: &Limits,
-) -> LoadPoint {
+fn run_of(c: u32, rate: f64, arrival: Arrival, s: &[RequestSample], limits: &Limits) -> LoadPoint {
     let sum = summarise(s, limits);
     let ms = |v: Vec<u64>| Summary::from_samples(v.into_iter().map(|ns| ns as f64 / 1e6).collect());
     let origin = s.first().map_or(0, |r| r.arrival_ns);
@@ -462,8 +461,8 @@ fn run_of(
         concurrency: c,
         rate_rps: rate,
         arrival: match arrival {
-            ArrivalArg::Poisson => "poisson",
-            ArrivalArg::Constant => "constant",
+            Arrival::Poisson => "poisson",
+            Arrival::Constant => "constant",
         }
         .into(),
         requests: s.len(),

@@ -4,11 +4,13 @@
 //! pattern as well as colour, so a greyscale print stays readable.
 mod data;
 mod draw;
+mod load;
 mod render;
 mod style;
 mod sustained;
 
 pub use data::{Bar, ChartData, Corner, Series, case_charts};
+pub use load::{LOAD_STEM_PREFIX, LoadLine, load_charts, load_lines};
 pub use render::{png, svg};
 pub use sustained::{SUSTAINED_STEM_PREFIX, sustained_charts};
 
@@ -17,12 +19,14 @@ use super::device::DeviceResults;
 /// Every chart of the report, each with its title and its data or why it
 /// has none: the charts of ordinary cases, then those of sustained runs
 /// (stems starting with [`SUSTAINED_STEM_PREFIX`], present only when some
-/// sustained run has windows).
+/// sustained run has windows), then those of load runs (stems starting
+/// with [`LOAD_STEM_PREFIX`], present only when some load run has runs).
 pub fn build(devices: &[DeviceResults]) -> Vec<(String, Result<Chart, String>)> {
     let mut charts = case_charts(devices);
     charts.extend(
         sustained_charts(devices)
             .into_iter()
+            .chain(load_charts(devices))
             .map(|c| (c.title.clone(), Ok(c))),
     );
     charts

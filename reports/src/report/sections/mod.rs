@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 mod answer;
 mod cases;
 mod cost;
+mod load;
 mod provenance;
 mod sustained;
 
 use super::Report;
-use super::charts::{Chart, SUSTAINED_STEM_PREFIX};
+use super::charts::{Chart, LOAD_STEM_PREFIX, SUSTAINED_STEM_PREFIX};
 use super::device::{DeviceResults, ranking};
 use super::doc::{Block, Section};
 use super::fmt::{num, opt, opt_usd, signed};
@@ -26,6 +27,7 @@ pub fn build(report: &Report, charts: &[(String, Result<Chart, String>)]) -> Vec
         cost::section(report),
         chart_section(report, charts),
         sustained::section(report, charts),
+        load::section(report, charts),
         cases::section(report),
         provenance::provenance(report),
     ]
@@ -297,7 +299,9 @@ fn chart_section(report: &Report, charts: &[(String, Result<Chart, String>)]) ->
     for (title, chart) in charts {
         match chart {
             // Drawn in their own section.
-            Ok(c) if c.stem.starts_with(SUSTAINED_STEM_PREFIX) => {}
+            Ok(c)
+                if c.stem.starts_with(SUSTAINED_STEM_PREFIX)
+                    || c.stem.starts_with(LOAD_STEM_PREFIX) => {}
             Ok(c) => s.push(Block::Chart {
                 stem: c.stem.clone(),
                 title: c.title.clone(),
