@@ -687,6 +687,13 @@ pub struct LoadArgs {
         default_value = "1"
     )]
     pub concurrency: Vec<u32>,
+    /// Tokens in one batched step above concurrency 1: each running
+    /// request's next token first, prompt chunks of new requests fill the
+    /// rest. Smaller keeps inter-token latency down while prompts are
+    /// prefilled, at the cost of TTFT (default: the context's batch, 512;
+    /// 2 to that batch).
+    #[arg(long = "step-tokens")]
+    pub step_tokens: Option<u32>,
     /// Prompt tokens per request: a count, or a range drawn from uniformly
     /// per request (32-256, seeded); each 1 to 16777216.
     #[arg(short = 'p', long = "n-prompt", default_value = "128")]

@@ -78,6 +78,18 @@ fn bad_load_flags_are_named() {
         (vec!["--rate", "1", "--requests", "0"], "--requests 0"),
         (vec!["--rate", "1", "-n", "0"], "--n-gen"),
         (
+            vec!["--rate", "1", "--step-tokens", "1"],
+            "--step-tokens 1: give 2 to",
+        ),
+        (
+            vec!["--rate", "1", "-c", "1,4", "--step-tokens", "4"],
+            "--step-tokens 4 at --concurrency 4",
+        ),
+        (
+            vec!["--rate", "1", "--step-tokens", "100000"],
+            "--step-tokens 100000 is above the context's batch size",
+        ),
+        (
             vec!["--rate", "1", "-p", "64-32"],
             "`64-32`: the range's first count is above its second",
         ),

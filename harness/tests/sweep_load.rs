@@ -201,8 +201,10 @@ fn bad_lengths_and_traces_are_named() {
     .unwrap();
     for (section, wants) in [
         (
-            "[load]\nn_prompt = \"64-8\"\nn_gen = 0\nrequests = 10\nduration = \"1m\"\n",
+            "[load]\nn_prompt = \"64-8\"\nn_gen = 0\nrequests = 10\nduration = \"1m\"\n\
+             concurrency = [1, 4]\nstep_tokens = 4\n",
             vec![
+                "load.step_tokens: is 4; give more than the largest concurrency (4)",
                 "load.n_prompt: `64-8`: the range's first count is above its second",
                 "load.n_gen: `0`",
                 "load.requests: and load.duration both size a run",

@@ -121,6 +121,11 @@ pub struct LoadRun {
     /// of requests (absent: `requests` per run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_s: Option<f64>,
+    /// Most tokens in one batched step above concurrency 1 (running
+    /// decodes first, prompt chunks after); absent in older records (the
+    /// context's batch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_tokens: Option<u32>,
     /// How request lengths were chosen: `fixed 128+32`, `uniform
     /// 32-256+16-64` (prompt+generated, seeded) or `trace NAME (N
     /// requests)`; absent in older records (fixed, the workload's).

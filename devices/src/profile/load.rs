@@ -106,7 +106,7 @@ pub(crate) fn load(
             "and load.duration both size a run; give one of them",
         );
     }
-    use crate::limits::MAX_THREADS;
+    use crate::limits::{MAX_THREADS, MAX_TOKENS};
     let mut bounded = |v: Option<S<u32>>, key: &str, max: u32, default: u32| {
         c.bounded(v, key, (1, max), default).unwrap_or(default)
     };
@@ -126,6 +126,24 @@ pub(crate) fn load(
         Some(vec![1]),
     )
     .unwrap_or_else(|| vec![1]);
+    let step_tokens = l.step_tokens.and_then(|v| {
+        let span = v.span();
+        let n = v.into_inner();
+        let most = concurrency.iter().max().copied().unwrap_or(1);
+        if n < 2 || n > MAX_TOKENS || (most > 1 && n <= most) {
+            c.add(
+                Some(span),
+                "load.step_tokens",
+                format!(
+                    "is {n}; give more than the largest concurrency ({most}) and at most \
+                     {MAX_TOKENS}: a step holds each running request's token and a prompt chunk"
+                ),
+            );
+            None
+        } else {
+            Some(n)
+        }
+    });
     let mut rates = vec![];
     if let Some(list) = l.rates {
         for (j, r) in list.into_inner().into_iter().enumerate() {
@@ -183,6 +201,7 @@ pub(crate) fn load(
         trace,
         duration_s,
         concurrency,
+        step_tokens,
         rates,
         arrival,
         requests,

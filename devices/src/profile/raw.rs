@@ -196,6 +196,7 @@ pub(crate) struct RawLoad {
     pub n_gen: Option<S<RawLen>>,
     pub trace: Option<S<String>>,
     pub concurrency: Option<S<Vec<S<u32>>>>,
+    pub step_tokens: Option<S<u32>>,
     pub rates: Option<S<Vec<S<f64>>>>,
     pub arrival: Option<S<String>>,
     pub requests: Option<S<u32>>,

@@ -352,6 +352,9 @@ pub struct Load {
     pub trace: Option<LoadTrace>,
     /// Each run's arrivals span this long, s, instead of `requests`.
     pub duration_s: Option<f64>,
+    /// Most tokens in one batched step above concurrency 1 (default:
+    /// the context's batch).
+    pub step_tokens: Option<u32>,
     /// Requests served at once, each (default [1]; 1 to 256).
     pub concurrency: Vec<u32>,
     /// Arrival rates to run, requests/s (default none: the capacity

@@ -20,6 +20,7 @@ use crate::load_batched::serve_batched;
 use crate::model::resolve_model_for;
 use crate::{output, prompt, session};
 use edgebench_backends::{Backend, ContextSettings};
+use edgebench_devices::limits::MAX_TOKENS;
 
 /// The numeric flags in range, each named in its error with what to give.
 fn check_flags(args: &LoadArgs) -> Result<()> {
@@ -34,6 +35,21 @@ fn check_flags(args: &LoadArgs) -> Result<()> {
         && !(1..=MAX_REQUESTS).contains(&n)
     {
         bail!("--requests {n}: give 1 to {MAX_REQUESTS}");
+    }
+    if let Some(n) = args.step_tokens
+        && !(2..=MAX_TOKENS).contains(&n)
+    {
+        bail!("--step-tokens {n}: give 2 to {MAX_TOKENS} tokens per batched step");
+    }
+    if let (Some(n), Some(&c)) = (args.step_tokens, args.concurrency.iter().max())
+        && c > 1
+        && n <= c
+    {
+        bail!(
+            "--step-tokens {n} at --concurrency {c}: a step holds each running request's next \
+             token and a prompt chunk; give at least {}",
+            c + 1
+        );
     }
     if let Some(d) = args.duration
         && !(d > 0.0 && d <= edgebench_devices::limits::MAX_DURATION_S)
@@ -215,6 +231,16 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         ArrivalArg::Constant => Arrival::Constant,
     };
     let service_ms = service_time_ms(backend.as_mut(), shape)?;
+    // llama_decode takes at most the context's batch in one call.
+    let step_tokens = match args.step_tokens {
+        Some(n) if n > context.batch => bail!(
+            "--step-tokens {n} is above the context's batch size {}: give at most that, or \
+             raise the batch",
+            context.batch
+        ),
+        Some(n) => n,
+        None => context.batch,
+    };
     let started = std::time::SystemTime::now();
     let trials = Trials {
         process,
@@ -225,7 +251,7 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         seed: args.seed,
         shape,
         limits,
-        batch: context.batch,
+        batch: step_tokens,
     };
     let mut runs = Vec::new();
     let mut capacities = Vec::new();
@@ -271,6 +297,7 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
             100
         }),
         duration_s: args.duration,
+        step_tokens: Some(step_tokens),
         lengths: Some(lengths_how),
         queue_timeout_s: args.queue_timeout,
         points: runs,
@@ -288,19 +315,28 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// Two untimed requests warm caches, then the median of five served back
-/// to back (the first five lengths) is the service time (ms) that
-/// brackets the capacity search.
+/// Two untimed requests warm caches, then requests served back to back
+/// give the service time (ms) that brackets the capacity search: every
+/// request alike, the median of five; lengths that vary, the mean over
+/// the first `min(24, max(5, entries))` of them (a trace's cycle, or a
+/// sample of the drawn lengths: the mean is what sets capacity).
 fn service_time_ms(backend: &mut dyn Backend, shape: RequestShape<'_>) -> Result<f64> {
     serve(backend, shape, &[0, 0])?;
-    let alone = serve(backend, shape, &[0; 5])?;
-    Ok(Summary::from_samples(
-        alone
-            .iter()
-            .map(|r| (r.end_ns.unwrap_or(r.start_ns) - r.start_ns) as f64 / 1e6)
-            .collect(),
-    )
-    .map_or(1.0, |s| s.p50))
+    let n = if shape.lengths.len() == 1 {
+        5
+    } else {
+        shape.lengths.len().clamp(5, 24)
+    };
+    let alone = serve(backend, shape, &vec![0; n])?;
+    let ms: Vec<f64> = alone
+        .iter()
+        .map(|r| (r.end_ns.unwrap_or(r.start_ns) - r.start_ns) as f64 / 1e6)
+        .collect();
+    if shape.lengths.len() == 1 {
+        Ok(Summary::from_samples(ms).map_or(1.0, |s| s.p50))
+    } else {
+        Ok(ms.iter().sum::<f64>() / ms.len() as f64)
+    }
 }
 
 /// One sequence for concurrency 1; `c` sequences above, warmed with `c`
@@ -510,9 +546,14 @@ fn render_md(r: &Record) -> String {
         .lengths
         .clone()
         .unwrap_or_else(|| format!("fixed {}+{}", r.workload.n_prompt, r.workload.n_gen));
+    let step = l
+        .step_tokens
+        .filter(|_| l.concurrency.iter().any(|&c| c > 1))
+        .map(|n| format!(", at most {n} tokens per batched step"))
+        .unwrap_or_default();
     let mut s = format!(
         "Open-loop load: {} on {}, {} threads, request lengths (prompt+generated tokens) {}, \
-         concurrency {:?} (service alone {:.2} ms)\n\n",
+         concurrency {:?}{step} (service alone {:.2} ms)\n\n",
         r.model.path, r.backend.id, r.workload.threads, lengths, l.concurrency, l.service_ms
     );
     let p = |x: &Option<Summary>, f: fn(&Summary) -> f64| {

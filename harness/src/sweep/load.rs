@@ -52,6 +52,9 @@ pub fn run(
             &list(&l.rates.iter().map(f64::to_string).collect::<Vec<_>>()),
         ]);
     }
+    if let Some(n) = l.step_tokens {
+        cmd.args(["--step-tokens", &n.to_string()]);
+    }
     if l.capacity {
         cmd.arg("--capacity");
     }
