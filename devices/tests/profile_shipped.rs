@@ -189,3 +189,35 @@ fn the_full_example_in_the_docs_parses() {
     assert_eq!(p.slos.len(), 3);
     assert!(p.sustained.is_some() && p.cost.is_some());
 }
+
+/// Every shipped profile's `[load]` runs a request shape the matrix also
+/// runs, at threads the matrix has, so the report can size the fleet from
+/// the capacity it finds (a load run of another shape is reported, not
+/// priced).
+#[test]
+fn load_sections_match_a_matrix_case() {
+    for name in [
+        "local.toml",
+        "jetson.toml",
+        "raspberry-pi-5.toml",
+        "x86-laptop.toml",
+    ] {
+        let p = load(name);
+        let l = p
+            .load
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name} has [load]"));
+        let m = &p.matrix;
+        assert!(
+            l.trace.is_none() && l.n_prompt.is_fixed() && l.n_gen.is_fixed(),
+            "{name}"
+        );
+        assert!(m.n_prompt.contains(&l.n_prompt.lo), "{name}");
+        assert!(m.n_gen.contains(&l.n_gen.lo), "{name}");
+        assert!(m.threads.contains(&l.threads), "{name}");
+        assert!(l.ttft_ms.is_some(), "{name}: a TTFT limit");
+        for b in &l.backends {
+            assert!(m.backends.contains(b), "{name}: {b}");
+        }
+    }
+}
