@@ -93,3 +93,62 @@ fn a_reference_of_another_network_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--tokens 1"));
 }
+
+/// The report puts quality beside speed: a quality record among the
+/// inputs gives each option of the same model file its mean KLD and
+/// top-1, and the quantisation's cost against the most faithful option.
+#[test]
+fn the_report_shows_quality_beside_speed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, text) = quality(
+        dir.path(),
+        &["synth:tiny-q8_0", "synth:tiny-q4_0"],
+        "synth:tiny-f32",
+    );
+    assert_eq!(code, 0, "{text}");
+    let mut inputs = vec![dir.path().join("quality.json")];
+    for q in ["q8_0", "q4_0"] {
+        let out = dir.path().join(format!("run-{q}.json"));
+        let o = edgebench(dir.path())
+            .args([
+                "run",
+                "-q",
+                "--shape",
+                "request",
+                "-b",
+                "llama.cpp",
+                "-t",
+                "2",
+            ])
+            .args(["-p", "16", "-n", "8", "-r", "2", "-o", "json", "-m"])
+            .arg(format!("synth:tiny-{q}"))
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        inputs.push(out);
+    }
+    let rep = dir.path().join("rep");
+    let o = edgebench(dir.path())
+        .arg("report")
+        .args(&inputs)
+        .arg("--out")
+        .arg(&rep)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("| quality vs reference |"), "{md}");
+    assert!(md.contains("## Quality against the reference"), "{md}");
+    let tax = md
+        .lines()
+        .find(|l| l.starts_with("- Q4_0: ") && l.contains("x the decode rate of Q8_0"))
+        .unwrap_or_else(|| panic!("no quality-tax line for Q4_0: {md}"));
+    assert!(
+        tax.contains("mean KLD 0.0") && tax.contains("top-1"),
+        "{tax}"
+    );
+    // The q8_0 option is the most faithful: it gets no tax line.
+    assert!(!md.lines().any(|l| l.starts_with("- Q8_0: ")), "{md}");
+}

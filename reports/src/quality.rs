@@ -254,6 +254,25 @@ impl QualityRecord {
     }
 }
 
+/// The quality row measured for a model file (by SHA-256) in `records`:
+/// on `backend` where there is one, else on any backend (the same weights
+/// give nearly the same figures on each; the row names its backend).
+pub fn lookup<'a>(
+    records: &'a [QualityRecord],
+    sha256: &str,
+    backend: &str,
+) -> Option<(&'a QualityRecord, &'a QualityRow)> {
+    let rows = || {
+        records
+            .iter()
+            .flat_map(|q| q.rows.iter().map(move |r| (q, r)))
+            .filter(|(_, r)| !sha256.is_empty() && r.side.sha256 == sha256)
+    };
+    rows()
+        .find(|(_, r)| r.side.backend == backend)
+        .or_else(|| rows().next())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

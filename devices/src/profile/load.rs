@@ -130,7 +130,7 @@ pub(crate) fn load(
         let span = v.span();
         let n = v.into_inner();
         let most = concurrency.iter().max().copied().unwrap_or(1);
-        if n < 2 || n > MAX_TOKENS || (most > 1 && n <= most) {
+        if !(2..=MAX_TOKENS).contains(&n) || (most > 1 && n <= most) {
             c.add(
                 Some(span),
                 "load.step_tokens",

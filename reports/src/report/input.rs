@@ -43,6 +43,8 @@ pub struct Loaded {
     pub warnings: Vec<String>,
     /// Conformance checks: standalone files and those a sweep.json holds.
     pub conformance: Vec<crate::conformance::ConformanceRecord>,
+    /// Quality checks (`edgebench quality --out`).
+    pub quality: Vec<crate::quality::QualityRecord>,
 }
 
 impl Loaded {
@@ -192,6 +194,27 @@ fn load_file(path: &Path, loaded: &mut Loaded) -> Result<(), ReportError> {
                     Ok(c) => loaded.conformance.push(c),
                     Err(e) => loaded.warnings.push(format!(
                         "{}: skipped, not a conformance record this edgebench can read: {e}",
+                        path.display()
+                    )),
+                }
+                return Ok(());
+            }
+            Some("quality") => {
+                let version = fields.get("schema_version").and_then(Value::as_u64);
+                if version.is_some_and(|v| v > u64::from(crate::quality::QUALITY_SCHEMA_VERSION)) {
+                    loaded.warnings.push(format!(
+                        "{}: skipped, a quality record of schema {} (this edgebench reads up \
+                         to {}): report it with a newer edgebench",
+                        path.display(),
+                        version.unwrap_or(0),
+                        crate::quality::QUALITY_SCHEMA_VERSION
+                    ));
+                    return Ok(());
+                }
+                match serde_json::from_value(Value::Object(fields)) {
+                    Ok(q) => loaded.quality.push(q),
+                    Err(e) => loaded.warnings.push(format!(
+                        "{}: skipped, not a quality record this edgebench can read: {e}",
                         path.display()
                     )),
                 }

@@ -68,6 +68,9 @@ pub struct Report {
     pub devices: Vec<device::DeviceResults>,
     /// Conformance checks in the inputs.
     pub conformance: Vec<crate::conformance::ConformanceRecord>,
+    /// Quality checks in the inputs: each quantised model against its
+    /// reference (the answer shows them beside speed and cost).
+    pub quality: Vec<crate::quality::QualityRecord>,
     /// Where `--slo-profile` came from, when given.
     pub slo_profile: Option<String>,
     /// edgebench version writing it.
@@ -83,6 +86,7 @@ pub fn build(inputs: &[PathBuf], opts: &Options) -> Result<Report, ReportError> 
         warnings: loaded.warnings.clone(),
         devices,
         conformance: loaded.conformance.clone(),
+        quality: loaded.quality.clone(),
         slo_profile: opts.slo_profile.as_ref().map(|p| p.origin.clone()),
         edgebench_version: opts.edgebench_version.clone(),
     })

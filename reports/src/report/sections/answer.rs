@@ -173,25 +173,138 @@ pub fn section(report: &Report) -> Section {
             ""
         };
         s.para(format!("Options {}{tie}.", basis_text(d)));
-        let mut t = Table::new(&[
+        let quality = !report.quality.is_empty();
+        let mut head = vec![
             "#",
             "option",
             "verdict",
             ">$ per Mtok",
             ">decode tok/s (p50)",
             ">TTFT p99 (ms)",
-            "binding SLO, or the SLOs missed",
-        ]);
-        for (k, c) in d.meets.iter().enumerate() {
-            t.row(row((k + 1).to_string(), c));
+        ];
+        if quality {
+            head.push("quality vs reference");
         }
-        for c in d.fails.iter().chain(&d.unjudged) {
-            t.row(row("-".into(), c));
+        head.push("binding SLO, or the SLOs missed");
+        let mut t = Table::new(&head);
+        let ranked = d
+            .meets
+            .iter()
+            .enumerate()
+            .map(|(k, c)| ((k + 1).to_string(), c));
+        let rest = d
+            .fails
+            .iter()
+            .chain(&d.unjudged)
+            .map(|c| ("-".to_string(), c));
+        for (rank, c) in ranked.chain(rest) {
+            let mut cells = row(rank, c);
+            if quality {
+                let q = quality_of(report, c).map_or_else(
+                    || "not measured".to_string(),
+                    |(_, r)| {
+                        format!(
+                            "mean KLD {} · top-1 {:.1} %",
+                            kld_text(r.stats.mean_kld),
+                            r.stats.top1_agreement * 100.0
+                        )
+                    },
+                );
+                cells.insert(cells.len() - 1, q.into());
+            }
+            t.row(cells);
         }
         s.push(Block::Table(t));
         if let Some(line) = d.tradeoff() {
             s.para(line);
         }
+        let tax = quality_tax(report, d);
+        if !tax.is_empty() {
+            s.para(
+                "The quality each quantisation costs, against the most faithful option on the \
+                 same device and backend (edgebench quality; on synthetic weights it measures \
+                 the quantisation error, not task accuracy):",
+            );
+            s.push(Block::List(tax));
+        }
     }
     s
+}
+
+/// The quality row for an option's model file (by SHA-256), on its
+/// backend where measured there.
+fn quality_of<'a>(
+    report: &'a Report,
+    c: &Choice<'_>,
+) -> Option<(
+    &'a crate::quality::QualityRecord,
+    &'a crate::quality::QualityRow,
+)> {
+    crate::quality::lookup(
+        &report.quality,
+        &c.record.model.sha256,
+        &c.record.backend.id,
+    )
+}
+
+/// `Q4_K_M: 1.7x the decode rate of Q8_0 on box · llama.cpp, mean KLD
+/// 0.0200, top-1 96.0 %`: each option with a quality figure against the
+/// option of the same device, backend and threads with the lowest mean
+/// KLD (the most faithful quantisation measured), when their quants differ.
+fn quality_tax(report: &Report, d: &Decision<'_>) -> Vec<String> {
+    let all: Vec<&Choice<'_>> = d.meets.iter().chain(&d.fails).chain(&d.unjudged).collect();
+    let with_q: Vec<(&Choice<'_>, f64, f64)> = all
+        .iter()
+        .filter_map(|c| {
+            let (_, r) = quality_of(report, c)?;
+            Some((*c, r.stats.mean_kld, r.stats.top1_agreement))
+        })
+        .collect();
+    let same = |a: &Choice<'_>, b: &Choice<'_>| {
+        a.device.label == b.device.label
+            && a.record.backend.id == b.record.backend.id
+            && a.record.workload.threads == b.record.workload.threads
+    };
+    let mut out = vec![];
+    for &(c, kld, top1) in &with_q {
+        let Some(&(best, _, _)) = with_q
+            .iter()
+            .filter(|(o, _, _)| same(o, c))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+        else {
+            continue;
+        };
+        if best.record.model.quant == c.record.model.quant {
+            continue;
+        }
+        let speed = match (c.decode_tps, best.decode_tps) {
+            (Some(a), Some(b)) if b > 0.0 => format!(
+                "{:.2}x the decode rate of {}",
+                a / b,
+                best.record.model.quant
+            ),
+            _ => format!(
+                "against {} (no decode rate to compare)",
+                best.record.model.quant
+            ),
+        };
+        out.push(format!(
+            "{}: {speed} on {} · {}, mean KLD {}, top-1 {:.1} %",
+            c.record.model.quant,
+            c.device.label,
+            c.record.backend.id,
+            kld_text(kld),
+            top1 * 100.0
+        ));
+    }
+    out
+}
+
+/// A KL divergence with three significant digits: `0.0148`, `1.20e-5`.
+fn kld_text(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.4}")
+    }
 }

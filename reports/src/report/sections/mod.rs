@@ -7,6 +7,7 @@ mod cases;
 mod cost;
 mod load;
 mod provenance;
+mod quality;
 mod sustained;
 
 use super::Report;
@@ -25,6 +26,7 @@ pub fn build(report: &Report, charts: &[(String, Result<Chart, String>)]) -> Vec
         summary(report),
         verdicts(report),
         cost::section(report),
+        quality::section(report),
         chart_section(report, charts),
         sustained::section(report, charts),
         load::section(report, charts),
