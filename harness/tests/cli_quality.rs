@@ -152,3 +152,54 @@ fn the_report_shows_quality_beside_speed() {
     // The q8_0 option is the most faithful: it gets no tax line.
     assert!(!md.lines().any(|l| l.starts_with("- Q8_0: ")), "{md}");
 }
+
+/// `compare` on two quality records: the same check twice is the same;
+/// a record whose q4_0 lost precision (its KLD raised, as a worse
+/// quantiser would) is a regression, exit 1; a quality record against
+/// speed results is refused by name.
+#[test]
+fn compare_flags_a_quality_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, v, text) = quality(dir.path(), &["synth:tiny-q4_0"], "synth:tiny-f32");
+    assert_eq!(code, 0, "{text}");
+    let base = dir.path().join("base.json");
+    std::fs::write(&base, serde_json::to_vec(&v).unwrap()).unwrap();
+    let again = dir.path().join("again.json");
+    let (code, v2, _) = quality(dir.path(), &["synth:tiny-q4_0"], "synth:tiny-f32");
+    assert_eq!(code, 0);
+    std::fs::write(&again, serde_json::to_vec(&v2).unwrap()).unwrap();
+    let o = edgebench(dir.path())
+        .args(["compare"])
+        .arg(&base)
+        .arg(&again)
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{md}");
+    assert!(md.contains("| same |"), "{md}");
+    let mut worse = v.clone();
+    let kld = worse["rows"][0]["stats"]["mean_kld"].as_f64().unwrap();
+    worse["rows"][0]["stats"]["mean_kld"] = (kld * 1.5).into();
+    let worse_path = dir.path().join("worse.json");
+    std::fs::write(&worse_path, serde_json::to_vec(&worse).unwrap()).unwrap();
+    let o = edgebench(dir.path())
+        .args(["compare"])
+        .arg(&base)
+        .arg(&worse_path)
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{md}");
+    assert!(md.contains("| WORSE |") && md.contains("+50.0 %"), "{md}");
+    let speed = dir.path().join("speed.json");
+    std::fs::write(&speed, "[]").unwrap();
+    let o = edgebench(dir.path())
+        .args(["compare"])
+        .arg(&base)
+        .arg(&speed)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("base.json is a quality record and"), "{err}");
+}

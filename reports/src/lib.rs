@@ -13,6 +13,7 @@ pub mod junit;
 pub mod load;
 pub mod load_run;
 pub mod quality;
+pub mod quality_compare;
 pub mod record;
 pub mod report;
 pub mod rng;
