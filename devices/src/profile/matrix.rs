@@ -97,6 +97,7 @@ pub(crate) fn check(c: &mut Checker, raw: Option<S<RawMatrix>>) -> Option<Matrix
         min_duration_s,
         max_start_temp_c,
         bandwidth: m.bandwidth.map(S::into_inner).unwrap_or(true),
+        quality: m.quality.is_some_and(S::into_inner),
         cooldown,
         force: m.force.is_some_and(S::into_inner),
         allow_long_context: m.allow_long_context.is_some_and(S::into_inner),

@@ -65,6 +65,7 @@ pub(crate) struct RawModel {
     pub gguf: Option<S<RawArtifact>>,
     pub onnx: Option<S<RawArtifact>>,
     pub synth: Option<S<RawSynth>>,
+    pub reference: Option<S<String>>,
 }
 
 /// `gguf = "path"` or `gguf = { path = "...", sha256 = "..." }`.
@@ -144,6 +145,7 @@ pub(crate) struct RawMatrix {
     pub min_duration: Option<S<RawDuration>>,
     pub max_start_temp_c: Option<S<f64>>,
     pub bandwidth: Option<S<bool>>,
+    pub quality: Option<S<bool>>,
     pub cooldown: Option<S<RawCooldown>>,
     pub force: Option<S<bool>>,
     pub allow_long_context: Option<S<bool>>,

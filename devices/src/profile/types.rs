@@ -170,9 +170,26 @@ pub struct ModelEntry {
     pub artifacts: Vec<Artifact>,
     /// The synthetic model, when the entry is one.
     pub synth: Option<SynthRef>,
+    /// The f16/f32 file of the same weights its quality is measured
+    /// against (`reference = "path"`); synthetic models default to their
+    /// f32 synth of the same preset and seed.
+    pub reference: Option<std::path::PathBuf>,
 }
 
 impl ModelEntry {
+    /// What its quality is measured against: the `reference` file, else
+    /// for a synthetic model of a quantised type the f32 synth of the same
+    /// preset and seed (`synth:tiny-f32-s42`); None for a float model
+    /// without one (it is a reference itself) or a file model without one.
+    pub fn quality_reference(&self) -> Option<String> {
+        if let Some(r) = &self.reference {
+            return Some(r.display().to_string());
+        }
+        let s = self.synth.as_ref()?;
+        (!matches!(s.quant.as_str(), "f32" | "f16" | "bf16"))
+            .then(|| format!("synth:{}-f32-s{}", s.preset, s.seed))
+    }
+
     /// The artifact in `format`, if the entry has one.
     pub fn artifact(&self, format: ArtifactFormat) -> Option<&Artifact> {
         self.artifacts.iter().find(|a| a.format == format)
@@ -215,6 +232,10 @@ pub struct MatrixSpec {
     /// (`[matrix] bandwidth`, default true), so the sweep carries the
     /// device's measured bandwidth and every case its decode ceiling.
     pub bandwidth: bool,
+    /// After the matrix, measure each quantised model's quality against
+    /// its reference (`[matrix] quality`, default false; `edgebench
+    /// quality` on the GGUF backends that ran it, docs/quality.md).
+    pub quality: bool,
     /// Wait before each case until the device has cooled down
     /// (`[matrix] cooldown`); None = start at once.
     pub cooldown: Option<Cooldown>,

@@ -292,11 +292,21 @@ fn models(c: &mut Checker, raw: Vec<S<RawModel>>, base_dir: &Path) -> Vec<ModelE
             }
         }
         let synth = m.synth.and_then(|s| synth(c, s, &format!("{key}.synth")));
+        let reference =
+            m.reference
+                .and_then(|r| match super::paths::resolve(base_dir, r.get_ref()) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        c.add(Some(r.span()), &format!("{key}.reference"), e);
+                        None
+                    }
+                });
         if let Some(id) = id {
             out.push(ModelEntry {
                 id,
                 artifacts,
                 synth,
+                reference,
             });
         }
     }

@@ -141,9 +141,24 @@ pub fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log);
+    let bytes = run_child_json(cmd, &out, &log_path, interrupted, "conform")?;
+    serde_json::from_slice(&bytes).map_err(|e| Stopped::Failed(format!("{}: {e}", out.display())))
+}
+
+/// Runs a check's child (`conform`, `quality`) that writes one JSON record
+/// to `out` and its log to `log_path`: killed on Ctrl-C or after
+/// [`TIMEOUT`]; on exit code 0 or 1 the record's bytes (the log is then
+/// removed), else why not, with the log's last lines.
+pub fn run_child_json(
+    mut cmd: Command,
+    out: &Path,
+    log_path: &Path,
+    interrupted: &Arc<AtomicBool>,
+    verb: &str,
+) -> Result<Vec<u8>, Stopped> {
     let mut child = cmd
         .spawn()
-        .map_err(|e| Stopped::Failed(format!("cannot start edgebench conform: {e}")))?;
+        .map_err(|e| Stopped::Failed(format!("cannot start edgebench {verb}: {e}")))?;
     let t0 = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -151,7 +166,7 @@ pub fn run(
             Ok(None) => {}
             Err(e) => {
                 return Err(Stopped::Failed(format!(
-                    "waiting for edgebench conform: {e}"
+                    "waiting for edgebench {verb}: {e}"
                 )));
             }
         }
@@ -171,25 +186,24 @@ pub fn run(
         std::thread::sleep(Duration::from_millis(50));
     };
     let tail = || {
-        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let text = std::fs::read_to_string(log_path).unwrap_or_default();
         let lines: Vec<&str> = text.lines().rev().take(3).collect();
         lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
     };
     let failed = Stopped::Failed;
     match status.code() {
         Some(0 | 1) => {
-            let bytes = std::fs::read(&out).map_err(|e| {
-                failed(format!("conform wrote no record at {}: {e}", out.display()))
-            })?;
-            let _ = std::fs::remove_file(&log_path);
-            serde_json::from_slice(&bytes).map_err(|e| failed(format!("{}: {e}", out.display())))
+            let bytes = std::fs::read(out)
+                .map_err(|e| failed(format!("{verb} wrote no record at {}: {e}", out.display())))?;
+            let _ = std::fs::remove_file(log_path);
+            Ok(bytes)
         }
         Some(code) => Err(failed(format!(
-            "edgebench conform exited with code {code}: {}",
+            "edgebench {verb} exited with code {code}: {}",
             tail()
         ))),
         None => Err(failed(format!(
-            "edgebench conform was killed by a signal: {}",
+            "edgebench {verb} was killed by a signal: {}",
             tail()
         ))),
     }

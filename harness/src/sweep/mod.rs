@@ -10,6 +10,7 @@ pub mod load;
 pub mod plan;
 pub mod progress;
 pub mod protocol;
+pub mod quality;
 pub mod report;
 pub mod store;
 pub mod summary;
@@ -28,6 +29,7 @@ use edgebench_devices::HostInfo;
 use edgebench_devices::profile::Profile;
 use edgebench_reports::bandwidth::BandwidthRecord;
 use edgebench_reports::conformance::ConformanceRecord;
+use edgebench_reports::quality::QualityRecord;
 use edgebench_reports::record::{DeviceRef, RecordKind};
 use edgebench_reports::{Record, Status, slo};
 
@@ -87,9 +89,16 @@ pub fn sweep(opts: &SweepOptions) -> Result<i32> {
     run.sustained_phase(&plan)?;
     run.load_phase(&plan)?;
     let (conformance, conformance_problems) = run.conformance_phase(&plan);
+    let (quality, quality_problems) = run.quality_phase(&plan);
     let wall_s = started.elapsed().as_secs_f64();
     run.progress.finish();
-    let summary = run.summary(&plan, conformance, conformance_problems, wall_s);
+    let checks = summary::Checks {
+        conformance,
+        conformance_problems,
+        quality,
+        quality_problems,
+    };
+    let summary = run.summary(&plan, checks, wall_s);
     let sweep_json = run.store.write_summary(&summary)?;
     summary.print()?;
     eprintln!("edgebench: results in {}", run.store.dir().display());
@@ -514,14 +523,55 @@ impl<'a> Sweep<'a> {
         (records, problems)
     }
 
+    /// `[matrix] quality = true`: each quantised model against its
+    /// reference on the GGUF backends that ran it. Returns the records and
+    /// the checks that could not run.
+    fn quality_phase(&mut self, plan: &SweepPlan) -> (Vec<QualityRecord>, Vec<String>) {
+        let (mut records, mut problems) = (vec![], vec![]);
+        if self.interrupted || !self.profile.matrix.quality {
+            return (records, problems);
+        }
+        let threads = self.profile.matrix.threads.first().copied().unwrap_or(1);
+        let ran = |model_id: &str, backend: &str| {
+            self.records.values().any(|r| {
+                r.status == Status::Ok
+                    && r.model.id.as_deref() == Some(model_id)
+                    && r.backend.id == backend
+            })
+        };
+        for check in quality::checks(self.profile, &plan.groups, ran) {
+            eprintln!(
+                "edgebench: quality of '{}' against {}",
+                check.model_id, check.reference
+            );
+            let flags = load_flags(self.profile, check.backends[0]);
+            match quality::run(
+                &self.supervisor.exe,
+                &check,
+                self.store.dir(),
+                threads,
+                &flags,
+                &self.ctrl_c,
+            ) {
+                Ok(r) => records.push(r),
+                Err(conformance::Stopped::Interrupted) => {
+                    self.interrupted = true;
+                    break;
+                }
+                Err(conformance::Stopped::Failed(why)) => {
+                    eprintln!(
+                        "edgebench: quality of '{}' could not run: {why}",
+                        check.model_id
+                    );
+                    problems.push(format!("{}: {why}", check.model_id));
+                }
+            }
+        }
+        (records, problems)
+    }
+
     /// `sweep.json`: records in plan order, verdicts, timing.
-    fn summary(
-        &self,
-        plan: &SweepPlan,
-        conformance: Vec<ConformanceRecord>,
-        conformance_problems: Vec<String>,
-        wall_s: f64,
-    ) -> SweepSummary<'_> {
+    fn summary(&self, plan: &SweepPlan, checks: summary::Checks, wall_s: f64) -> SweepSummary<'_> {
         let keys = plan.keys();
         let records: Vec<Record> = keys
             .iter()
@@ -538,8 +588,10 @@ impl<'a> Sweep<'a> {
             complete: !self.interrupted && records.len() == keys.len(),
             records,
             bandwidth: self.bandwidth.as_ref(),
-            conformance,
-            conformance_problems,
+            conformance: checks.conformance,
+            conformance_problems: checks.conformance_problems,
+            quality: checks.quality,
+            quality_problems: checks.quality_problems,
             timing: Timing {
                 wall_s,
                 cases_s: cases_ms / 1e3,

@@ -6,6 +6,7 @@ use edgebench_reports::bandwidth::BandwidthRecord;
 use edgebench_reports::conformance::ConformanceRecord;
 use edgebench_reports::export::{Format, render};
 use edgebench_reports::junit;
+use edgebench_reports::quality::QualityRecord;
 use edgebench_reports::slo::{self, Verdict};
 use edgebench_reports::{Record, SCHEMA_VERSION};
 use serde::Serialize;
@@ -31,10 +32,27 @@ pub struct SweepSummary<'a> {
     pub conformance: Vec<ConformanceRecord>,
     /// Checks that could not run, with why.
     pub conformance_problems: Vec<String>,
+    /// Quality checks (`[matrix] quality`): each quantised model against
+    /// its reference.
+    pub quality: Vec<QualityRecord>,
+    /// Quality checks that could not run, with why.
+    pub quality_problems: Vec<String>,
     /// Every case of the plan has a record and Ctrl-C did not stop it.
     pub complete: bool,
     /// Where the time went.
     pub timing: Timing,
+}
+
+/// What the checks after the matrix found.
+pub struct Checks {
+    /// Conformance records.
+    pub conformance: Vec<ConformanceRecord>,
+    /// Conformance checks that could not run.
+    pub conformance_problems: Vec<String>,
+    /// Quality records.
+    pub quality: Vec<QualityRecord>,
+    /// Quality checks that could not run.
+    pub quality_problems: Vec<String>,
 }
 
 /// A sweep's time: its wall time against what its cases and model loads

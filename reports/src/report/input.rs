@@ -324,6 +324,17 @@ fn load_summary(
             }
         }
     }
+    if let Some(Value::Array(checks)) = fields.get("quality") {
+        for q in checks {
+            match serde_json::from_value(q.clone()) {
+                Ok(q) => loaded.quality.push(q),
+                Err(e) => loaded.warnings.push(format!(
+                    "{}: a quality result was skipped: {e}",
+                    path.display()
+                )),
+            }
+        }
+    }
     loaded.runs.push(Run {
         source: path.to_path_buf(),
         records,
