@@ -217,6 +217,18 @@ pub trait Backend {
         Err(no_batching(&self.describe().id))
     }
 
+    /// The model's own tokenizer on `text`, with BOS first where the model
+    /// adds one (llama.cpp's, from the GGUF vocabulary). Backends without a
+    /// tokenizer say so; the caller feeds them ids made elsewhere.
+    fn tokenize(&self, text: &str) -> Result<Vec<u32>, BackendError> {
+        let _ = text;
+        Err(BackendError::Unsupported {
+            backend: self.describe().id,
+            what: "tokenizing text".into(),
+            hint: "tokenize with llama.cpp (its GGUF vocabulary) and feed the ids".into(),
+        })
+    }
+
     /// Empties one sequence's KV cache (after [`Backend::configure_parallel`]).
     fn clear_seq(&mut self, seq: u32) -> Result<(), BackendError> {
         let _ = seq;

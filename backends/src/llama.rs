@@ -273,6 +273,16 @@ impl Backend for LlamaCppBackend {
         self.make_context(s, 1)
     }
 
+    fn tokenize(&self, text: &str) -> Result<Vec<u32>, BackendError> {
+        Ok(self
+            .model
+            .vocab()
+            .tokenize(text.as_bytes(), true, false)
+            .into_iter()
+            .map(|t| t.0 as u32)
+            .collect())
+    }
+
     fn configure_parallel(&mut self, s: &ContextSettings, n_seq: u32) -> Result<(), BackendError> {
         self.make_context(s, n_seq.max(1))
     }

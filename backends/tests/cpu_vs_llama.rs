@@ -94,3 +94,47 @@ fn cpu_and_llama_cpp_agree_on_greedy_tokens() {
         );
     }
 }
+
+/// llama.cpp tokenizes text with the GGUF's own vocabulary: the synthetic
+/// SentencePiece list gives BOS, the SentencePiece space, one token per
+/// ASCII character and byte fallback for the newline (synth/src/vocab.rs);
+/// the cpu backend has no tokenizer and says so.
+#[test]
+fn llama_cpp_tokenizes_with_the_gguf_vocabulary() {
+    use edgebench_backends::synth::vocab::{BOS_ID, FIRST_BYTE_ID, SPACE_ID};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tiny.gguf");
+    let spec = SynthSpec {
+        preset: Preset::Tiny,
+        quant: Quant::Q4_0,
+        seed: 42,
+    };
+    write_gguf(&spec, &path).unwrap();
+    let info = edgebench_backends::ModelMeta::Gguf(gguf::inspect(&path).unwrap());
+    let load = |kind: BackendKind| {
+        kind.load(
+            &path,
+            &info,
+            &LoadSettings::default(),
+            &mock::MockConfig::default(),
+        )
+        .unwrap()
+    };
+    let ascii = |c: char| SPACE_ID + 1 + (c as u32 - '!' as u32);
+    let ids = load(BackendKind::LlamaCpp).tokenize("Hi\n").unwrap();
+    assert_eq!(
+        ids,
+        [
+            BOS_ID,
+            SPACE_ID,
+            ascii('H'),
+            ascii('i'),
+            FIRST_BYTE_ID + 0x0A
+        ]
+    );
+    let e = load(BackendKind::Cpu)
+        .tokenize("Hi")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("tokenizing text on cpu"), "{e}");
+}

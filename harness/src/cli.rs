@@ -268,9 +268,16 @@ pub struct QualityArgs {
     /// GGUF, onnx:cpu for ONNX). Each model runs on each backend.
     #[arg(short = 'b', long = "backends", value_delimiter = ',')]
     pub backends: Vec<String>,
-    /// Token ids run through every model (the first is BOS, then seeded ids).
+    /// Token ids run through every model (the first is BOS, then the text's
+    /// or seeded ids).
     #[arg(long, default_value_t = 128)]
     pub tokens: u32,
+    /// Text fed as ids, tokenized by the reference's own vocabulary
+    /// (llama.cpp's tokenizer): a file, or `builtin` (a public-domain text
+    /// built in). Default: `builtin` for real models, seeded ids for
+    /// synthetic ones (random weights have no language to measure).
+    #[arg(long, value_name = "FILE|builtin")]
+    pub text: Option<String>,
     /// Seed of the token ids (SplitMix64).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

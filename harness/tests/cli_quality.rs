@@ -203,3 +203,61 @@ fn compare_flags_a_quality_regression() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("base.json is a quality record and"), "{err}");
 }
+
+/// `--text`: the text through the reference's tokenizer (llama.cpp) gives
+/// the ids; a text too short for --tokens, and a reference backend without
+/// a tokenizer, are refused by name.
+#[test]
+fn text_is_tokenized_by_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = edgebench(dir.path())
+        .args([
+            "quality",
+            "synth:tiny-q4_0",
+            "--reference",
+            "synth:tiny-f32",
+        ])
+        .args([
+            "--text", "builtin", "-t", "2", "--tokens", "96", "-o", "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let source = v["tokens_source"].as_str().unwrap();
+    assert!(
+        source.starts_with("text: builtin (the Gettysburg Address"),
+        "{source}"
+    );
+    assert_eq!(v["n_tokens"], 96);
+    assert!(v["rows"][0]["stats"]["mean_kld"].as_f64().unwrap() > 0.0);
+    let short = dir.path().join("short.txt");
+    std::fs::write(&short, "Hi\n").unwrap();
+    for (extra, want) in [
+        (
+            vec!["--text", short.to_str().unwrap()],
+            "gives 5 token ids with the reference's vocabulary, fewer than --tokens 128"
+                .to_string(),
+        ),
+        (
+            vec!["--text", "builtin", "--reference-backend", "cpu"],
+            "tokenizing text on cpu".to_string(),
+        ),
+    ] {
+        let o = edgebench(dir.path())
+            .args([
+                "quality",
+                "synth:tiny-q4_0",
+                "--reference",
+                "synth:tiny-f32",
+                "-t",
+                "2",
+            ])
+            .args(&extra)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(&want), "{err}");
+    }
+}

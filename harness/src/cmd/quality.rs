@@ -124,12 +124,8 @@ pub fn quality(args: &QualityArgs) -> Result<i32> {
     let mut backend = session::load(ref_kind, &reference, &load, &Default::default())
         .map_err(|e| anyhow!("--reference {} on {ref_kind}: {e}", args.reference))?
         .backend;
-    let tokens = conform_tokens(
-        args.seed,
-        backend.n_vocab(),
-        backend.bos_token(),
-        args.tokens,
-    );
+    let (tokens, tokens_source) = token_ids(args, backend.as_ref(), &reference, ref_kind)?;
+    let tokens_from_text = tokens_source.starts_with("text");
     let ref_side = side(&reference, &backend.describe());
     let ref_logits =
         teacher_forced_logits(backend.as_mut(), &tokens, 1, threads).context("the reference")?;
@@ -158,18 +154,23 @@ pub fn quality(args: &QualityArgs) -> Result<i32> {
         schema_version: QUALITY_SCHEMA_VERSION,
         edgebench: provenance::tool_info(),
         timestamp: provenance::timestamp(SystemTime::now()),
-        tokens_source: format!("seeded ids (SplitMix64, seed {}) after BOS", args.seed),
+        tokens_source,
         n_tokens: tokens.len(),
         reference: ref_side,
         rows,
-        note: if synthetic {
-            "Synthetic models (random weights) and seeded ids: these figures measure the \
-             quantisation error of the logits, not task accuracy."
-                .into()
-        } else {
-            "Seeded token ids, not text: the KL divergence and top-1 agreement compare the \
-             distributions; the perplexities are of random ids and mean little on their own."
-                .into()
+        note: match (synthetic, tokens_from_text) {
+            (true, _) => "Synthetic models (random weights): these figures measure the \
+                          quantisation error of the logits, not task accuracy."
+                .into(),
+            (false, true) => "Real text through real models: KL divergence and top-1 \
+                              agreement against the reference, and the perplexity of the text \
+                              under each; a short text, so a screening figure, not a benchmark \
+                              score."
+                .into(),
+            (false, false) => "Seeded token ids, not text: the KL divergence and top-1 \
+                               agreement compare the distributions; the perplexities are of \
+                               random ids and mean little on their own."
+                .into(),
         },
     };
     let json = serde_json::to_string_pretty(&record)? + "\n";
@@ -181,4 +182,71 @@ pub fn quality(args: &QualityArgs) -> Result<i32> {
         ProbeFormat::Json => print!("{json}"),
     }
     Ok(EXIT_OK)
+}
+
+/// The public-domain text built in (harness/assets/README.md).
+const BUILTIN_TEXT: &str = include_str!("../../assets/quality-text.txt");
+
+/// How the built-in text is named in errors and records.
+const BUILTIN_NAME: &str =
+    "builtin (the Gettysburg Address and the Declaration of Independence, public domain)";
+
+/// The ids every model gets, and where they came from: the text (`--text`,
+/// or the built-in one for a real reference) through the reference's own
+/// tokenizer, else seeded ids after BOS.
+fn token_ids(
+    args: &QualityArgs,
+    backend: &dyn edgebench_backends::Backend,
+    reference: &ResolvedModel,
+    ref_kind: BackendKind,
+) -> Result<(Vec<u32>, String)> {
+    let seeded = || {
+        (
+            conform_tokens(
+                args.seed,
+                backend.n_vocab(),
+                backend.bos_token(),
+                args.tokens,
+            ),
+            format!("seeded ids (SplitMix64, seed {}) after BOS", args.seed),
+        )
+    };
+    let (text, name) = match args.text.as_deref() {
+        Some("builtin") => (BUILTIN_TEXT.to_string(), BUILTIN_NAME.to_string()),
+        Some(path) => (
+            std::fs::read_to_string(path).with_context(|| {
+                format!("--text {path}: cannot read it; give a UTF-8 text file or `builtin`")
+            })?,
+            path.to_string(),
+        ),
+        None if reference.record.synthetic.is_some() => return Ok(seeded()),
+        None => (BUILTIN_TEXT.to_string(), BUILTIN_NAME.to_string()),
+    };
+    let ids = match backend.tokenize(&text) {
+        Ok(ids) => ids,
+        Err(e) if args.text.is_none() => {
+            eprintln!(
+                "edgebench: quality: {e}; the reference's backend {ref_kind} has no tokenizer, \
+                 so seeded ids are used (give --reference-backend llama.cpp for text)"
+            );
+            return Ok(seeded());
+        }
+        Err(e) => bail!("--text {name}: {e}; give --reference-backend llama.cpp"),
+    };
+    let n = args.tokens as usize;
+    if ids.len() < n {
+        bail!(
+            "--text {name}: gives {} token ids with the reference's vocabulary, fewer than \
+             --tokens {n}; give a longer text or fewer --tokens",
+            ids.len()
+        );
+    }
+    let vocab = backend.n_vocab();
+    if let Some(bad) = ids.iter().find(|&&t| t >= vocab) {
+        bail!("--text {name}: the tokenizer gave id {bad}, outside the vocabulary of {vocab}");
+    }
+    Ok((
+        ids[..n].to_vec(),
+        format!("text: {name}, the first {n} ids by the reference's tokenizer ({ref_kind})"),
+    ))
 }
