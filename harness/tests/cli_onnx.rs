@@ -370,3 +370,31 @@ fn sustained_on_onnx_cpu_runs_the_twin() {
     );
     assert!(r["sustained"]["requests"].as_u64().unwrap() > 0);
 }
+
+/// Exports that declare `input_ids`, `attention_mask` and `position_ids`
+/// int32 (some onnxruntime-genai builds do) run as they are: the twin
+/// writer's int32 variant conforms with llama.cpp.
+#[test]
+fn an_int32_ids_export_runs_and_conforms() {
+    use edgebench_backends::synth::{Preset, Quant, SynthSpec, TwinOptions, write_onnx_with};
+    let dir = tempfile::tempdir().unwrap();
+    let (gguf, _) = twins(dir.path(), "q4_0");
+    let onnx = dir.path().join("tiny-q4_0-int32.onnx");
+    let spec = SynthSpec {
+        preset: Preset::Tiny,
+        quant: Quant::Q4_0,
+        seed: 42,
+    };
+    write_onnx_with(&spec, &onnx, TwinOptions { int32_inputs: true }).unwrap();
+    let m = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
+    let g = m.graph.unwrap();
+    let int32 = 6; // TensorProto.DataType.INT32
+    for name in ["input_ids", "attention_mask", "position_ids"] {
+        let input = g.input.iter().find(|i| i.name == name).unwrap();
+        let ty = format!("{:?}", input.r#type);
+        assert!(ty.contains(&format!("elem_type: {int32}")), "{name}: {ty}");
+    }
+    let (code, v, text) = conform(dir.path(), &[&gguf, &onnx], "llama.cpp,onnx:cpu");
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(v["pass"], true, "{text}");
+}

@@ -115,6 +115,25 @@ pub const IR_VERSION: i64 = 8;
 /// to a temporary folder and rename for atomicity). The same spec always
 /// gives the same bytes.
 pub fn write_onnx(spec: &SynthSpec, out: &Path) -> Result<OnnxSummary, SynthError> {
+    write_onnx_with(spec, out, TwinOptions::default())
+}
+
+/// Variants of the twin that exporters write, for testing the backend on
+/// them (the default twin is Optimum's layout).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TwinOptions {
+    /// `input_ids`, `attention_mask` and `position_ids` declared int32 (as
+    /// some onnxruntime-genai exports declare them) and cast to int64 inside
+    /// the graph; metadata `edgebench.synth.twin_inputs = "int32"`.
+    pub int32_inputs: bool,
+}
+
+/// [`write_onnx`] with a variant.
+pub fn write_onnx_with(
+    spec: &SynthSpec,
+    out: &Path,
+    opts: TwinOptions,
+) -> Result<OnnxSummary, SynthError> {
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source: io::Error| SynthError::Io { path, source }
@@ -133,7 +152,7 @@ pub fn write_onnx(spec: &SynthSpec, out: &Path) -> Result<OnnxSummary, SynthErro
         location,
         pos: 0,
     };
-    let model = build_model(spec, &mut sink).map_err(io_err(&data_path))?;
+    let model = build_model(spec, opts, &mut sink).map_err(io_err(&data_path))?;
     let data_size = sink.pos;
     if let Some(w) = sink.out.take() {
         w.into_inner()
@@ -229,7 +248,7 @@ impl DataSink {
 }
 
 /// Builds the graph, streaming the weights to `sink`.
-fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> {
+fn build_model(spec: &SynthSpec, opts: TwinOptions, sink: &mut DataSink) -> io::Result<ModelProto> {
     let h = spec.hparams();
     let (n_embd, n_vocab) = (h.n_embd as i64, h.n_vocab as i64);
     let mut g = Builder {
@@ -239,12 +258,22 @@ fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> 
         inits: Vec::new(),
         consts: HashSet::new(),
         counter: 0,
+        ids: "input_ids",
+        mask: "attention_mask",
+        pos: "position_ids",
     };
-    let (inputs, outputs) = graph_io(spec);
+    let (inputs, outputs) = graph_io(spec, opts);
     // The order of these steps is the order of nodes and initializers in
     // the file: changing it changes the bytes.
+    if opts.int32_inputs {
+        let to64 = || vec![int("to", data_type::INT64.into())];
+        g.ids = g.node_named_static("Cast", "input_ids", "input_ids_i64", to64());
+        g.mask = g.node_named_static("Cast", "attention_mask", "attention_mask_i64", to64());
+        g.pos = g.node_named_static("Cast", "position_ids", "position_ids_i64", to64());
+    }
     let embd = g.embedding(n_vocab, n_embd)?;
-    let mut x = g.node("Gather", &[&embd, "input_ids"], vec![]);
+    let ids = g.ids;
+    let mut x = g.node("Gather", &[&embd, ids], vec![]);
     let shared = g.shared_tables()?;
     for l in 0..h.n_layer {
         x = g.attention_block(l, &x, &shared)?;
@@ -252,7 +281,13 @@ fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> 
     }
     let hn = g.rms_norm(&x, "output_norm.weight", n_embd)?;
     g.linear(&hn, "output.weight", n_embd, n_vocab, Some("logits"))?;
-    let metadata_props = metadata(spec);
+    let mut metadata_props = metadata(spec);
+    if opts.int32_inputs {
+        metadata_props.push(StringStringEntryProto {
+            key: "edgebench.synth.twin_inputs".into(),
+            value: "int32".into(),
+        });
+    }
     let (nodes, inits) = (g.nodes, g.inits);
     Ok(model_proto(
         spec,
@@ -265,7 +300,12 @@ fn build_model(spec: &SynthSpec, sink: &mut DataSink) -> io::Result<ModelProto> 
 }
 
 /// The graph's inputs and outputs (Optimum names and shapes).
-fn graph_io(spec: &SynthSpec) -> (Vec<ValueInfoProto>, Vec<ValueInfoProto>) {
+fn graph_io(spec: &SynthSpec, opts: TwinOptions) -> (Vec<ValueInfoProto>, Vec<ValueInfoProto>) {
+    let int_type = if opts.int32_inputs {
+        data_type::INT32
+    } else {
+        data_type::INT64
+    };
     let h = spec.hparams();
     let (n_vocab, n_kv, hd) = (h.n_vocab as i64, h.n_head_kv as i64, h.head_dim() as i64);
     let (b, s, t, p) = (
@@ -275,9 +315,9 @@ fn graph_io(spec: &SynthSpec) -> (Vec<ValueInfoProto>, Vec<ValueInfoProto>) {
         sym("past_sequence_length"),
     );
     let mut inputs = vec![
-        value("input_ids", data_type::INT64, &[b.clone(), s.clone()]),
-        value("attention_mask", data_type::INT64, &[b.clone(), t.clone()]),
-        value("position_ids", data_type::INT64, &[b.clone(), s.clone()]),
+        value("input_ids", int_type, &[b.clone(), s.clone()]),
+        value("attention_mask", int_type, &[b.clone(), t.clone()]),
+        value("position_ids", int_type, &[b.clone(), s.clone()]),
     ];
     let mut outputs = vec![value(
         "logits",
@@ -403,7 +443,7 @@ impl Builder<'_> {
         // [B, 1, S, hd/2, 1].
         let pos = self.node(
             "Cast",
-            &["position_ids"],
+            &[self.pos],
             vec![int("to", data_type::FLOAT.into())],
         );
         let axes = self.const_i64(&[1, 3]);
@@ -419,19 +459,17 @@ impl Builder<'_> {
         // Attention bias [B, 1, 1, S, T]: 0 where key j is visible to the
         // query (attention_mask[j] = 1 and j <= the query's position), else
         // f32::MIN.
-        let t_len = self.node(
-            "Shape",
-            &["attention_mask"],
-            vec![int("start", 1), int("end", 2)],
-        );
+        let t_len = self.node("Shape", &[self.mask], vec![int("start", 1), int("end", 2)]);
         let zero_axis = self.const_i64(&[0]);
         let t_len = self.node("Squeeze", &[&t_len, &zero_axis], vec![]);
         let (zero, one) = (self.const_i64_scalar(0), self.const_i64_scalar(1));
         let key_pos = self.node("Range", &[&zero, &t_len, &one], vec![]);
         let axis2 = self.const_i64(&[2]);
-        let query_pos = self.node("Unsqueeze", &["position_ids", &axis2], vec![]);
+        let pos = self.pos;
+        let query_pos = self.node("Unsqueeze", &[pos, &axis2], vec![]);
         let causal = self.node("LessOrEqual", &[&key_pos, &query_pos], vec![]);
-        let kept = self.node("Equal", &["attention_mask", &one], vec![]);
+        let mask = self.mask;
+        let kept = self.node("Equal", &[mask, &one], vec![]);
         let axis1 = self.const_i64(&[1]);
         let kept = self.node("Unsqueeze", &[&kept, &axis1], vec![]);
         let visible = self.node("And", &[&causal, &kept], vec![]);
@@ -533,9 +571,27 @@ struct Builder<'a> {
     inits: Vec<TensorProto>,
     consts: HashSet<String>,
     counter: usize,
+    /// The int64 token ids, mask and positions the graph computes with:
+    /// the inputs themselves, or their casts in the int32 variant.
+    ids: &'static str,
+    mask: &'static str,
+    pos: &'static str,
 }
 
 impl Builder<'_> {
+    /// A node of one input and one fixed output name (no counter), for the
+    /// casts at the head of a variant's graph.
+    fn node_named_static(
+        &mut self,
+        op: &str,
+        input: &str,
+        out: &'static str,
+        attrs: Vec<AttributeProto>,
+    ) -> &'static str {
+        self.push_node(op, "", &[input], out, attrs);
+        out
+    }
+
     /// Adds a node with one generated output name, returned.
     fn node(&mut self, op: &str, inputs: &[&str], attrs: Vec<AttributeProto>) -> String {
         self.counter += 1;

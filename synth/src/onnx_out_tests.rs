@@ -23,7 +23,7 @@ fn dry_run(spec: &SynthSpec, location: &str) -> (Vec<u8>, u64) {
         location: location.into(),
         pos: 0,
     };
-    let model = build_model(spec, &mut sink).unwrap();
+    let model = build_model(spec, TwinOptions::default(), &mut sink).unwrap();
     (model.encode_to_vec(), sink.pos)
 }
 

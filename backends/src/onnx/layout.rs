@@ -196,12 +196,18 @@ impl LayoutKind {
 pub struct Layout {
     /// Exporter conventions.
     pub kind: LayoutKind,
-    /// Token ids input (int64 [batch, seq]).
+    /// Token ids input (int64 or int32 [batch, seq]).
     pub input_ids: String,
-    /// Attention mask input (int64 [batch, past + seq]).
+    /// Its element type.
+    pub ids_elem: Elem,
+    /// Attention mask input (int64 or int32 [batch, past + seq]).
     pub attention_mask: String,
-    /// Position ids input (int64 [batch, seq]), when the graph has one.
+    /// Its element type.
+    pub mask_elem: Elem,
+    /// Position ids input (int64 or int32 [batch, seq]), when the graph has one.
     pub position_ids: Option<String>,
+    /// Its element type (int64 when there is none).
+    pub pos_elem: Elem,
     /// Optimum merged decoders' `use_cache_branch` (bool [1]).
     pub use_cache_branch: Option<String>,
     /// Logits output ([batch, seq, vocab]).
@@ -318,8 +324,12 @@ pub fn discover(
         .last()
         .filter(|&&v| v > 0)
         .map(|&v| v as u32);
+    let elem_of = |name: &str| find(inputs, name).map_or(Elem::I64, |s| s.elem);
     Ok(Layout {
         kind: names.kind,
+        ids_elem: elem_of(&names.ids),
+        mask_elem: elem_of(&names.mask),
+        pos_elem: position_ids.as_deref().map_or(Elem::I64, elem_of),
         input_ids: names.ids,
         attention_mask: names.mask,
         position_ids,
@@ -340,11 +350,11 @@ fn check_ids_and_mask(inputs: &[IoSpec], names: &Names) -> Result<(), String> {
     let ids_spec = find(inputs, ids).ok_or_else(|| {
         format!("the graph has no '{ids}' input; it does not look like a decoder LLM export")
     })?;
-    check(ids_spec, &[Elem::I64], 2, "token ids")?;
+    check(ids_spec, &[Elem::I64, Elem::I32], 2, "token ids")?;
     let mask = &names.mask;
     let mask_spec = find(inputs, mask)
         .ok_or_else(|| format!("the graph has no '{mask}' input (attention mask)"))?;
-    check(mask_spec, &[Elem::I64], 2, "attention mask")
+    check(mask_spec, &[Elem::I64, Elem::I32], 2, "attention mask")
 }
 
 /// The position ids input: optional for Optimum, required when
@@ -356,7 +366,7 @@ fn position_input(
 ) -> Result<Option<String>, String> {
     match names.pos.as_deref().and_then(|p| find(inputs, p)) {
         Some(p) => {
-            check(p, &[Elem::I64], 2, "position ids")?;
+            check(p, &[Elem::I64, Elem::I32], 2, "position ids")?;
             Ok(Some(p.name.clone()))
         }
         None if genai.is_some() && names.pos.is_some() => Err(format!(

@@ -66,10 +66,21 @@ fn no_past_export_is_refused_with_advice() {
 
 #[test]
 fn wrong_type_and_arity_are_refused() {
+    // int32 ids, mask and positions (some genai exports) are taken as
+    // they are; a float id is not.
     let (mut i, o) = optimum(1, Elem::F32);
-    i[0].elem = Elem::I32;
+    for spec in &mut i[..3] {
+        spec.elem = Elem::I32;
+    }
+    let l = discover(&i, &o, None).unwrap();
+    assert_eq!((l.ids_elem, l.mask_elem), (Elem::I32, Elem::I32));
+    let (mut i, o) = optimum(1, Elem::F32);
+    i[0].elem = Elem::F32;
     let e = discover(&i, &o, None).unwrap_err();
-    assert!(e.contains("'input_ids'") && e.contains("int32"), "{e}");
+    assert!(
+        e.contains("'input_ids'") && e.contains("expected int64 or int32"),
+        "{e}"
+    );
     let (mut i, o) = optimum(1, Elem::F32);
     i[1].shape = vec![-1];
     let e = discover(&i, &o, None).unwrap_err();

@@ -17,6 +17,8 @@
 //!   each step. IO binding with device-resident outputs would avoid that; it
 //!   is not implemented yet, and genai exports with
 //!   `past_present_share_buffer: true` (which need it) are refused.
+//! - Token ids, mask and positions go in the type the graph declares
+//!   (int64, or int32 as some genai exports have them).
 //! - ORT does not report how many graph nodes each EP took through its API
 //!   (only in its verbose log), so [`OnnxBackend::facts`] does not claim it.
 //! - A session's intra-op thread count is fixed at creation: `configure()`
@@ -134,9 +136,9 @@ pub struct OnnxBackend {
     // Per-case state.
     n_ctx: usize,
     n_batch: usize,
-    ids: Vec<i64>,
-    ones: Vec<i64>,
-    positions: Vec<i64>,
+    ids: Ints,
+    ones: Ints,
+    positions: Ints,
     use_cache: [bool; 1],
     /// The KV cache, in past-vector order: each slot is taken as a run's
     /// input and refilled from its `present.*` output, so a step allocates
@@ -352,6 +354,9 @@ impl OnnxBackend {
             .flat_map(|l| [l.present_key.clone(), l.present_value.clone()])
             .collect();
         let max_ctx = genai.as_ref().and_then(|g| g.context_length);
+        let ids = Ints::new(layout.ids_elem, std::iter::empty());
+        let ones = Ints::new(layout.mask_elem, std::iter::empty());
+        let positions = Ints::new(layout.pos_elem, std::iter::empty());
         Ok(OnnxBackend {
             model: model.to_path_buf(),
             opts: opts.clone(),
@@ -369,9 +374,9 @@ impl OnnxBackend {
             max_ctx,
             n_ctx: 0,
             n_batch: 1,
-            ids: Vec::new(),
-            ones: Vec::new(),
-            positions: Vec::new(),
+            ids,
+            ones,
+            positions,
             use_cache: [false],
             past: Vec::new(),
             past_len: 0,
@@ -503,17 +508,12 @@ impl OnnxBackend {
         let mut inputs: Vec<SessionInputValue<'_>> = Vec::with_capacity(self.feeds.len());
         for f in &self.feeds {
             let v: SessionInputValue<'_> = match *f {
-                Feed::Ids => TensorRef::from_array_view(([1usize, n], &self.ids[..n]))
-                    .map_err(|e| run_err(stage, e))?
-                    .into(),
-                Feed::Mask => TensorRef::from_array_view(([1usize, total], &self.ones[..total]))
-                    .map_err(|e| run_err(stage, e))?
-                    .into(),
-                Feed::Pos => {
-                    TensorRef::from_array_view(([1usize, n], &self.positions[pos..pos + n]))
-                        .map_err(|e| run_err(stage, e))?
-                        .into()
-                }
+                Feed::Ids => self.ids.input(0..n).map_err(|e| run_err(stage, e))?,
+                Feed::Mask => self.ones.input(0..total).map_err(|e| run_err(stage, e))?,
+                Feed::Pos => self
+                    .positions
+                    .input(pos..pos + n)
+                    .map_err(|e| run_err(stage, e))?,
                 Feed::UseCache => TensorRef::from_array_view(([1usize], &self.use_cache[..]))
                     .map_err(|e| run_err(stage, e))?
                     .into(),
@@ -685,9 +685,9 @@ impl Backend for OnnxBackend {
         }
         self.n_ctx = settings.n_ctx.max(1) as usize;
         self.n_batch = settings.batch.max(1) as usize;
-        self.ids = vec![0; self.n_batch];
-        self.ones = vec![1; self.n_ctx];
-        self.positions = (0..self.n_ctx as i64).collect();
+        self.ids = Ints::new(self.ids.elem(), std::iter::repeat_n(0, self.n_batch));
+        self.ones = Ints::new(self.ones.elem(), std::iter::repeat_n(1, self.n_ctx));
+        self.positions = Ints::new(self.positions.elem(), 0..self.n_ctx as i64);
         self.configured = true;
         self.empty_past()
     }
@@ -705,8 +705,8 @@ impl Backend for OnnxBackend {
     fn prefill(&mut self, tokens: &[u32], start_pos: u32) -> Result<(), BackendError> {
         let mut pos = start_pos as usize;
         for chunk in tokens.chunks(self.n_batch) {
-            for (d, &t) in self.ids.iter_mut().zip(chunk) {
-                *d = t as i64;
+            for (i, &t) in chunk.iter().enumerate() {
+                self.ids.set(i, i64::from(t));
             }
             self.run(chunk.len(), pos, "prefill")?;
             pos += chunk.len();
@@ -718,7 +718,7 @@ impl Backend for OnnxBackend {
         if self.ids.is_empty() {
             return Err(run_err("decode", "configure() was not called"));
         }
-        self.ids[0] = token as i64;
+        self.ids.set(0, i64::from(token));
         self.run(1, pos as usize, "decode")
     }
 
@@ -764,5 +764,55 @@ mod tests {
         assert!(e.contains("config.json"), "{e}");
         assert!(last_row(&[], 1, 5, "the graph", "logits").is_err());
         assert!(last_row(&[1, 0, 5], 0, 5, "the graph", "logits").is_err());
+    }
+}
+
+/// An integer input's host buffer in the graph's element type: int64 as
+/// Optimum exports, or int32 as some onnxruntime-genai exports declare
+/// `input_ids`, `attention_mask` and `position_ids`.
+#[derive(Debug)]
+enum Ints {
+    I64(Vec<i64>),
+    I32(Vec<i32>),
+}
+
+impl Ints {
+    fn new(elem: Elem, values: impl Iterator<Item = i64>) -> Ints {
+        match elem {
+            Elem::I32 => Ints::I32(values.map(|v| v as i32).collect()),
+            _ => Ints::I64(values.collect()),
+        }
+    }
+
+    fn elem(&self) -> Elem {
+        match self {
+            Ints::I64(_) => Elem::I64,
+            Ints::I32(_) => Elem::I32,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Ints::I64(v) => v.is_empty(),
+            Ints::I32(v) => v.is_empty(),
+        }
+    }
+
+    /// Sets element `i` (ids are below 2^31 and positions below the
+    /// context, so int32 holds them).
+    fn set(&mut self, i: usize, v: i64) {
+        match self {
+            Ints::I64(b) => b[i] = v,
+            Ints::I32(b) => b[i] = v as i32,
+        }
+    }
+
+    /// `range` as a `[1, len]` input, borrowed (no copy).
+    fn input(&self, range: std::ops::Range<usize>) -> ort::Result<SessionInputValue<'_>> {
+        let shape = [1usize, range.len()];
+        Ok(match self {
+            Ints::I64(b) => TensorRef::from_array_view((shape, &b[range]))?.into(),
+            Ints::I32(b) => TensorRef::from_array_view((shape, &b[range]))?.into(),
+        })
     }
 }
