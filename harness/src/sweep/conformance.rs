@@ -117,18 +117,11 @@ pub fn run(
     interrupted: &Arc<AtomicBool>,
 ) -> Result<ConformanceRecord, Stopped> {
     let compared = check.sides.last().map_or("", |(_, b)| b.id());
-    let stem = super::store::file_stem(&format!("{}-{compared}", check.model_id));
-    let out = dir.join(format!("conformance-{stem}.json"));
-    if let Ok(bytes) = std::fs::read(&out)
-        && let Ok(r) = serde_json::from_slice::<ConformanceRecord>(&bytes)
-        && same_check(&r, check)
-    {
-        return Ok(r);
-    }
-    let _ = std::fs::remove_file(&out);
-    let log_path = dir.join(format!("conformance-{stem}.log"));
-    let log = std::fs::File::create(&log_path)
-        .map_err(|e| Stopped::Failed(format!("cannot create {}: {e}", log_path.display())))?;
+    let name = format!("conformance-{}", check.model_id) + "-" + compared;
+    let (out, log_path, log) = match reuse_or_start(dir, &name, |r| same_check(r, check))? {
+        Start::Reuse(r) => return Ok(r),
+        Start::Fresh { out, log_path, log } => (out, log_path, log),
+    };
     let backends: Vec<&str> = check.sides.iter().map(|(_, b)| b.id()).collect();
     let mut cmd = Command::new(exe);
     cmd.arg("conform")
@@ -143,6 +136,44 @@ pub fn run(
         .stderr(log);
     let bytes = run_child_json(cmd, &out, &log_path, interrupted, "conform")?;
     serde_json::from_slice(&bytes).map_err(|e| Stopped::Failed(format!("{}: {e}", out.display())))
+}
+
+/// What a check finds in the sweep folder before it runs.
+pub enum Start<R> {
+    /// A record of this very check, from an earlier (resumed) run.
+    Reuse(R),
+    /// None: where the child writes its record and its log (created).
+    Fresh {
+        /// The record's path (`NAME.json`).
+        out: PathBuf,
+        /// The log's path (`NAME.log`).
+        log_path: PathBuf,
+        /// The log, open for the child's stderr.
+        log: std::fs::File,
+    },
+}
+
+/// `NAME.json` in `dir` when it holds a record `same` accepts, else a
+/// fresh start (the stale record removed, `NAME.log` created). `name` is
+/// made a file stem.
+pub fn reuse_or_start<R: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    same: impl Fn(&R) -> bool,
+) -> Result<Start<R>, Stopped> {
+    let stem = super::store::file_stem(name);
+    let out = dir.join(format!("{stem}.json"));
+    if let Ok(bytes) = std::fs::read(&out)
+        && let Ok(r) = serde_json::from_slice::<R>(&bytes)
+        && same(&r)
+    {
+        return Ok(Start::Reuse(r));
+    }
+    let _ = std::fs::remove_file(&out);
+    let log_path = dir.join(format!("{stem}.log"));
+    let log = std::fs::File::create(&log_path)
+        .map_err(|e| Stopped::Failed(format!("cannot create {}: {e}", log_path.display())))?;
+    Ok(Start::Fresh { out, log_path, log })
 }
 
 /// Runs a check's child (`conform`, `quality`) that writes one JSON record

@@ -471,13 +471,7 @@ impl<'a> Sweep<'a> {
             return (records, problems);
         }
         let threads = self.profile.matrix.threads.first().copied().unwrap_or(1);
-        let ran = |model_id: &str, backend: &str| {
-            self.records.values().any(|r| {
-                r.status == Status::Ok
-                    && r.model.id.as_deref() == Some(model_id)
-                    && r.backend.id == backend
-            })
-        };
+        let ran = |model_id: &str, backend: &str| self.ran_ok(model_id, backend);
         let checks = conformance::checks(&plan.groups, ran);
         for check in checks {
             let backends: Vec<&str> = check.sides.iter().map(|(_, b)| b.id()).collect();
@@ -497,30 +491,58 @@ impl<'a> Sweep<'a> {
                 &flags,
                 &self.ctrl_c,
             );
-            match ran {
-                Ok(r) => {
-                    if !r.pass {
-                        eprintln!(
-                            "edgebench: conformance of '{}' FAILED; see conformance-*.json",
-                            check.model_id
-                        );
-                    }
-                    records.push(r);
-                }
-                Err(conformance::Stopped::Interrupted) => {
-                    self.interrupted = true;
-                    break;
-                }
-                Err(conformance::Stopped::Failed(why)) => {
-                    eprintln!(
-                        "edgebench: conformance of '{}' could not run: {why}",
-                        check.model_id
-                    );
-                    problems.push(format!("{}: {why}", check.model_id));
-                }
+            if let Ok(r) = &ran
+                && !r.pass
+            {
+                eprintln!(
+                    "edgebench: conformance of '{}' FAILED; see conformance-*.json",
+                    check.model_id
+                );
+            }
+            if !self.keep_check(
+                "conformance",
+                &check.model_id,
+                ran,
+                &mut records,
+                &mut problems,
+            ) {
+                break;
             }
         }
         (records, problems)
+    }
+
+    /// Whether a case of `model_id` on `backend` ran ok.
+    fn ran_ok(&self, model_id: &str, backend: &str) -> bool {
+        self.records.values().any(|r| {
+            r.status == Status::Ok
+                && r.model.id.as_deref() == Some(model_id)
+                && r.backend.id == backend
+        })
+    }
+
+    /// Keeps a check's outcome: its record, or why it could not run (said
+    /// on the terminal); false after Ctrl-C (the sweep stops checking).
+    fn keep_check<R>(
+        &mut self,
+        what: &str,
+        model_id: &str,
+        ran: Result<R, conformance::Stopped>,
+        records: &mut Vec<R>,
+        problems: &mut Vec<String>,
+    ) -> bool {
+        match ran {
+            Ok(r) => records.push(r),
+            Err(conformance::Stopped::Interrupted) => {
+                self.interrupted = true;
+                return false;
+            }
+            Err(conformance::Stopped::Failed(why)) => {
+                eprintln!("edgebench: {what} of '{model_id}' could not run: {why}");
+                problems.push(format!("{model_id}: {why}"));
+            }
+        }
+        true
     }
 
     /// `[matrix] quality = true`: each quantised model against its
@@ -532,39 +554,23 @@ impl<'a> Sweep<'a> {
             return (records, problems);
         }
         let threads = self.profile.matrix.threads.first().copied().unwrap_or(1);
-        let ran = |model_id: &str, backend: &str| {
-            self.records.values().any(|r| {
-                r.status == Status::Ok
-                    && r.model.id.as_deref() == Some(model_id)
-                    && r.backend.id == backend
-            })
-        };
+        let ran = |model_id: &str, backend: &str| self.ran_ok(model_id, backend);
         for check in quality::checks(self.profile, &plan.groups, ran) {
             eprintln!(
                 "edgebench: quality of '{}' against {}",
                 check.model_id, check.reference
             );
             let flags = load_flags(self.profile, check.backends[0]);
-            match quality::run(
+            let ran = quality::run(
                 &self.supervisor.exe,
                 &check,
                 self.store.dir(),
                 threads,
                 &flags,
                 &self.ctrl_c,
-            ) {
-                Ok(r) => records.push(r),
-                Err(conformance::Stopped::Interrupted) => {
-                    self.interrupted = true;
-                    break;
-                }
-                Err(conformance::Stopped::Failed(why)) => {
-                    eprintln!(
-                        "edgebench: quality of '{}' could not run: {why}",
-                        check.model_id
-                    );
-                    problems.push(format!("{}: {why}", check.model_id));
-                }
+            );
+            if !self.keep_check("quality", &check.model_id, ran, &mut records, &mut problems) {
+                break;
             }
         }
         (records, problems)

@@ -15,7 +15,7 @@ use edgebench_backends::BackendKind;
 use edgebench_devices::profile::Profile;
 use edgebench_reports::quality::QualityRecord;
 
-use super::conformance::{Stopped, run_child_json};
+use super::conformance::{Start, Stopped, reuse_or_start, run_child_json};
 use super::plan::SweepGroup;
 
 /// One model's quality check.
@@ -93,18 +93,11 @@ pub fn run(
     load_flags: &[String],
     interrupted: &Arc<AtomicBool>,
 ) -> Result<QualityRecord, Stopped> {
-    let stem = super::store::file_stem(&check.model_id);
-    let out = dir.join(format!("quality-{stem}.json"));
-    if let Ok(bytes) = std::fs::read(&out)
-        && let Ok(r) = serde_json::from_slice::<QualityRecord>(&bytes)
-        && same_check(&r, check)
-    {
-        return Ok(r);
-    }
-    let _ = std::fs::remove_file(&out);
-    let log_path = dir.join(format!("quality-{stem}.log"));
-    let log = std::fs::File::create(&log_path)
-        .map_err(|e| Stopped::Failed(format!("cannot create {}: {e}", log_path.display())))?;
+    let name = format!("quality-{}", check.model_id);
+    let (out, log_path, log) = match reuse_or_start(dir, &name, |r| same_check(r, check))? {
+        Start::Reuse(r) => return Ok(r),
+        Start::Fresh { out, log_path, log } => (out, log_path, log),
+    };
     let backends: Vec<&str> = check.backends.iter().map(|b| b.id()).collect();
     let mut cmd = Command::new(exe);
     cmd.arg("quality")

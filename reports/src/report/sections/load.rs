@@ -85,18 +85,7 @@ pub(super) fn section(report: &Report, charts: &[(String, Result<Chart, String>)
             s.push(Block::Table(t));
         }
     }
-    let mut drawn = false;
-    for c in charts.iter().filter_map(|(_, c)| c.as_ref().ok()) {
-        if c.stem.starts_with(LOAD_STEM_PREFIX) {
-            drawn = true;
-            s.push(Block::Chart {
-                stem: c.stem.clone(),
-                title: c.title.clone(),
-                alt: c.alt.clone(),
-            });
-        }
-    }
-    if !drawn {
+    if !super::push_charts(&mut s, charts, LOAD_STEM_PREFIX) {
         s.para("No chart: no load run has a run to draw.");
     }
     let lines = load_lines(&report.devices);

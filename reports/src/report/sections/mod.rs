@@ -296,6 +296,23 @@ fn verdicts(report: &Report) -> Section {
     s
 }
 
+/// Adds the charts whose stem starts with `prefix` (drawn in their own
+/// section, not among the case charts); whether there was one.
+fn push_charts(s: &mut Section, charts: &[(String, Result<Chart, String>)], prefix: &str) -> bool {
+    let mut drawn = false;
+    for c in charts.iter().filter_map(|(_, c)| c.as_ref().ok()) {
+        if c.stem.starts_with(prefix) {
+            drawn = true;
+            s.push(Block::Chart {
+                stem: c.stem.clone(),
+                title: c.title.clone(),
+                alt: c.alt.clone(),
+            });
+        }
+    }
+    drawn
+}
+
 fn chart_section(report: &Report, charts: &[(String, Result<Chart, String>)]) -> Section {
     let mut s = Section::new("Charts", "charts");
     for (title, chart) in charts {

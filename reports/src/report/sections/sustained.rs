@@ -90,18 +90,7 @@ pub(super) fn section(report: &Report, charts: &[(String, Result<Chart, String>)
             s.push(Block::List(notes));
         }
     }
-    let mut drawn = false;
-    for c in charts.iter().filter_map(|(_, c)| c.as_ref().ok()) {
-        if c.stem.starts_with(SUSTAINED_STEM_PREFIX) {
-            drawn = true;
-            s.push(Block::Chart {
-                stem: c.stem.clone(),
-                title: c.title.clone(),
-                alt: c.alt.clone(),
-            });
-        }
-    }
-    if !drawn {
+    if !super::push_charts(&mut s, charts, SUSTAINED_STEM_PREFIX) {
         s.para("No chart: no sustained run completed a window.");
     }
     s
