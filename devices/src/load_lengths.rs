@@ -69,6 +69,27 @@ impl FromStr for LenRange {
     }
 }
 
+/// Checks a cap on the tokens of one batched step (`--step-tokens`,
+/// `[load] step_tokens`) against the largest concurrency it serves: a
+/// step holds each running request's next token and a prompt chunk, so
+/// above concurrency 1 it must be larger than the concurrency. The error
+/// says what to give, for the caller to prefix with its flag or key.
+pub fn check_step_tokens(n: u32, most_concurrency: u32) -> Result<(), String> {
+    if !(2..=MAX_TOKENS).contains(&n) {
+        return Err(format!(
+            "is {n}; give 2 to {MAX_TOKENS} tokens per batched step"
+        ));
+    }
+    if most_concurrency > 1 && n <= most_concurrency {
+        return Err(format!(
+            "is {n} at concurrency {most_concurrency}: a step holds each running request's next \
+             token and a prompt chunk; give at least {}",
+            most_concurrency + 1
+        ));
+    }
+    Ok(())
+}
+
 /// One line of a trace file.
 #[derive(serde::Deserialize)]
 struct TraceLine {

@@ -79,11 +79,11 @@ fn bad_load_flags_are_named() {
         (vec!["--rate", "1", "-n", "0"], "--n-gen"),
         (
             vec!["--rate", "1", "--step-tokens", "1"],
-            "--step-tokens 1: give 2 to",
+            "--step-tokens is 1; give 2 to",
         ),
         (
             vec!["--rate", "1", "-c", "1,4", "--step-tokens", "4"],
-            "--step-tokens 4 at --concurrency 4",
+            "--step-tokens is 4 at concurrency 4: a step holds each running request's next token",
         ),
         (
             vec!["--rate", "1", "--step-tokens", "100000"],

@@ -204,7 +204,7 @@ fn bad_lengths_and_traces_are_named() {
             "[load]\nn_prompt = \"64-8\"\nn_gen = 0\nrequests = 10\nduration = \"1m\"\n\
              concurrency = [1, 4]\nstep_tokens = 4\n",
             vec![
-                "load.step_tokens: is 4; give more than the largest concurrency (4)",
+                "load.step_tokens: is 4 at concurrency 4: a step holds each running request's next token",
                 "load.n_prompt: `64-8`: the range's first count is above its second",
                 "load.n_gen: `0`",
                 "load.requests: and load.duration both size a run",

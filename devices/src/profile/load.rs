@@ -57,6 +57,46 @@ fn trace(c: &mut Checker, t: S<String>, base_dir: &Path) -> Option<LoadTrace> {
     }
 }
 
+/// `rates`, each above 0 and at most 1000000 requests/s; a bad one is
+/// named by its index.
+fn rates(c: &mut Checker, list: Option<S<Vec<S<f64>>>>) -> Vec<f64> {
+    let mut rates = vec![];
+    for (j, r) in list
+        .map(S::into_inner)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let x = *r.get_ref();
+        if x.is_finite() && x > 0.0 && x <= 1e6 {
+            rates.push(x);
+        } else {
+            c.add(
+                Some(r.span()),
+                &format!("load.rates[{j}]"),
+                format!("is {x}; give requests per second above 0 and at most 1000000"),
+            );
+        }
+    }
+    rates
+}
+
+/// `arrival`: `poisson` (default) or `constant`.
+fn arrival(c: &mut Checker, a: Option<S<String>>) -> String {
+    match a {
+        None => "poisson".to_string(),
+        Some(a) if matches!(a.get_ref().as_str(), "poisson" | "constant") => a.into_inner(),
+        Some(a) => {
+            c.add(
+                Some(a.span()),
+                "load.arrival",
+                format!("is `{}`; give \"poisson\" or \"constant\"", a.get_ref()),
+            );
+            "poisson".into()
+        }
+    }
+}
+
 /// `[load]` with its defaults; every problem goes to `c`.
 pub(crate) fn load(
     c: &mut Checker,
@@ -106,7 +146,7 @@ pub(crate) fn load(
             "and load.duration both size a run; give one of them",
         );
     }
-    use crate::limits::{MAX_THREADS, MAX_TOKENS};
+    use crate::limits::MAX_THREADS;
     let mut bounded = |v: Option<S<u32>>, key: &str, max: u32, default: u32| {
         c.bounded(v, key, (1, max), default).unwrap_or(default)
     };
@@ -127,50 +167,14 @@ pub(crate) fn load(
     )
     .unwrap_or_else(|| vec![1]);
     let step_tokens = l.step_tokens.and_then(|v| {
-        let span = v.span();
-        let n = v.into_inner();
         let most = concurrency.iter().max().copied().unwrap_or(1);
-        if !(2..=MAX_TOKENS).contains(&n) || (most > 1 && n <= most) {
-            c.add(
-                Some(span),
-                "load.step_tokens",
-                format!(
-                    "is {n}; give more than the largest concurrency ({most}) and at most \
-                     {MAX_TOKENS}: a step holds each running request's token and a prompt chunk"
-                ),
-            );
-            None
-        } else {
-            Some(n)
-        }
+        crate::load_lengths::check_step_tokens(*v.get_ref(), most)
+            .map_err(|e| c.add(Some(v.span()), "load.step_tokens", e))
+            .ok()
+            .map(|()| v.into_inner())
     });
-    let mut rates = vec![];
-    if let Some(list) = l.rates {
-        for (j, r) in list.into_inner().into_iter().enumerate() {
-            let x = *r.get_ref();
-            if x.is_finite() && x > 0.0 && x <= 1e6 {
-                rates.push(x);
-            } else {
-                c.add(
-                    Some(r.span()),
-                    &format!("load.rates[{j}]"),
-                    format!("is {x}; give requests per second above 0 and at most 1000000"),
-                );
-            }
-        }
-    }
-    let arrival = match l.arrival {
-        None => "poisson".to_string(),
-        Some(a) if matches!(a.get_ref().as_str(), "poisson" | "constant") => a.into_inner(),
-        Some(a) => {
-            c.add(
-                Some(a.span()),
-                "load.arrival",
-                format!("is `{}`; give \"poisson\" or \"constant\"", a.get_ref()),
-            );
-            "poisson".into()
-        }
-    };
+    let rates = rates(c, l.rates);
+    let arrival = arrival(c, l.arrival);
     let queue_timeout_s = c
         .duration(l.queue_timeout, "load.queue_timeout")
         .unwrap_or(60.0);

@@ -20,7 +20,6 @@ use crate::load_batched::serve_batched;
 use crate::model::resolve_model_for;
 use crate::{output, prompt, session};
 use edgebench_backends::{Backend, ContextSettings};
-use edgebench_devices::limits::MAX_TOKENS;
 
 /// The numeric flags in range, each named in its error with what to give.
 fn check_flags(args: &LoadArgs) -> Result<()> {
@@ -36,20 +35,10 @@ fn check_flags(args: &LoadArgs) -> Result<()> {
     {
         bail!("--requests {n}: give 1 to {MAX_REQUESTS}");
     }
-    if let Some(n) = args.step_tokens
-        && !(2..=MAX_TOKENS).contains(&n)
-    {
-        bail!("--step-tokens {n}: give 2 to {MAX_TOKENS} tokens per batched step");
-    }
-    if let (Some(n), Some(&c)) = (args.step_tokens, args.concurrency.iter().max())
-        && c > 1
-        && n <= c
-    {
-        bail!(
-            "--step-tokens {n} at --concurrency {c}: a step holds each running request's next \
-             token and a prompt chunk; give at least {}",
-            c + 1
-        );
+    if let Some(n) = args.step_tokens {
+        let most = args.concurrency.iter().copied().max().unwrap_or(1);
+        edgebench_devices::load_lengths::check_step_tokens(n, most)
+            .map_err(|e| anyhow!("--step-tokens {e}"))?;
     }
     if let Some(d) = args.duration
         && !(d > 0.0 && d <= edgebench_devices::limits::MAX_DURATION_S)
@@ -160,6 +149,37 @@ fn serve_at(
     }
 }
 
+/// The model resolved, checked by the memory pre-flight and loaded, and
+/// every concurrency checked to fit its KV cache.
+fn open(
+    args: &LoadArgs,
+    kind: BackendKind,
+    source: &crate::plan::ModelSource,
+    plan: &crate::plan::Plan,
+    mock: &edgebench_backends::mock::MockConfig,
+) -> Result<(crate::model::ResolvedModel, Box<dyn Backend>)> {
+    let model =
+        resolve_model_for(source, Some(kind)).with_context(|| format!("-m {}", args.model))?;
+    let verdict = crate::preflight::check(
+        kind,
+        &model,
+        &plan.cases[0],
+        crate::preflight::available_now().as_ref(),
+        Default::default(),
+        crate::preflight::Origin::Flags,
+    );
+    if let Some(why) = verdict.refusal {
+        bail!("-m {} on {}: {why}", args.model, args.backend);
+    }
+    let backend = session::load(kind, &model, &plan.groups[0].load, mock)
+        .map_err(|f| anyhow!("loading -m {} on {}: {f}", args.model, args.backend))?
+        .backend;
+    for &c in &args.concurrency {
+        check_concurrency_fits(c, &model, &plan.cases[0].context)?;
+    }
+    Ok((model, backend))
+}
+
 /// Runs `edgebench load`; bad input is an `Err` (exit 2).
 pub fn load(args: &LoadArgs) -> Result<i32> {
     check_flags(args)?;
@@ -186,27 +206,20 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         threads,
         args.seed,
     )?;
-    session::prepare_process(&[backend_kind], threads);
-    let model = resolve_model_for(&source, Some(backend_kind))
-        .with_context(|| format!("-m {}", args.model))?;
-    let verdict = crate::preflight::check(
-        backend_kind,
-        &model,
-        &plan.cases[0],
-        crate::preflight::available_now().as_ref(),
-        Default::default(),
-        crate::preflight::Origin::Flags,
-    );
-    if let Some(why) = verdict.refusal {
-        bail!("-m {} on {}: {why}", args.model, args.backend);
-    }
-    let mut backend = session::load(backend_kind, &model, &plan.groups[0].load, &mock)
-        .map_err(|f| anyhow!("loading -m {} on {}: {f}", args.model, args.backend))?
-        .backend;
-    for &c in &args.concurrency {
-        check_concurrency_fits(c, &model, &plan.cases[0].context)?;
-    }
     let context = plan.cases[0].context.clone();
+    // llama_decode takes at most the context's batch in one call: said
+    // before the model loads.
+    let step_tokens = match args.step_tokens {
+        Some(n) if n > context.batch => bail!(
+            "--step-tokens {n} is above the context's batch size {}: give at most that, or \
+             raise the batch",
+            context.batch
+        ),
+        Some(n) => n,
+        None => context.batch,
+    };
+    session::prepare_process(&[backend_kind], threads);
+    let (model, mut backend) = open(args, backend_kind, &source, &plan, &mock)?;
     backend.configure(&context)?;
     let prompt = prompt::workload_tokens(
         args.seed,
@@ -231,16 +244,6 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         ArrivalArg::Constant => Arrival::Constant,
     };
     let service_ms = service_time_ms(backend.as_mut(), shape)?;
-    // llama_decode takes at most the context's batch in one call.
-    let step_tokens = match args.step_tokens {
-        Some(n) if n > context.batch => bail!(
-            "--step-tokens {n} is above the context's batch size {}: give at most that, or \
-             raise the batch",
-            context.batch
-        ),
-        Some(n) => n,
-        None => context.batch,
-    };
     let started = std::time::SystemTime::now();
     let trials = Trials {
         process,
@@ -251,7 +254,7 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         seed: args.seed,
         shape,
         limits,
-        batch: step_tokens,
+        step_tokens,
     };
     let mut runs = Vec::new();
     let mut capacities = Vec::new();
@@ -264,7 +267,9 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
                 trials.count, args.arrival
             );
             let samples = trials.run(backend.as_mut(), c, rate)?;
-            runs.push(run_of(c, rate, process, &samples, &limits));
+            let mut point = run_of(c, rate, process, &samples, &limits);
+            point.samples = samples_of(&samples);
+            runs.push(point);
         }
         if args.capacity {
             capacities.push(trials.capacity(backend.as_mut(), c, service_ms)?);
@@ -386,7 +391,8 @@ struct Trials<'a> {
     seed: u64,
     shape: RequestShape<'a>,
     limits: Limits,
-    batch: u32,
+    /// Most tokens per batched step (`--step-tokens`).
+    step_tokens: u32,
 }
 
 impl Trials<'_> {
@@ -403,7 +409,7 @@ impl Trials<'_> {
                 arrivals_within(self.process, rate, ns, MAX_REQUESTS as usize, self.seed)
             }
         };
-        serve_at(backend, c, self.shape, &a, self.batch)
+        serve_at(backend, c, self.shape, &a, self.step_tokens)
     }
 
     /// The capacity search at concurrency `c`: c at once serve at most
@@ -422,9 +428,7 @@ impl Trials<'_> {
         let cap = capacity(lo, hi, precision, 12, |rate| {
             eprintln!("edgebench: capacity trial at {rate:.3} req/s, concurrency {c}");
             let s = self.run(backend, c, rate)?;
-            let mut point = run_of(c, rate, self.process, &s, &self.limits);
-            point.samples = Vec::new();
-            trials.push(point);
+            trials.push(run_of(c, rate, self.process, &s, &self.limits));
             let why = first_broken(&s, &summarise(&s, &self.limits), &self.limits);
             let holds = why.is_none();
             if let Some(w) = why {
@@ -492,7 +496,6 @@ fn first_broken(s: &[RequestSample], sum: &LoadSummary, limits: &Limits) -> Opti
 fn run_of(c: u32, rate: f64, arrival: Arrival, s: &[RequestSample], limits: &Limits) -> LoadPoint {
     let sum = summarise(s, limits);
     let ms = |v: Vec<u64>| Summary::from_samples(v.into_iter().map(|ns| ns as f64 / 1e6).collect());
-    let origin = s.first().map_or(0, |r| r.arrival_ns);
     LoadPoint {
         concurrency: c,
         rate_rps: rate,
@@ -524,19 +527,25 @@ fn run_of(c: u32, rate: f64, arrival: Arrival, s: &[RequestSample], limits: &Lim
         ttft_ms: ms(s.iter().filter_map(|r| r.ttft_ns()).collect()),
         itl_ms: ms(s.iter().flat_map(|r| r.step_ns.iter().copied()).collect()),
         e2e_ms: ms(s.iter().filter_map(|r| r.e2e_ns()).collect()),
-        samples: s
-            .iter()
-            .map(|r| LoadSample {
-                arrival_ns: r.arrival_ns - origin,
-                start_ns: r.start_ns - origin,
-                first_token_ns: r.first_token_ns.map(|t| t - origin),
-                end_ns: r.end_ns.map(|t| t - origin),
-                itl_ns: r.step_ns.clone(),
-                n_prompt: Some(r.n_prompt),
-                n_gen: Some(r.n_gen),
-            })
-            .collect(),
+        samples: Vec::new(),
     }
+}
+
+/// Every request of a run, from its first arrival (a run's samples; a
+/// capacity trial keeps only its summary).
+fn samples_of(s: &[RequestSample]) -> Vec<LoadSample> {
+    let origin = s.first().map_or(0, |r| r.arrival_ns);
+    s.iter()
+        .map(|r| LoadSample {
+            arrival_ns: r.arrival_ns - origin,
+            start_ns: r.start_ns - origin,
+            first_token_ns: r.first_token_ns.map(|t| t - origin),
+            end_ns: r.end_ns.map(|t| t - origin),
+            itl_ns: r.step_ns.clone(),
+            n_prompt: Some(r.n_prompt),
+            n_gen: Some(r.n_gen),
+        })
+        .collect()
 }
 
 fn render_md(r: &Record) -> String {
