@@ -697,7 +697,7 @@ pub struct LoadArgs {
     /// Tokens in one batched step above concurrency 1: each running
     /// request's next token first, prompt chunks of new requests fill the
     /// rest. Smaller keeps inter-token latency down while prompts are
-    /// prefilled, at the cost of TTFT (default: the context's batch, 512;
+    /// prefilled, at the cost of TTFT (default: the context's batch, 2048;
     /// 2 to that batch).
     #[arg(long = "step-tokens")]
     pub step_tokens: Option<u32>,
