@@ -288,3 +288,51 @@ fn llama_cpp_serves_an_open_loop_load() {
     let r: edgebench_reports::Record = serde_json::from_value(v.clone()).unwrap();
     assert_eq!(r.kind, edgebench_reports::record::RecordKind::Load);
 }
+
+/// A load run that dies part way keeps what it measured in `--out`: the
+/// record is written after every run and capacity trial. On the mock, 200
+/// requests of 32 + 8 tokens are ~1,500 decodes, so decode 4000 falls in
+/// the capacity search's second trial: the --rate run and the first trial
+/// are kept, the search marked cut. A crash leaves status `interrupted`;
+/// an error, `failed` with the error.
+#[test]
+fn a_load_run_stopped_part_way_keeps_what_it_measured() {
+    for (fault, status) in [("crash", "interrupted"), ("fail", "failed")] {
+        let cache = tempfile::tempdir().unwrap();
+        let rec = cache.path().join("load.json");
+        let out = edgebench(cache.path())
+            .args(["load", "-b", "mock", "--mock-spec"])
+            .arg(format!("prefill_us=10,decode_us=100,{fault}=decode:4000"))
+            .args(["-p", "32", "-n", "8", "--rate", "500", "--requests", "200"])
+            .args(["--ttft-ms", "5", "--capacity", "--out"])
+            .arg(&rec)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{fault}: it must not succeed");
+        let v: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&rec).unwrap_or_else(|e| panic!("{fault}: no record kept: {e}")),
+        )
+        .unwrap();
+        assert_eq!(v["status"], status, "{fault}: {}", v["reason"]);
+        let reason = v["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(
+                "; kept what it had measured: 1 of 1 run(s) and 0 of 1 capacity search(es) \
+                 finished, the search at concurrency 1 was cut after 1 trial(s)"
+            ),
+            "{fault}: {reason}"
+        );
+        if fault == "fail" {
+            assert!(
+                reason.contains("injected failure at Decode call 4000"),
+                "{fault}: the error is kept: {reason}"
+            );
+        }
+        let l = &v["load"];
+        assert_eq!(l["points"][0]["samples"].as_array().unwrap().len(), 200);
+        let cut = &l["capacity"][0];
+        assert_eq!(cut["finished"], false, "{cut}");
+        assert_eq!(cut["tried"].as_array().unwrap().len(), 1, "{cut}");
+        assert_eq!(cut["trials"].as_array().unwrap().len(), 1, "{cut}");
+    }
+}

@@ -53,6 +53,18 @@ monthly_queries = 10000000000
     p
 }
 
+/// The load run's record in the sweep's sweep.json.
+fn load_record(out: &Path) -> Value {
+    let s: Value = serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    s["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "load")
+        .expect("a load record")
+        .clone()
+}
+
 #[test]
 fn load_section_runs_and_sizes_the_fleet() {
     let dir = tempfile::tempdir().unwrap();
@@ -166,13 +178,7 @@ fn a_trace_section_replays_its_lengths() {
         .arg(&out)
         .assert()
         .success();
-    let s: Value = serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
-    let load = s["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["kind"] == "load")
-        .unwrap();
+    let load = load_record(&out);
     assert_eq!(load["status"], "ok", "{}", load["reason"]);
     assert_eq!(
         load["load"]["lengths"],
@@ -235,4 +241,66 @@ fn bad_lengths_and_traces_are_named() {
         }
         assert!(err.contains("p.toml:"), "{err}");
     }
+}
+
+/// A load run killed at its `[load] budget` keeps what it had measured:
+/// the sweep's record is `timeout` with the child's runs and the search
+/// cut mid-way, and the report shows it for what it is without sizing a
+/// fleet from it. The mock hangs at decode 4000: in the capacity search's
+/// second trial (200 requests of 32 + 8 tokens are ~1,500 decodes).
+#[test]
+fn a_load_run_past_its_budget_keeps_what_it_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(
+        dir.path(),
+        "[load]\nn_prompt = 32\nn_gen = 8\nrequests = 200\nrates = [100]\nbudget = \"3s\"\n",
+    );
+    let out = dir.path().join("out");
+    edgebench(&dir.path().join("cache"))
+        .args(["sweep", "--device"])
+        .arg(&p)
+        .arg("--out")
+        .arg(&out)
+        .args([
+            "--mock-spec",
+            "prefill_us=10,decode_us=100,hang=decode:4000",
+        ])
+        .output()
+        .unwrap();
+    let load = load_record(&out);
+    assert_eq!(load["status"], "timeout", "{}", load["reason"]);
+    let reason = load["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "the load run did not finish within 3 s ([load] budget); it was killed; kept what \
+             it had measured: 1 of 1 run(s)"
+        ),
+        "{reason}"
+    );
+    assert_eq!(load["model"]["id"], "tiny");
+    assert_eq!(load["device"]["name"], "load box");
+    let l = &load["load"];
+    assert_eq!(l["points"][0]["samples"].as_array().unwrap().len(), 200);
+    assert_eq!(l["capacity"][0]["finished"], false);
+    let report = dir.path().join("report");
+    edgebench(&dir.path().join("cache"))
+        .arg("report")
+        .arg(&out)
+        .arg("--out")
+        .arg(&report)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(
+        md.contains("tiny on mock: the load run stopped before its end (timeout"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Concurrency 1: search cut after 1 trial(s)"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("at concurrency 1 under load"),
+        "no fleet sized from it: {md}"
+    );
 }

@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::stats::Summary;
 
+/// How the reason of a load record written before its run ended begins
+/// when nothing said why (a kill, a crash, Ctrl-C); `; kept what it had
+/// measured: ...` follows.
+pub const UNFINISHED: &str = "the load run stopped before its end (killed, crashed or Ctrl-C)";
+
 /// Latency limits a request must meet (each optional), ms; the capacity
 /// search holds while the p99 of each given one does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -96,6 +101,20 @@ pub struct LoadCapacity {
     /// samples are not kept: a search runs many); absent in older records.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trials: Vec<LoadPoint>,
+    /// False when the search was cut before its end (the run was killed,
+    /// crashed or stopped by Ctrl-C): `rps` and `failed_rps` are then the
+    /// bracket its trials had reached, wider than `precision`. Written only
+    /// when false; absent means finished.
+    #[serde(default = "finished", skip_serializing_if = "is_finished")]
+    pub finished: bool,
+}
+
+fn finished() -> bool {
+    true
+}
+
+fn is_finished(f: &bool) -> bool {
+    *f
 }
 
 impl LoadCapacity {
@@ -103,6 +122,30 @@ impl LoadCapacity {
     /// and found one (some rate held).
     pub fn bracketed(&self) -> bool {
         self.rps > 0.0 && self.failed_rps.is_some_and(f64::is_finite)
+    }
+
+    /// The search so far at concurrency `concurrency` from the trials run
+    /// (rates with whether each held, and each run): the highest rate that
+    /// held and the lowest that failed, marked unfinished.
+    pub fn cut(
+        concurrency: u32,
+        precision: f64,
+        tried: Vec<(f64, bool)>,
+        binding: Option<String>,
+        trials: Vec<LoadPoint>,
+    ) -> Self {
+        let held = tried.iter().filter(|t| t.1).map(|t| t.0);
+        let failed = tried.iter().filter(|t| !t.1).map(|t| t.0);
+        Self {
+            concurrency,
+            rps: held.fold(0.0, f64::max),
+            failed_rps: failed.reduce(f64::min),
+            precision,
+            tried,
+            binding,
+            trials,
+            finished: false,
+        }
     }
 }
 
@@ -144,7 +187,7 @@ impl LoadRun {
     pub fn best_capacity(&self) -> Option<&LoadCapacity> {
         self.capacity
             .iter()
-            .filter(|c| c.bracketed())
+            .filter(|c| c.finished && c.bracketed())
             .max_by(|a, b| a.rps.total_cmp(&b.rps))
     }
 
@@ -152,6 +195,6 @@ impl LoadRun {
     pub fn capacity_at_one(&self) -> Option<&LoadCapacity> {
         self.capacity
             .iter()
-            .find(|c| c.concurrency == 1 && c.bracketed())
+            .find(|c| c.concurrency == 1 && c.finished && c.bracketed())
     }
 }

@@ -316,6 +316,7 @@ fn a_measured_capacity_sizes_the_fleet() {
                 tried: vec![],
                 binding: Some("TTFT p99 520 ms > 500 ms".into()),
                 trials: vec![],
+                finished: true,
             },
             LoadCapacity {
                 concurrency: 4,
@@ -325,6 +326,7 @@ fn a_measured_capacity_sizes_the_fleet() {
                 tried: vec![],
                 binding: Some("TTFT p99 510 ms > 500 ms".into()),
                 trials: vec![],
+                finished: true,
             },
             // Not bracketed (every rate held): never used.
             LoadCapacity {
@@ -335,7 +337,17 @@ fn a_measured_capacity_sizes_the_fleet() {
                 tried: vec![],
                 binding: None,
                 trials: vec![],
+                finished: true,
             },
+            // Cut before its end (the run was killed): its bracket is
+            // wider than asked, and it is never used either.
+            LoadCapacity::cut(
+                16,
+                0.02,
+                vec![(40.0, true), (60.0, false)],
+                Some("overloaded".into()),
+                vec![],
+            ),
         ],
     });
     let measured = device("box", vec![req, load], Some(cost(600.0)));
@@ -406,6 +418,7 @@ fn load_charts_show_each_option_and_mark_its_capacity() {
                 point(6.0, 4.5, 900.0),
                 point(5.0, 4.9, 400.0),
             ],
+            finished: true,
         }],
     });
     let devices = vec![device("box", vec![req, load], None)];

@@ -6,8 +6,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use edgebench_backends::BackendKind;
 use edgebench_devices::HostInfo;
 use edgebench_reports::Summary;
-use edgebench_reports::load_run::{LoadCapacity, LoadLimits, LoadPoint, LoadRun, LoadSample};
-use edgebench_reports::record::{Record, RecordKind};
+use edgebench_reports::load_run::{
+    LoadCapacity, LoadLimits, LoadPoint, LoadRun, LoadSample, UNFINISHED,
+};
+use edgebench_reports::record::{Record, RecordKind, Status};
 
 use crate::cli::{ArrivalArg, LoadArgs, ProbeFormat};
 use crate::exit::EXIT_OK;
@@ -256,25 +258,6 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         limits,
         step_tokens,
     };
-    let mut runs = Vec::new();
-    let mut capacities = Vec::new();
-    for &c in &args.concurrency {
-        configure_for(backend.as_mut(), &context, c, shape)
-            .map_err(|e| anyhow!("--concurrency {c} on {}: {e}", args.backend))?;
-        for &rate in &args.rates {
-            eprintln!(
-                "edgebench: {} at {rate} req/s ({:?} arrivals), concurrency {c}",
-                trials.count, args.arrival
-            );
-            let samples = trials.run(backend.as_mut(), c, rate)?;
-            let mut point = run_of(c, rate, process, &samples, &limits);
-            point.samples = samples_of(&samples);
-            runs.push(point);
-        }
-        if args.capacity {
-            capacities.push(trials.capacity(backend.as_mut(), c, service_ms)?);
-        }
-    }
     let mut record = crate::record::base_record(
         &HostInfo::probe(),
         &backend.describe(),
@@ -305,9 +288,50 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         step_tokens: Some(step_tokens),
         lengths: Some(lengths_how),
         queue_timeout_s: args.queue_timeout,
-        points: runs,
-        capacity: capacities,
+        points: vec![],
+        capacity: vec![],
     });
+    let mut progress = Progress {
+        out: args.out.as_deref(),
+        record,
+        runs_planned: args.concurrency.len() * args.rates.len(),
+        searches_planned: if args.capacity {
+            args.concurrency.len()
+        } else {
+            0
+        },
+        cut: None,
+        warned: false,
+    };
+    let mut measure = || -> Result<()> {
+        for &c in &args.concurrency {
+            configure_for(backend.as_mut(), &context, c, shape)
+                .map_err(|e| anyhow!("--concurrency {c} on {}: {e}", args.backend))?;
+            for &rate in &args.rates {
+                eprintln!(
+                    "edgebench: {} at {rate} req/s ({:?} arrivals), concurrency {c}",
+                    trials.count, args.arrival
+                );
+                let samples = trials.run(backend.as_mut(), c, rate)?;
+                let mut point = run_of(c, rate, process, &samples, &limits);
+                point.samples = samples_of(&samples);
+                progress.run_done(point);
+            }
+            if args.capacity {
+                let k = trials.capacity(backend.as_mut(), c, service_ms, &mut |so_far| {
+                    progress.trial_done(so_far);
+                })?;
+                progress.search_done(k);
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = measure() {
+        // What finished stays in --out, with the error as its reason.
+        progress.failed(&e);
+        return Err(e);
+    }
+    let record = progress.record;
     let json = serde_json::to_string_pretty(&record)?;
     if let Some(p) = &args.out {
         output::write_atomically(p, json.as_bytes())?;
@@ -414,17 +438,21 @@ impl Trials<'_> {
 
     /// The capacity search at concurrency `c`: c at once serve at most
     /// c / service, so it starts at 1.5 times that and goes down.
+    /// `after_trial` gets the search so far after each trial (to be saved:
+    /// a run killed mid-search keeps the trials it ran).
     fn capacity(
         &self,
         backend: &mut dyn Backend,
         c: u32,
         service_ms: f64,
+        after_trial: &mut dyn FnMut(&LoadCapacity),
     ) -> Result<LoadCapacity, edgebench_backends::BackendError> {
         let hi = 1.5e3 * f64::from(c) / service_ms;
         let lo = 0.05e3 / service_ms;
         let precision = 0.02;
         let mut binding = None;
         let mut trials = vec![];
+        let mut tried = vec![];
         let cap = capacity(lo, hi, precision, 12, |rate| {
             eprintln!("edgebench: capacity trial at {rate:.3} req/s, concurrency {c}");
             let s = self.run(backend, c, rate)?;
@@ -434,6 +462,14 @@ impl Trials<'_> {
             if let Some(w) = why {
                 binding = Some(w);
             }
+            tried.push((rate, holds));
+            after_trial(&LoadCapacity::cut(
+                c,
+                precision,
+                tried.clone(),
+                binding.clone(),
+                trials.clone(),
+            ));
             Ok(holds)
         })?;
         Ok(LoadCapacity {
@@ -444,7 +480,98 @@ impl Trials<'_> {
             tried: cap.tried,
             binding,
             trials,
+            finished: true,
         })
+    }
+}
+
+/// The record as it grows: written to `--out` after every run and every
+/// capacity trial, so a run killed part way (a sweep's `[load]` budget, a
+/// crash, Ctrl-C) keeps what it measured. Until the end the file's status
+/// is `interrupted` (`failed` with the error when one stopped it) and its
+/// reason says what had finished; a search cut mid-way is kept with
+/// `finished: false`.
+struct Progress<'a> {
+    out: Option<&'a std::path::Path>,
+    record: Record,
+    runs_planned: usize,
+    searches_planned: usize,
+    /// The capacity search under way, as far as its trials went.
+    cut: Option<LoadCapacity>,
+    /// A failed write was reported once (the final write still must work).
+    warned: bool,
+}
+
+impl Progress<'_> {
+    fn run(&mut self) -> &mut LoadRun {
+        self.record
+            .load
+            .as_mut()
+            .expect("the load section is set first")
+    }
+
+    fn run_done(&mut self, point: LoadPoint) {
+        self.run().points.push(point);
+        self.save();
+    }
+
+    fn trial_done(&mut self, search_so_far: &LoadCapacity) {
+        self.cut = Some(search_so_far.clone());
+        self.save();
+    }
+
+    fn search_done(&mut self, k: LoadCapacity) {
+        self.cut = None;
+        self.run().capacity.push(k);
+        self.save();
+    }
+
+    /// Saves the record so far.
+    fn save(&mut self) {
+        self.write(Status::Interrupted, UNFINISHED.into());
+    }
+
+    /// Saves the record so far as failed with `e`.
+    fn failed(&mut self, e: &anyhow::Error) {
+        self.write(Status::Failed, format!("{e:#}"));
+    }
+
+    fn write(&mut self, status: Status, why: String) {
+        let Some(path) = self.out else { return };
+        let (runs, searches) = (self.run().points.len(), self.run().capacity.len());
+        let mut reason = format!(
+            "{why}; kept what it had measured: {runs} of {} run(s) and {searches} of {} \
+             capacity search(es) finished",
+            self.runs_planned, self.searches_planned
+        );
+        if let Some(k) = self.cut.clone() {
+            reason.push_str(&format!(
+                ", the search at concurrency {} was cut after {} trial(s)",
+                k.concurrency,
+                k.tried.len()
+            ));
+            self.run().capacity.push(k);
+        }
+        let (was, was_why) = (self.record.status, self.record.reason.take());
+        self.record.status = status;
+        self.record.reason = Some(reason);
+        let written = serde_json::to_string_pretty(&self.record)
+            .map_err(anyhow::Error::from)
+            .and_then(|json| output::write_atomically(path, json.as_bytes()));
+        self.record.status = was;
+        self.record.reason = was_why;
+        if self.cut.is_some() {
+            self.run().capacity.pop();
+        }
+        if let Err(e) = written
+            && !self.warned
+        {
+            eprintln!(
+                "edgebench: warning: cannot save the load run so far to {}: {e:#}",
+                path.display()
+            );
+            self.warned = true;
+        }
     }
 }
 

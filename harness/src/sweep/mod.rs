@@ -380,16 +380,18 @@ impl<'a> Sweep<'a> {
                         )
                     });
                     match runner.run(group, &model.path)? {
-                        sustained::Ended::Interrupted => {
+                        sustained::Ended::Interrupted(partial) => {
                             let r = decided(
                                 Status::Interrupted,
                                 "stopped by Ctrl-C during this sustained run",
                             );
-                            self.keep(&case.key, r)?;
+                            self.keep(&case.key, kept_partial(partial, r))?;
                             self.interrupted = true;
                             return Ok(());
                         }
-                        sustained::Ended::Decided(status, why) => decided(status, &why),
+                        sustained::Ended::Decided(status, why, partial) => {
+                            kept_partial(partial, decided(status, &why))
+                        }
                         sustained::Ended::Record(r) => {
                             let mut r = *r;
                             self.loads_ms += r.metrics.load_ms.unwrap_or(0.0);
@@ -439,16 +441,18 @@ impl<'a> Sweep<'a> {
                     &self.opts.mock_spec,
                     &self.ctrl_c,
                 )? {
-                    sustained::Ended::Interrupted => {
+                    sustained::Ended::Interrupted(partial) => {
                         let r = decided(
                             Status::Interrupted,
                             "stopped by Ctrl-C during this load run",
                         );
-                        self.keep(&case.key, r)?;
+                        self.keep(&case.key, kept_partial(partial, r))?;
                         self.interrupted = true;
                         return Ok(());
                     }
-                    sustained::Ended::Decided(status, why) => decided(status, &why),
+                    sustained::Ended::Decided(status, why, partial) => {
+                        kept_partial(partial, decided(status, &why))
+                    }
                     sustained::Ended::Record(r) => {
                         let mut r = *r;
                         r.model.id = Some(group.model_id.clone());
@@ -640,6 +644,26 @@ impl<'a> Sweep<'a> {
         }
         EXIT_OK
     }
+}
+
+/// The record of a child that did not finish: what it had written of its
+/// measurements (a load run's runs and trials so far) with `decided`'s
+/// status, reason, model id and device, or `decided` itself when it wrote
+/// nothing.
+fn kept_partial(partial: Option<Box<Record>>, decided: Record) -> Record {
+    let Some(p) = partial else { return decided };
+    let mut r = *p;
+    r.status = decided.status;
+    // The child's reason without its own "stopped before its end": the
+    // decision says how it ended.
+    let child = r.reason.take().unwrap_or_default();
+    let kept = child
+        .strip_prefix(edgebench_reports::load_run::UNFINISHED)
+        .map_or_else(|| format!("; {child}"), str::to_string);
+    r.reason = Some(format!("{}{kept}", decided.reason.unwrap_or_default()));
+    r.model.id = decided.model.id;
+    r.device = decided.device;
+    r
 }
 
 /// The model a group after the matrix (sustained, load) runs on, or the

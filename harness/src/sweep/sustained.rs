@@ -17,10 +17,19 @@ use super::plan::SweepGroup;
 pub enum Ended {
     /// It wrote its record.
     Record(Box<Record>),
-    /// It did not; the status and reason to record.
-    Decided(Status, String),
-    /// Ctrl-C arrived.
-    Interrupted,
+    /// It did not finish; the status and reason to record, and the record
+    /// of what it measured until then when it had written one (a load run
+    /// writes its record after every run and capacity trial).
+    Decided(Status, String, Option<Box<Record>>),
+    /// Ctrl-C arrived; what it had measured, as for `Decided`.
+    Interrupted(Option<Box<Record>>),
+}
+
+/// The record a child that did not finish left at `out`, if any (removed).
+fn partial_record(out: &Path) -> Option<Box<Record>> {
+    let bytes = std::fs::read(out).ok()?;
+    let _ = std::fs::remove_file(out);
+    serde_json::from_slice(&bytes).ok().map(Box::new)
 }
 
 /// What every sustained child of a sweep shares.
@@ -172,7 +181,7 @@ pub fn run_child(
         if interrupted.load(Ordering::SeqCst) {
             let _ = child.kill();
             let _ = child.wait();
-            return Ok(Ended::Interrupted);
+            return Ok(Ended::Interrupted(partial_record(out)));
         }
         if t0.elapsed().as_secs_f64() > limit {
             let _ = child.kill();
@@ -180,6 +189,7 @@ pub fn run_child(
             return Ok(Ended::Decided(
                 Status::Timeout,
                 format!("{what} did not finish within {limit:.0} s ({limit_why}); it was killed"),
+                partial_record(out),
             ));
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -202,10 +212,12 @@ pub fn run_child(
         Some(code) => Ok(Ended::Decided(
             Status::Failed,
             format!("{what} exited with code {code}: {}", tail()),
+            partial_record(out),
         )),
         None => Ok(Ended::Decided(
             Status::Crashed,
             format!("{what} was killed by a signal: {}", tail()),
+            partial_record(out),
         )),
     }
 }

@@ -60,6 +60,15 @@ impl DeviceResults {
             .filter(|r| r.kind == RecordKind::Load && r.status == Status::Ok && r.load.is_some())
     }
 
+    /// Its load runs that stopped before their end (a sweep's budget, a
+    /// crash, Ctrl-C) but had written what they measured until then: shown
+    /// for what they are, never used to size a fleet.
+    pub fn stopped_load_runs(&self) -> impl Iterator<Item = &Record> {
+        self.records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Load && r.status != Status::Ok && r.load.is_some())
+    }
+
     /// The capacity measured under load for the option and request shape
     /// of case `r` (same model, backend, threads, prompt and generated
     /// tokens, every request alike): the highest bracketed capacity over

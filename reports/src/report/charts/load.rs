@@ -43,7 +43,7 @@ pub fn load_lines(devices: &[DeviceResults]) -> Vec<LoadLine<'_>> {
                     capacity_rps: run
                         .capacity
                         .iter()
-                        .find(|k| k.concurrency == c && k.bracketed())
+                        .find(|k| k.concurrency == c && k.finished && k.bracketed())
                         .map(|k| k.rps),
                 });
             }

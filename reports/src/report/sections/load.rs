@@ -1,6 +1,7 @@
 //! The load section: per load run and concurrency, the capacity the
 //! search found, what bound it, and the throughput and TTFT at that rate
 //! (docs/load.md), then the load charts.
+use crate::record::Record;
 use crate::report::Report;
 use crate::report::charts::{Chart, LOAD_STEM_PREFIX, load_lines};
 use crate::report::device::pair_of;
@@ -17,7 +18,7 @@ pub(super) fn section(report: &Report, charts: &[(String, Result<Chart, String>)
     if report
         .devices
         .iter()
-        .all(|d| d.load_runs().next().is_none())
+        .all(|d| d.load_runs().next().is_none() && d.stopped_load_runs().next().is_none())
     {
         s.para("No load results in these inputs.");
         return s;
@@ -31,10 +32,17 @@ pub(super) fn section(report: &Report, charts: &[(String, Result<Chart, String>)
     );
     for d in &report.devices {
         let runs: Vec<_> = d.load_runs().collect();
-        if runs.is_empty() {
+        let stopped: Vec<String> = d.stopped_load_runs().map(stopped_line).collect();
+        if runs.is_empty() && stopped.is_empty() {
             continue;
         }
         s.push(Block::Sub(d.label.clone()));
+        for line in stopped {
+            s.para(line);
+        }
+        if runs.is_empty() {
+            continue;
+        }
         let mut t = Table::new(&[
             "model",
             "backend",
@@ -97,4 +105,40 @@ pub(super) fn section(report: &Report, charts: &[(String, Result<Chart, String>)
         ));
     }
     s
+}
+
+/// What a load run that stopped before its end had measured: its status
+/// and reason, the runs and searches it finished, and the bracket the cut
+/// search had reached. It sizes no fleet.
+fn stopped_line(r: &Record) -> String {
+    let (m, b) = pair_of(r);
+    let mut line = format!(
+        "{m} on {b}: the load run stopped before its end ({}: {}). What it had measured is \
+         kept here and sizes no fleet.",
+        r.status.as_str(),
+        r.reason.as_deref().unwrap_or("no reason given")
+    );
+    let Some(run) = r.load.as_ref() else {
+        return line;
+    };
+    line.push_str(&format!(" Runs finished: {}.", run.points.len()));
+    for k in &run.capacity {
+        let bracket = match (k.rps > 0.0, k.failed_rps) {
+            (true, Some(f)) => format!("held at {} req/s, failed at {} req/s", num(k.rps), num(f)),
+            (true, None) => format!("held at {} req/s, no rate tried failed", num(k.rps)),
+            (false, Some(f)) => format!("no rate held, failed at {} req/s", num(f)),
+            (false, None) => "no trial finished".into(),
+        };
+        let state = if k.finished {
+            "search finished"
+        } else {
+            "search cut"
+        };
+        line.push_str(&format!(
+            " Concurrency {}: {state} after {} trial(s), {bracket}.",
+            k.concurrency,
+            k.tried.len()
+        ));
+    }
+    line
 }
