@@ -315,7 +315,8 @@ pub enum HistoryCommand {
 /// Flags of `edgebench history add`.
 #[derive(Debug, Args)]
 pub struct HistoryAddArgs {
-    /// Results files, sweep.json files or sweep --out folders.
+    /// Results files, sweep.json files or sweep --out folders, and quality
+    /// records (`edgebench quality --out`; a sweep's are in its sweep.json).
     #[arg(required = true)]
     pub results: Vec<PathBuf>,
     /// Store: sqlite:PATH, a file path, or postgres://USER@HOST[:PORT]/DB
@@ -337,6 +338,11 @@ pub struct HistoryCheckArgs {
     /// A change point is kept when its t test's p-value is below this.
     #[arg(long = "max-pvalue", default_value_t = 1e-4)]
     pub max_pvalue: f64,
+    /// Quality series (mean KLD, top-1 agreement) are compared run to run:
+    /// a mean KLD up more than PCT % of the run before (and by more than
+    /// 1e-6) is a regression, as is top-1 down more than 1 point.
+    #[arg(long = "quality-threshold", value_name = "PCT", default_value_t = 5.0)]
+    pub quality_threshold: f64,
     /// Also write the check as JUnit XML to FILE (one test case per series,
     /// for CI test reports), also when it then exits 1.
     #[arg(long, value_name = "FILE")]

@@ -331,3 +331,85 @@ fn checking_a_missing_or_empty_store_is_an_error() {
         .code(2)
         .stderr(predicate::str::contains("holds no ok results"));
 }
+
+/// Quality records go into the history like speed results (one result per
+/// model and backend) and a quality regression fails the check: here the
+/// mean KLD rises 39 % from the second run to the third.
+#[cfg(feature = "history")]
+#[test]
+fn a_quality_regression_fails_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("h.sqlite").display());
+    let mut files = vec![];
+    for (i, kld) in [0.0144, 0.0144, 0.02].iter().enumerate() {
+        let q = serde_json::json!({
+            "kind": "quality", "schema_version": 1,
+            "edgebench": {"version": "0.1.0", "commit": null, "dirty": null},
+            "timestamp": night(i), "tokens_source": "seeded ids (seed 42)", "n_tokens": 64,
+            "reference": {"model": "small-f32.gguf", "sha256": "aa", "quant": "F32",
+                          "backend": "llama.cpp", "backend_version": "b1"},
+            "rows": [{"side": {"model": "small-q4_0.gguf", "sha256": "bb", "quant": "Q4_0",
+                               "backend": "llama.cpp", "backend_version": "b1"},
+                      "stats": {"positions": 63, "mean_kld": kld, "p99_kld": 0.05,
+                                "max_kld": 0.1, "top1_agreement": 0.6, "ppl_reference": 9.0,
+                                "ppl": 9.1, "ln_ppl_ratio": 0.01}}],
+            "note": ""
+        });
+        let path = dir.path().join(format!("q{i}.json"));
+        std::fs::write(&path, q.to_string()).unwrap();
+        files.push(path.display().to_string());
+    }
+    history(
+        dir.path(),
+        &["add", &files[0], &files[1], "--store", &store],
+    )
+    .code(0)
+    .stderr(predicate::str::contains(
+        "0 record(s) added, 0 already present; 2 quality result(s) added",
+    ));
+    history(dir.path(), &["check", "--store", &store])
+        .code(0)
+        .stdout(predicate::str::contains("no regression"));
+    history(dir.path(), &["add", &files[2], "--store", &store]).code(0);
+    let junit = dir.path().join("check.xml");
+    let junit_s = junit.display().to_string();
+    history(
+        dir.path(),
+        &["check", "--store", &store, "--junit", &junit_s],
+    )
+    .code(1)
+    .stdout(
+        predicate::str::contains("REGRESSION")
+            .and(predicate::str::contains("quality_mean_kld"))
+            .and(predicate::str::contains("quality vs aa (F32)")),
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("quality_mean_kld +38.89% from run 3 of 3"),
+        "{xml}"
+    );
+    let out = history(dir.path(), &["check", "--store", &store, "-o", "json"])
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let r = &v["regressions"][0];
+    assert_eq!(r["metric"], "quality_mean_kld", "{v}");
+    assert_eq!(r["run_index"], 2, "{v}");
+    assert!(r["p_value"].is_null(), "{r}");
+    // A looser threshold lets the 39 % rise pass.
+    history(
+        dir.path(),
+        &["check", "--store", &store, "--quality-threshold", "50"],
+    )
+    .code(0);
+    history(
+        dir.path(),
+        &["check", "--store", &store, "--quality-threshold=-1"],
+    )
+    .code(2)
+    .stderr(predicate::str::contains(
+        "--quality-threshold -1: give a percentage of 0 or more",
+    ));
+}

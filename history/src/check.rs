@@ -6,11 +6,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use edgebench_reports::compare::{Better, CaseKey, METRICS};
+use edgebench_reports::quality_compare::{
+    KLD_FLOOR, QualityVerdict, TOP1_POINTS, judge_kld, judge_top1,
+};
 use serde::Serialize;
 
 use crate::changepoint::{self, Params};
 use crate::error::HistoryError;
-use crate::row::Point;
+use crate::row::{Point, QUALITY_METRICS, is_quality};
 
 /// Settings of a check.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +25,11 @@ pub struct CheckOptions {
     pub since: Option<String>,
     /// The detector's settings.
     pub params: Params,
+    /// A quality series' mean KLD rising more than this % of the run
+    /// before it (and by more than `KLD_FLOOR` nats) is a regression, as in
+    /// `edgebench compare` on two quality records; top-1 agreement falling
+    /// by more than `TOP1_POINTS` points is one too.
+    pub quality_threshold_pct: f64,
 }
 
 impl Default for CheckOptions {
@@ -29,6 +37,7 @@ impl Default for CheckOptions {
         CheckOptions {
             since: None,
             params: changepoint::DEFAULT_PARAMS,
+            quality_threshold_pct: edgebench_reports::compare::DEFAULT_THRESHOLD_PCT,
         }
     }
 }
@@ -75,10 +84,13 @@ pub struct Regression {
     pub after: f64,
     /// 100 x (after / before - 1); negative for a slower rate.
     pub change_pct: f64,
-    /// p-value of the t test between the segments around it.
-    pub p_value: f64,
-    /// The series' noise around the change, % (pooled sd of logs x 100).
-    pub noise_pct: f64,
+    /// p-value of the t test between the segments around it (none for a
+    /// quality metric: one deterministic figure a run, judged on a
+    /// threshold).
+    pub p_value: Option<f64>,
+    /// The series' noise around the change, % (pooled sd of logs x 100;
+    /// none for a quality metric).
+    pub noise_pct: Option<f64>,
 }
 
 /// The outcome of a check.
@@ -111,6 +123,14 @@ pub fn check(points: &[Point], opts: &CheckOptions) -> CheckReport {
     };
     for ((key, metric), mut pts) in series {
         pts.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
+        if is_quality(&metric) {
+            if pts.len() < 2 {
+                report.too_short += 1;
+            } else {
+                quality_changes(&key, &metric, &pts, opts, &mut report);
+            }
+            continue;
+        }
         if pts.len() < 2 * opts.params.min_segment {
             report.too_short += 1;
             continue;
@@ -157,8 +177,8 @@ pub fn check(points: &[Point], opts: &CheckOptions) -> CheckReport {
                 before: cp.before,
                 after: cp.after,
                 change_pct: cp.change_pct,
-                p_value: cp.p_value,
-                noise_pct: cp.noise_pct,
+                p_value: Some(cp.p_value),
+                noise_pct: Some(cp.noise_pct),
             };
             let worse = match better {
                 Better::Higher => cp.change_pct < 0.0,
@@ -178,6 +198,57 @@ pub fn check(points: &[Point], opts: &CheckOptions) -> CheckReport {
         .improvements
         .sort_by(|a, b| a.started_at.cmp(&b.started_at));
     report
+}
+
+/// A quality series, run against the run before it: mean KLD by
+/// `judge_kld` at the threshold, top-1 agreement by `judge_top1` (the rules
+/// of `edgebench compare` on two quality records). With `since`, only the
+/// changes into runs at or after it.
+fn quality_changes(
+    key: &CaseKey,
+    metric: &str,
+    pts: &[&Point],
+    opts: &CheckOptions,
+    report: &mut CheckReport,
+) {
+    for (i, w) in pts.windows(2).enumerate() {
+        let (a, b) = (w[0], w[1]);
+        if opts
+            .since
+            .as_deref()
+            .is_some_and(|s| b.timestamp.as_str() < s)
+        {
+            continue;
+        }
+        let verdict = if metric == QUALITY_METRICS[0].0 {
+            judge_kld(a.mean, b.mean, opts.quality_threshold_pct).1
+        } else {
+            judge_top1(a.mean, b.mean).1
+        };
+        let r = Regression {
+            key: key.clone(),
+            model_label: b.model_label.clone(),
+            metric: metric.to_string(),
+            started_at: b.timestamp.clone(),
+            started_commit: b.edgebench_commit.clone(),
+            run_index: i + 1,
+            runs: pts.len(),
+            before: a.mean,
+            after: b.mean,
+            change_pct: if a.mean != 0.0 {
+                100.0 * (b.mean / a.mean - 1.0)
+            } else {
+                f64::INFINITY
+            },
+            p_value: None,
+            noise_pct: None,
+        };
+        match verdict {
+            QualityVerdict::Worse => report.regressions.push(r),
+            QualityVerdict::Better => report.improvements.push(r),
+            QualityVerdict::Same => {}
+        }
+    }
 }
 
 /// The report as Markdown for a CI log.
@@ -203,6 +274,13 @@ pub fn to_markdown(r: &CheckReport, opts: &CheckOptions) -> String {
         opts.params.max_pvalue,
         opts.params.min_segment
     );
+    let _ = writeln!(
+        s,
+        "Quality series (quality_mean_kld, quality_top1_pct) are compared run to run: worse when \
+         the mean KLD rises more than {} % and {KLD_FLOOR:e} nats, or top-1 agreement falls more \
+         than {TOP1_POINTS} point(s).\n",
+        opts.quality_threshold_pct
+    );
     for (title, list) in [
         ("Regressions", &r.regressions),
         ("Improvements", &r.improvements),
@@ -216,21 +294,32 @@ pub fn to_markdown(r: &CheckReport, opts: &CheckOptions) -> String {
         for g in list {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} (#{} of {}) | {} | {:.3} | {:.3} | {:+.2}% | {:.2e} | {:.2}% |",
+                "| {} | {} | {} (#{} of {}) | {} | {} | {} | {:+.2}% | {} | {} |",
                 g.key.label(&g.model_label).replace('|', "\\|"),
                 g.metric,
                 g.started_at,
                 g.run_index + 1,
                 g.runs,
                 g.started_commit.as_deref().unwrap_or("-"),
-                g.before,
-                g.after,
+                figure(g.before),
+                figure(g.after),
                 g.change_pct,
-                g.p_value,
+                g.p_value.map_or_else(|| "-".into(), |p| format!("{p:.2e}")),
                 g.noise_pct
+                    .map_or_else(|| "-".into(), |n| format!("{n:.2}%"))
             );
         }
         s.push('\n');
     }
     s
+}
+
+/// A figure for the tables: three decimals, or three significant digits
+/// below 0.01 (a mean KLD of a good quant is ~1e-5).
+pub fn figure(x: f64) -> String {
+    if x != 0.0 && x.abs() < 0.01 {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.3}")
+    }
 }

@@ -1,5 +1,6 @@
 //! The store, whichever database holds it: add records, read points back.
 use edgebench_reports::Record;
+use edgebench_reports::quality::QualityRecord;
 
 use crate::error::HistoryError;
 use crate::postgres_store::PostgresStore;
@@ -42,6 +43,25 @@ impl Store {
             .iter()
             .map(|r| NewResult::of(r, source))
             .collect::<Result<Vec<_>, _>>()?;
+        match self {
+            Store::Sqlite(s) => s.add(&rows),
+            Store::Postgres(s) => s.add(&rows),
+        }
+    }
+
+    /// Stores the quality records `quality` read from `source` (each model
+    /// and backend a result of its own, see [`NewResult::of_quality`]);
+    /// `device` keys records that name none.
+    pub fn add_quality(
+        &mut self,
+        quality: &[QualityRecord],
+        device: &str,
+        source: &str,
+    ) -> Result<AddOutcome, HistoryError> {
+        let mut rows = vec![];
+        for q in quality {
+            rows.extend(NewResult::of_quality(q, device, source)?);
+        }
         match self {
             Store::Sqlite(s) => s.add(&rows),
             Store::Postgres(s) => s.add(&rows),

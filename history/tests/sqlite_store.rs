@@ -10,6 +10,7 @@ fn sqlite_store_passes_the_store_tests() {
         .parse()
         .unwrap();
     common::exercise(&url);
+    common::exercise_quality(&url);
 }
 
 #[test]

@@ -211,6 +211,11 @@ pub struct QualityRecord {
     pub rows: Vec<QualityRow>,
     /// What the figures mean here (random weights: quantisation error only).
     pub note: String,
+    /// The device it ran on, as `compare` and `history` key results: the
+    /// profile's device in a sweep, else `host:<board, cpu or hostname>`
+    /// (absent in records made before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// Version of [`QualityRecord`]'s layout.

@@ -84,6 +84,40 @@ fn label(r: &QualityRow) -> String {
     format!("{file} · {} · {}", r.side.quant, r.side.backend)
 }
 
+/// How a mean KLD moved from `before` to `after`: the change in % of
+/// `before` (infinite from 0) and whether that is worse, better or the
+/// same at `threshold_pct` (a change under [`KLD_FLOOR`] nats is the same).
+pub fn judge_kld(before: f64, after: f64, threshold_pct: f64) -> (f64, QualityVerdict) {
+    let pct = if before > 0.0 {
+        (after - before) / before * 100.0
+    } else if after > 0.0 {
+        f64::INFINITY
+    } else {
+        0.0
+    };
+    let beyond = (after - before).abs() > KLD_FLOOR && pct.abs() > threshold_pct;
+    let verdict = match (beyond, after > before) {
+        (true, true) => QualityVerdict::Worse,
+        (true, false) => QualityVerdict::Better,
+        (false, _) => QualityVerdict::Same,
+    };
+    (pct, verdict)
+}
+
+/// How top-1 agreement (%) moved: the change in percentage points and
+/// whether it is beyond [`TOP1_POINTS`] either way.
+pub fn judge_top1(before_pct: f64, after_pct: f64) -> (f64, QualityVerdict) {
+    let points = after_pct - before_pct;
+    let verdict = if points < -TOP1_POINTS {
+        QualityVerdict::Worse
+    } else if points > TOP1_POINTS {
+        QualityVerdict::Better
+    } else {
+        QualityVerdict::Same
+    };
+    (points, verdict)
+}
+
 /// Compares every row of `baseline` with the candidate's row of the same
 /// key; `threshold_pct` is the mean-KLD change (% of the baseline's) that
 /// counts as worse or better.
@@ -105,19 +139,14 @@ pub fn compare_quality(
             unmatched.push(format!("baseline only: {}", label(b)));
             continue;
         };
-        let (bk, ck) = (b.stats.mean_kld, c.stats.mean_kld);
-        let pct = if bk > 0.0 {
-            (ck - bk) / bk * 100.0
-        } else if ck > 0.0 {
-            f64::INFINITY
-        } else {
-            0.0
-        };
-        let top1 = (c.stats.top1_agreement - b.stats.top1_agreement) * 100.0;
-        let beyond = (ck - bk).abs() > KLD_FLOOR && pct.abs() > threshold_pct;
-        let verdict = if (beyond && ck > bk) || top1 < -TOP1_POINTS {
+        let (pct, by_kld) = judge_kld(b.stats.mean_kld, c.stats.mean_kld, threshold_pct);
+        let (top1, by_top1) = judge_top1(
+            b.stats.top1_agreement * 100.0,
+            c.stats.top1_agreement * 100.0,
+        );
+        let verdict = if by_kld == QualityVerdict::Worse || by_top1 == QualityVerdict::Worse {
             QualityVerdict::Worse
-        } else if (beyond && ck < bk) || top1 > TOP1_POINTS {
+        } else if by_kld == QualityVerdict::Better || by_top1 == QualityVerdict::Better {
             QualityVerdict::Better
         } else {
             QualityVerdict::Same
@@ -219,6 +248,7 @@ mod tests {
                 stats,
             }],
             note: String::new(),
+            device: None,
         }
     }
 

@@ -102,7 +102,7 @@ fn write_junit(path: &std::path::Path, args: &CompareArgs, c: &Comparison) -> Re
 /// A quality record (`"kind": "quality"`) at `path`, or None when it is
 /// something else (speed results, a folder). A quality record this build
 /// cannot read is an error naming the file.
-fn read_quality(path: &std::path::Path) -> Result<Option<QualityRecord>> {
+pub(crate) fn read_quality(path: &std::path::Path) -> Result<Option<QualityRecord>> {
     if !path.is_file() {
         return Ok(None);
     }

@@ -28,12 +28,15 @@ mod enabled {
 
     use anyhow::{Context, Result};
     use edgebench_history::changepoint::DEFAULT_PARAMS;
-    use edgebench_history::check::{self, CheckOptions, validate_since};
-    use edgebench_history::row::Point;
+    use edgebench_history::check::{self, CheckOptions, figure, validate_since};
+    use edgebench_history::row::{Point, is_quality};
     use edgebench_history::{CheckReport, Regression, Store, StoreUrl, url};
+    use edgebench_reports::Record;
     use edgebench_reports::compare::CaseKey;
     use edgebench_reports::input::read_results;
     use edgebench_reports::junit::{self, Case, Outcome, Suite};
+    use edgebench_reports::quality::QualityRecord;
+    use edgebench_reports::quality_compare::TOP1_POINTS;
 
     use crate::cli::{HistoryAddArgs, HistoryArgs, HistoryCheckArgs, HistoryCommand, ProbeFormat};
     use crate::exit::{EXIT_CASE_FAILED, EXIT_OK};
@@ -57,22 +60,84 @@ mod enabled {
         // Read every file first: a bad one adds nothing.
         let mut sets = Vec::new();
         for path in &args.results {
-            sets.push((path, read_results(path)?));
+            sets.push((path, read_set(path)?));
         }
         let mut store = Store::open(&url)?;
         let (mut added, mut present) = (0, 0);
-        for (path, records) in &sets {
-            let out = store.add(records, &path.display().to_string())?;
+        let (mut q_added, mut q_present, mut q_any) = (0, 0, false);
+        for (path, (records, quality)) in &sets {
+            let source = path.display().to_string();
+            let out = store.add(records, &source)?;
             added += out.added;
             present += out.already_present;
+            // A quality record names its device; one from before that
+            // takes its sweep's, else stands alone as `unknown`.
+            let device = records
+                .first()
+                .map_or_else(|| "unknown".to_string(), |r| CaseKey::of(r).device);
+            let q = store.add_quality(quality, &device, &source)?;
+            q_added += q.added;
+            q_present += q.already_present;
+            q_any |= !quality.is_empty();
         }
-        eprintln!("edgebench: history {url}: {added} record(s) added, {present} already present");
+        let quality = if q_any {
+            format!("; {q_added} quality result(s) added, {q_present} already present")
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "edgebench: history {url}: {added} record(s) added, {present} already present{quality}"
+        );
         Ok(EXIT_OK)
+    }
+
+    /// The records and quality records of one `history add` input: a
+    /// quality record file, or results (a sweep's with its quality step's).
+    fn read_set(path: &Path) -> Result<(Vec<Record>, Vec<QualityRecord>)> {
+        if let Some(q) = crate::cmd::compare::read_quality(path)? {
+            return Ok((vec![], vec![q]));
+        }
+        let records = read_results(path)?;
+        let summary = if path.is_dir() {
+            path.join("sweep.json")
+        } else {
+            path.to_path_buf()
+        };
+        Ok((records, sweep_quality(&summary)?))
+    }
+
+    /// The `quality` array of a sweep.json (none in other files).
+    fn sweep_quality(path: &Path) -> Result<Vec<QualityRecord>> {
+        if !path.is_file() {
+            return Ok(vec![]);
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&text) else {
+            return Ok(vec![]);
+        };
+        match map.get("quality") {
+            Some(q) if map.get("kind").and_then(|k| k.as_str()) == Some("sweep") => {
+                serde_json::from_value(q.clone()).with_context(|| {
+                    format!(
+                        "{}: its quality records are not ones this edgebench can read",
+                        path.display()
+                    )
+                })
+            }
+            _ => Ok(vec![]),
+        }
     }
 
     fn check(args: &HistoryCheckArgs) -> Result<i32> {
         if let Some(s) = &args.since {
             validate_since(s)?;
+        }
+        if !(args.quality_threshold.is_finite() && args.quality_threshold >= 0.0) {
+            anyhow::bail!(
+                "--quality-threshold {}: give a percentage of 0 or more, e.g. 5",
+                args.quality_threshold
+            );
         }
         if !(args.max_pvalue > 0.0 && args.max_pvalue < 1.0) {
             anyhow::bail!(
@@ -110,6 +175,7 @@ mod enabled {
                 max_pvalue: args.max_pvalue,
                 ..DEFAULT_PARAMS
             },
+            quality_threshold_pct: args.quality_threshold,
         };
         let report = check::check(&points, &opts);
         match args.output {
@@ -154,8 +220,15 @@ mod enabled {
                 .or_insert((p.model_label.as_str(), 0));
             entry.1 += 1;
         }
-        // `check::check` tests a series with at least two segments' worth.
-        let min_runs = 2 * opts.params.min_segment;
+        // `check::check` tests a series with at least two segments' worth,
+        // a quality series from its second run.
+        let min_runs = |metric: &str| {
+            if is_quality(metric) {
+                2
+            } else {
+                2 * opts.params.min_segment
+            }
+        };
         let mut suites: BTreeMap<&str, Suite> = BTreeMap::new();
         for ((key, metric), (label, runs)) in series {
             let of_series = |list: &'a [Regression]| -> Vec<&'a Regression> {
@@ -175,10 +248,11 @@ mod enabled {
             {
                 output.push_str(&format!("{what}: {}\n", change(r, opts)));
             }
-            let outcome = if runs < min_runs {
+            let outcome = if runs < min_runs(metric) {
                 Outcome::Skipped {
                     message: format!(
-                        "{runs} run(s); at least {min_runs} are needed to test for a change"
+                        "{runs} run(s); at least {} are needed to test for a change",
+                        min_runs(metric)
                     ),
                 }
             } else if let Some(first) = worse.first() {
@@ -216,11 +290,22 @@ mod enabled {
         suites.into_values().collect()
     }
 
-    /// One line: the change, where it started, its p-value against the limit.
+    /// One line: the change, where it started, and what it was judged on
+    /// (a p-value against the limit, or the quality threshold).
     fn change(r: &Regression, opts: &CheckOptions) -> String {
+        let judged = match (r.p_value, r.noise_pct) {
+            (Some(p), Some(noise)) => format!(
+                "p {p:.2e} (limit {:e}), noise {noise:.2}%",
+                opts.params.max_pvalue
+            ),
+            _ => format!(
+                "against the run before (quality: threshold {} % of mean KLD, {TOP1_POINTS} \
+                 point(s) of top-1)",
+                opts.quality_threshold_pct
+            ),
+        };
         format!(
-            "{} {:+.2}% from run {} of {} ({}{}): before {:.3}, after {:.3}, p {:.2e} \
-             (limit {:e}), noise {:.2}%",
+            "{} {:+.2}% from run {} of {} ({}{}): before {}, after {}, {judged}",
             r.metric,
             r.change_pct,
             r.run_index + 1,
@@ -229,11 +314,8 @@ mod enabled {
             r.started_commit
                 .as_deref()
                 .map_or_else(String::new, |c| format!(", commit {c}")),
-            r.before,
-            r.after,
-            r.p_value,
-            opts.params.max_pvalue,
-            r.noise_pct
+            figure(r.before),
+            figure(r.after),
         )
     }
 }

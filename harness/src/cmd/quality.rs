@@ -172,6 +172,11 @@ pub fn quality(args: &QualityArgs) -> Result<i32> {
                                random ids and mean little on their own."
                 .into(),
         },
+        // A sweep puts its profile's device here instead.
+        device: Some(edgebench_reports::compare::device_key(
+            None,
+            &edgebench_devices::HostInfo::probe(),
+        )),
     };
     let json = serde_json::to_string_pretty(&record)? + "\n";
     if let Some(out) = &args.out {

@@ -577,6 +577,11 @@ impl<'a> Sweep<'a> {
                 break;
             }
         }
+        // Keyed like the sweep's records in `compare` and `history`.
+        let device = edgebench_reports::compare::device_key(Some(&self.device), &self.host);
+        for q in &mut records {
+            q.device = Some(device.clone());
+        }
         (records, problems)
     }
 

@@ -4,11 +4,13 @@
 pub mod server;
 
 use edgebench_history::check::{CheckOptions, check};
+use edgebench_history::row::is_quality;
 use edgebench_history::schema::latest_version;
 use edgebench_history::{Store, StoreUrl};
 use edgebench_reports::Record;
 use edgebench_reports::Status;
 use edgebench_reports::compare::estimate::SplitMix64;
+use edgebench_reports::quality::QualityRecord;
 use edgebench_reports::synthetic::{self, SyntheticCase};
 
 /// Night `i`'s timestamp (one run a day from 2026-01-01, as UTC text).
@@ -89,7 +91,7 @@ pub fn exercise(url: &StoreUrl) {
     for r in &report.regressions {
         assert!(r.run_index.abs_diff(30) <= 1, "{r:?}");
         assert_eq!(r.started_at, night(r.run_index));
-        assert!(r.p_value < 1e-4);
+        assert!(r.p_value.is_some_and(|p| p < 1e-4), "{r:?}");
     }
     // --since after the step: nothing new.
     let later = CheckOptions {
@@ -151,4 +153,89 @@ pub fn check_upgraded(url: &StoreUrl, records: &[Record]) {
             .iter()
             .all(|r| r.run_index.abs_diff(30) <= 1)
     );
+}
+
+/// A quality record of one model on llama.cpp against an f16 reference,
+/// measured at `timestamp` on the device `lab-orin`.
+pub fn quality(timestamp: &str, mean_kld: f64, top1: f64) -> QualityRecord {
+    serde_json::from_value(serde_json::json!({
+        "kind": "quality",
+        "schema_version": 1,
+        "edgebench": {"version": "0.1.0", "commit": null, "dirty": null},
+        "timestamp": timestamp,
+        "tokens_source": "seeded ids (seed 42)",
+        "n_tokens": 128,
+        "reference": {"model": "small-f16.gguf", "sha256": "ref0123456789abcdef",
+                      "quant": "F16", "backend": "llama.cpp", "backend_version": "b1"},
+        "rows": [{
+            "side": {"model": "small-q4_0.gguf", "sha256": "q4sha", "quant": "Q4_0",
+                     "backend": "llama.cpp", "backend_version": "b1"},
+            "stats": {"positions": 127, "mean_kld": mean_kld, "p99_kld": mean_kld * 4.0,
+                      "max_kld": mean_kld * 6.0, "top1_agreement": top1,
+                      "ppl_reference": 10.0, "ppl": 10.2, "ln_ppl_ratio": 0.02}
+        }],
+        "note": "",
+        "device": "lab-orin"
+    }))
+    .unwrap()
+}
+
+/// Quality records in the store: kept once, read back as two metrics per
+/// run, and judged run to run on the threshold: a KLD change under 1e-6
+/// and top-1 down half a point are the same; KLD up 39 % and top-1 down
+/// 1.5 points are regressions, found at the run where they happened.
+pub fn exercise_quality(url: &StoreUrl) {
+    let mut store = Store::open(url).expect("open");
+    let before = store.result_count().unwrap();
+    let runs: Vec<QualityRecord> = [(0.0144, 0.60), (0.0144 + 1e-9, 0.595), (0.02, 0.58)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(kld, top1))| quality(&night(60 + i), kld, top1))
+        .collect();
+    let out = store.add_quality(&runs, "unknown", "q.json").unwrap();
+    assert_eq!((out.added, out.already_present), (3, 0));
+    let out = store.add_quality(&runs, "unknown", "again.json").unwrap();
+    assert_eq!((out.added, out.already_present), (0, 3));
+    assert_eq!(store.result_count().unwrap(), before + 3);
+    let points = store.points().unwrap();
+    let quality: Vec<_> = points.iter().filter(|p| is_quality(&p.metric)).collect();
+    assert_eq!(quality.len(), 6);
+    assert!(quality.iter().all(|p| p.key.device == "lab-orin"));
+    assert!(
+        quality[0]
+            .key
+            .workload
+            .starts_with("quality vs ref012345678 (F16)")
+    );
+    let of_quality = |opts: &CheckOptions| -> Vec<(String, usize)> {
+        check(&points, opts)
+            .regressions
+            .into_iter()
+            .filter(|r| is_quality(&r.metric))
+            .map(|r| {
+                assert!(r.p_value.is_none() && r.noise_pct.is_none(), "{r:?}");
+                assert_eq!(r.started_at, night(60 + r.run_index));
+                (r.metric, r.run_index)
+            })
+            .collect()
+    };
+    assert_eq!(
+        of_quality(&CheckOptions::default()),
+        [
+            ("quality_mean_kld".to_string(), 2),
+            ("quality_top1_pct".to_string(), 2)
+        ]
+    );
+    // At a 50 % threshold the KLD rise is within; the top-1 fall is not.
+    let loose = CheckOptions {
+        quality_threshold_pct: 50.0,
+        ..Default::default()
+    };
+    assert_eq!(of_quality(&loose), [("quality_top1_pct".to_string(), 2)]);
+    // Since after the last run: nothing new.
+    let later = CheckOptions {
+        since: Some(night(63)),
+        ..Default::default()
+    };
+    assert!(of_quality(&later).is_empty());
 }

@@ -3,7 +3,8 @@
 //! deliberately not part of it, so a baseline from last week matches.
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Record, Status};
+use crate::record::{DeviceRef, Record, Status};
+use edgebench_devices::HostInfo;
 
 /// The identity of a case across runs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -22,25 +23,31 @@ pub struct CaseKey {
     pub workload: String,
 }
 
+/// The device results belong to: the profile's `[device] name` (with
+/// `@power_mode` when it has one), or `host:<board, cpu or hostname>` for
+/// results made outside a sweep.
+pub fn device_key(device: Option<&DeviceRef>, host: &HostInfo) -> String {
+    match device {
+        Some(d) => match &d.power_mode {
+            Some(mode) => format!("{}@{mode}", d.name),
+            None => d.name.clone(),
+        },
+        None => {
+            let name = host
+                .board
+                .clone()
+                .or_else(|| host.cpu_model.clone())
+                .or_else(|| host.hostname.clone())
+                .unwrap_or_else(|| host.arch.clone());
+            format!("host:{name}")
+        }
+    }
+}
+
 impl CaseKey {
     /// The key of `record`.
     pub fn of(record: &Record) -> CaseKey {
-        let device = match &record.device {
-            Some(d) => match &d.power_mode {
-                Some(mode) => format!("{}@{mode}", d.name),
-                None => d.name.clone(),
-            },
-            None => {
-                let h = &record.host;
-                let name = h
-                    .board
-                    .clone()
-                    .or_else(|| h.cpu_model.clone())
-                    .or_else(|| h.hostname.clone())
-                    .unwrap_or_else(|| h.arch.clone());
-                format!("host:{name}")
-            }
-        };
+        let device = device_key(record.device.as_ref(), &record.host);
         let w = &record.workload;
         let ngl = w
             .n_gpu_layers

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::record::Record;
 use crate::stats::Summary;
 pub use estimate::{Better, Estimate, MIN_SAMPLES, Verdict};
-pub use identity::CaseKey;
+pub use identity::{CaseKey, device_key};
 
 /// Default threshold: changes smaller than this many % are not regressions.
 pub const DEFAULT_THRESHOLD_PCT: f64 = 5.0;
