@@ -61,6 +61,17 @@ fn history(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// `history check -o json` on `store`, which must find a regression (exit 1).
+#[cfg(feature = "history")]
+fn check_json_failing(dir: &Path, store: &str) -> serde_json::Value {
+    let out = history(dir, &["check", "--store", store, "-o", "json"])
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
 #[cfg(feature = "history")]
 #[test]
 fn add_is_idempotent_and_check_names_where_the_regression_started() {
@@ -91,12 +102,7 @@ fn add_is_idempotent_and_check_names_where_the_regression_started() {
                 )))
                 .and(predicate::str::contains("decode_tps")),
         );
-    let out = history(dir.path(), &["check", "--store", &store, "-o", "json"])
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = check_json_failing(dir.path(), &store);
     let r = &v["regressions"][0];
     assert_eq!(r["run_index"], 45, "{v}");
     assert!((r["change_pct"].as_f64().unwrap() + 6.0).abs() < 1.5, "{r}");
@@ -388,12 +394,7 @@ fn a_quality_regression_fails_the_check() {
         xml.contains("quality_mean_kld +38.89% from run 3 of 3"),
         "{xml}"
     );
-    let out = history(dir.path(), &["check", "--store", &store, "-o", "json"])
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = check_json_failing(dir.path(), &store);
     let r = &v["regressions"][0];
     assert_eq!(r["metric"], "quality_mean_kld", "{v}");
     assert_eq!(r["run_index"], 2, "{v}");

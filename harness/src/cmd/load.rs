@@ -271,26 +271,7 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         Some(_) => "load trace".to_string(),
         None => format!("load {}+{}", args.n_prompt, args.n_gen),
     };
-    record.load = Some(LoadRun {
-        concurrency: args.concurrency.clone(),
-        limits: LoadLimits {
-            ttft_ms: args.ttft_ms,
-            itl_ms: args.itl_ms,
-            e2e_ms: args.e2e_ms,
-        },
-        service_ms,
-        requests: args.requests.unwrap_or(if args.duration.is_some() {
-            MAX_REQUESTS
-        } else {
-            100
-        }),
-        duration_s: args.duration,
-        step_tokens: Some(step_tokens),
-        lengths: Some(lengths_how),
-        queue_timeout_s: args.queue_timeout,
-        points: vec![],
-        capacity: vec![],
-    });
+    record.load = Some(empty_load_run(args, service_ms, step_tokens, lengths_how));
     let mut progress = Progress {
         out: args.out.as_deref(),
         record,
@@ -342,6 +323,36 @@ pub fn load(args: &LoadArgs) -> Result<i32> {
         ProbeFormat::Md => print!("{}", render_md(&record)),
     }
     Ok(EXIT_OK)
+}
+
+/// The record's `load` section before any run: the settings the runs
+/// will be judged and described by.
+fn empty_load_run(
+    args: &LoadArgs,
+    service_ms: f64,
+    step_tokens: u32,
+    lengths_how: String,
+) -> LoadRun {
+    LoadRun {
+        concurrency: args.concurrency.clone(),
+        limits: LoadLimits {
+            ttft_ms: args.ttft_ms,
+            itl_ms: args.itl_ms,
+            e2e_ms: args.e2e_ms,
+        },
+        service_ms,
+        requests: args.requests.unwrap_or(if args.duration.is_some() {
+            MAX_REQUESTS
+        } else {
+            100
+        }),
+        duration_s: args.duration,
+        step_tokens: Some(step_tokens),
+        lengths: Some(lengths_how),
+        queue_timeout_s: args.queue_timeout,
+        points: vec![],
+        capacity: vec![],
+    }
 }
 
 /// Two untimed requests warm caches, then requests served back to back
