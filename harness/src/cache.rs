@@ -86,7 +86,7 @@ pub fn ensure_synth_onnx(spec: &SynthSpec) -> Result<PathBuf> {
         "edgebench: writing the ONNX twin of synthetic model {} (once)",
         path.display()
     );
-    write_synth_onnx_atomically(spec, &path)?;
+    write_synth_onnx_atomically(spec, &path, synth::TwinOptions::default())?;
     Ok(path)
 }
 
@@ -94,7 +94,11 @@ pub fn ensure_synth_onnx(spec: &SynthSpec) -> Result<PathBuf> {
 /// under their final names in a temporary folder beside `path`, then moved
 /// in, the data file first, so a crash never leaves a `.onnx` whose data is
 /// missing or half-written.
-pub fn write_synth_onnx_atomically(spec: &SynthSpec, path: &Path) -> Result<PathBuf> {
+pub fn write_synth_onnx_atomically(
+    spec: &SynthSpec,
+    path: &Path,
+    opts: synth::TwinOptions,
+) -> Result<PathBuf> {
     let dir = folder_of(path);
     let tmp = tempfile::Builder::new()
         .prefix(".edgebench-synth-")
@@ -105,7 +109,7 @@ pub fn write_synth_onnx_atomically(spec: &SynthSpec, path: &Path) -> Result<Path
         .file_name()
         .with_context(|| format!("{}: not a file name", path.display()))?;
     let staged = tmp.path().join(name);
-    let summary = synth::write_onnx(spec, &staged)
+    let summary = synth::write_onnx_with(spec, &staged, opts)
         .with_context(|| format!("writing the ONNX twin for {}", path.display()))?;
     let data_name = summary
         .data_path

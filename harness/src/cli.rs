@@ -580,6 +580,11 @@ pub struct SynthArgs {
     /// gguf, onnx (the ONNX twin: same weights and math, Optimum layout), or both.
     #[arg(long, value_enum, default_value_t = SynthFormat::Gguf)]
     pub format: SynthFormat,
+    /// ONNX twin variants as exporters write them, comma-separated:
+    /// int32 (int32 ids, mask and positions), qdq (DequantizeLinear + MatMul
+    /// weights in place of MatMulNBits).
+    #[arg(long = "onnx-variant", value_delimiter = ',')]
+    pub onnx_variant: Vec<String>,
 }
 
 /// Flags of `edgebench sustained`.

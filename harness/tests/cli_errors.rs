@@ -234,6 +234,29 @@ fn synth_into_a_missing_folder_names_out() {
 }
 
 #[test]
+fn an_unknown_or_misplaced_onnx_variant_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let synth = |format: &str, variant: &str, out: &str| {
+        edgebench(dir.path())
+            .args(["synth", "--preset", "tiny", "--quant", "q4_0"])
+            .args(["--format", format, "--onnx-variant", variant, "--out"])
+            .arg(dir.path().join(out))
+            .assert()
+            .code(2)
+    };
+    synth("onnx", "qdq,int4", "m.onnx").stderr(
+        predicate::str::contains("--onnx-variant")
+            .and(predicate::str::contains("'int4'"))
+            .and(predicate::str::contains("int32, qdq")),
+    );
+    synth("gguf", "qdq", "m.gguf").stderr(predicate::str::contains(
+        "use it with --format onnx or both",
+    ));
+    assert!(!dir.path().join("m.onnx").exists());
+    assert!(!dir.path().join("m.gguf").exists());
+}
+
+#[test]
 fn an_unknown_execution_provider_is_named() {
     run_with(&["-b", "onnx:npu9000"]).code(2).stderr(
         predicate::str::contains("-b onnx:npu9000")

@@ -385,7 +385,15 @@ fn an_int32_ids_export_runs_and_conforms() {
         quant: Quant::Q4_0,
         seed: 42,
     };
-    write_onnx_with(&spec, &onnx, TwinOptions { int32_inputs: true }).unwrap();
+    write_onnx_with(
+        &spec,
+        &onnx,
+        TwinOptions {
+            int32_inputs: true,
+            ..TwinOptions::default()
+        },
+    )
+    .unwrap();
     let m = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
     let g = m.graph.unwrap();
     let int32 = 6; // TensorProto.DataType.INT32
@@ -397,4 +405,50 @@ fn an_int32_ids_export_runs_and_conforms() {
     let (code, v, text) = conform(dir.path(), &[&gguf, &onnx], "llama.cpp,onnx:cpu");
     assert_eq!(code, 0, "{text}");
     assert_eq!(v["pass"], true, "{text}");
+}
+
+/// QDQ exports (ONNX Runtime's quantizer in QDQ format: a blocked
+/// `DequantizeLinear` of int4/int8 weights feeding a `MatMul`) run as they
+/// are and conform with llama.cpp, for each quant whose blocks QDQ holds
+/// exactly; the graph has no `MatMulNBits` left.
+#[test]
+fn a_qdq_export_runs_and_conforms() {
+    use edgebench_backends::synth::{Preset, Quant, SynthSpec, TwinOptions, write_onnx_with};
+    let dir = tempfile::tempdir().unwrap();
+    for (quant, q, weight_type) in [
+        ("q4_0", Quant::Q4_0, 22), // TensorProto.DataType.INT4
+        ("q8_0", Quant::Q8_0, 3),  // INT8
+        ("q6_k", Quant::Q6_K, 3),
+    ] {
+        let (gguf, _) = twins(dir.path(), quant);
+        let onnx = dir.path().join(format!("tiny-{quant}-qdq.onnx"));
+        let spec = SynthSpec {
+            preset: Preset::Tiny,
+            quant: q,
+            seed: 42,
+        };
+        write_onnx_with(
+            &spec,
+            &onnx,
+            TwinOptions {
+                qdq: true,
+                ..TwinOptions::default()
+            },
+        )
+        .unwrap();
+        let m = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
+        let g = m.graph.unwrap();
+        let ops = |op: &str| g.node.iter().filter(|n| n.op_type == op).count();
+        assert_eq!(ops("MatMulNBits"), 0, "{quant}");
+        assert!(ops("DequantizeLinear") > 0, "{quant}");
+        let w = g
+            .initializer
+            .iter()
+            .find(|t| t.name == "blk.0.ffn_down.weight")
+            .unwrap();
+        assert_eq!(w.data_type, weight_type, "{quant}");
+        let (code, v, text) = conform(dir.path(), &[&gguf, &onnx], "llama.cpp,onnx:cpu");
+        assert_eq!(code, 0, "{quant}: {text}");
+        assert_eq!(v["pass"], true, "{quant}: {text}");
+    }
 }

@@ -58,6 +58,17 @@
 //!   to float, `MatMul` (exact).
 //! - `f32`: a float initializer stored transposed (`[in, out]`), `MatMul`.
 //!
+//! The QDQ variant ([`TwinOptions::qdq`], opset 21) stores the q4_0, q8_0
+//! and q6_K matrices as ONNX Runtime's quantizer does in QDQ format:
+//! `DequantizeLinear(W, scales, axis = 0, block_size)` of an int4 (q4_0,
+//! blocks of 32) or int8 (q8_0, blocks of 32; q6_K, blocks of 16) `[in, out]`
+//! initializer with float scales `[in / block, out]` and no zero point,
+//! then `MatMul` ([`nbits_to_qdq`]); the same integers and scales as the
+//! `MatMulNBits` form, so exact. ONNX Runtime fuses 4-bit pairs into its
+//! `MatMulNBits` kernel at load (the small q4_0 QDQ twin decodes at about
+//! the MatMulNBits twin's rate in about its memory, where f32 weights would
+//! take four times the memory).
+//!
 //! The token embedding is always a dequantised float `[n_vocab, n_embd]`
 //! table read by `Gather` (llama.cpp dequantises the rows it looks up, so the
 //! values are the same); norm weights are float. Weight initializers keep
@@ -109,6 +120,11 @@ pub const EXTERNAL_ALIGN: u64 = 64;
 pub const ONNX_OPSET: i64 = 17;
 /// The IR version written (the one that goes with opset 17).
 pub const IR_VERSION: i64 = 8;
+/// The `ai.onnx` opset of the QDQ variant: blocked `DequantizeLinear` and
+/// int4 need 21.
+pub const QDQ_OPSET: i64 = 21;
+/// The IR version that goes with opset 21 (int4 tensors need IR 10).
+pub const QDQ_IR_VERSION: i64 = 10;
 
 /// Writes the ONNX twin of `spec` to `out` (`NAME.onnx`) and its weights to
 /// `NAME.onnx.data` beside it (both created or truncated, not renamed: write
@@ -126,6 +142,20 @@ pub struct TwinOptions {
     /// some onnxruntime-genai exports declare them) and cast to int64 inside
     /// the graph; metadata `edgebench.synth.twin_inputs = "int32"`.
     pub int32_inputs: bool,
+    /// Quantised weights as QDQ exports write them (ONNX Runtime's
+    /// quantizer in QDQ format): a blocked `DequantizeLinear` (opset 21,
+    /// `axis = 0`) of an int4 or int8 `[K, N]` initializer with float scales
+    /// `[K / block, N]`, feeding a plain `MatMul`, in place of
+    /// `MatMulNBits`. The graph's `ai.onnx` opset is 21; metadata
+    /// `edgebench.synth.twin_weights_form = "qdq"`.
+    pub qdq: bool,
+}
+
+impl TwinOptions {
+    /// The `ai.onnx` opset the variant needs.
+    pub fn opset(self) -> i64 {
+        if self.qdq { QDQ_OPSET } else { ONNX_OPSET }
+    }
 }
 
 /// [`write_onnx`] with a variant.
@@ -253,6 +283,7 @@ fn build_model(spec: &SynthSpec, opts: TwinOptions, sink: &mut DataSink) -> io::
     let (n_embd, n_vocab) = (h.n_embd as i64, h.n_vocab as i64);
     let mut g = Builder {
         spec: *spec,
+        opts,
         sink,
         nodes: Vec::new(),
         inits: Vec::new(),
@@ -288,9 +319,16 @@ fn build_model(spec: &SynthSpec, opts: TwinOptions, sink: &mut DataSink) -> io::
             value: "int32".into(),
         });
     }
+    if opts.qdq {
+        metadata_props.push(StringStringEntryProto {
+            key: "edgebench.synth.twin_weights_form".into(),
+            value: "qdq".into(),
+        });
+    }
     let (nodes, inits) = (g.nodes, g.inits);
     Ok(model_proto(
         spec,
+        opts,
         nodes,
         inits,
         inputs,
@@ -396,6 +434,7 @@ fn metadata(spec: &SynthSpec) -> Vec<StringStringEntryProto> {
 /// The model around the graph: IR version, opsets, producer, metadata.
 fn model_proto(
     spec: &SynthSpec,
+    opts: TwinOptions,
     nodes: Vec<NodeProto>,
     inits: Vec<TensorProto>,
     inputs: Vec<ValueInfoProto>,
@@ -407,11 +446,11 @@ fn model_proto(
         spec.preset, spec.quant, spec.seed
     );
     ModelProto {
-        ir_version: IR_VERSION,
+        ir_version: if opts.qdq { QDQ_IR_VERSION } else { IR_VERSION },
         opset_import: vec![
             OperatorSetIdProto {
                 domain: String::new(),
-                version: ONNX_OPSET,
+                version: opts.opset(),
             },
             OperatorSetIdProto {
                 domain: "com.microsoft".into(),
@@ -566,6 +605,7 @@ impl Builder<'_> {
 
 struct Builder<'a> {
     spec: SynthSpec,
+    opts: TwinOptions,
     sink: &'a mut DataSink,
     nodes: Vec<NodeProto>,
     inits: Vec<TensorProto>,
@@ -734,11 +774,17 @@ impl Builder<'_> {
         })?;
         let eps = self.const_f32(self.spec.hparams().rms_eps);
         let sq = self.node("Mul", &[x, x], vec![]);
-        let mean = self.node(
-            "ReduceMean",
-            &[&sq],
-            vec![ints("axes", &[-1]), int("keepdims", 1)],
-        );
+        // Opset 18 moved ReduceMean's axes from an attribute to an input.
+        let mean = if self.opts.opset() >= 18 {
+            let axes = self.const_i64(&[-1]);
+            self.node("ReduceMean", &[&sq, &axes], vec![int("keepdims", 1)])
+        } else {
+            self.node(
+                "ReduceMean",
+                &[&sq],
+                vec![ints("axes", &[-1]), int("keepdims", 1)],
+            )
+        };
         let mean = self.node("Add", &[&mean, &eps], vec![]);
         let rms = self.node("Sqrt", &[&mean], vec![]);
         let inv = self.node("Reciprocal", &[&rms], vec![]);
@@ -757,12 +803,18 @@ impl Builder<'_> {
             format!("split_{}_0", self.counter),
             format!("split_{}_1", self.counter),
         );
+        // Opset 18 wants the number of outputs (or the sizes) stated.
+        let attribute = if self.opts.opset() >= 18 {
+            vec![int("axis", -1), int("num_outputs", 2)]
+        } else {
+            vec![int("axis", -1)]
+        };
         self.nodes.push(NodeProto {
             input: vec![x],
             output: vec![x0.clone(), x1.clone()],
             name: format!("Split_{}", self.nodes.len()),
             op_type: "Split".into(),
-            attribute: vec![int("axis", -1)],
+            attribute,
             ..Default::default()
         });
         let a = self.node("Mul", &[&x0, cos], vec![]);
@@ -861,6 +913,9 @@ impl Builder<'_> {
                 } else {
                     (Vec::new(), Vec::new())
                 };
+                if self.opts.qdq {
+                    return self.qdq_linear(x, name, (k, n), (bits, block as i64), (b, s), &out);
+                }
                 let bn = self.tensor(name, data_type::UINT8, &[n, blocks, blob], b_len, || b)?;
                 let sn = format!("{}_scales", name.trim_end_matches(".weight"));
                 let sn = self.tensor(&sn, data_type::FLOAT, &[n * blocks], s_len, || s)?;
@@ -902,6 +957,101 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+impl Builder<'_> {
+    /// The QDQ form of a quantised matmul (see [`TwinOptions::qdq`]), from
+    /// its `MatMulNBits` blobs `b` and f32 scale bytes `s` (empty in a dry
+    /// run): `DequantizeLinear(W, scales)` then `MatMul`.
+    fn qdq_linear(
+        &mut self,
+        x: &str,
+        name: &str,
+        (k, n): (i64, i64),
+        (bits, block): (i64, i64),
+        (b, s): (Vec<u8>, Vec<u8>),
+        out: &str,
+    ) -> io::Result<String> {
+        let blocks = k / block;
+        let (w, sc) = if self.sink.writing() {
+            nbits_to_qdq(&b, &s, bits, k as usize, n as usize, block as usize)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let (dt, w_len) = if bits == 4 {
+            (data_type::INT4, (k * n / 2) as u64)
+        } else {
+            (data_type::INT8, (k * n) as u64)
+        };
+        let wn = self.tensor(name, dt, &[k, n], w_len, || w)?;
+        let sn = format!("{}_scales", name.trim_end_matches(".weight"));
+        let sn = self.tensor(
+            &sn,
+            data_type::FLOAT,
+            &[blocks, n],
+            (blocks * n * 4) as u64,
+            || sc,
+        )?;
+        let w = self.node(
+            "DequantizeLinear",
+            &[&wn, &sn],
+            vec![int("axis", 0), int("block_size", block)],
+        );
+        Ok(self.node_named("MatMul", &[x, &w], out, vec![]))
+    }
+}
+
+/// `MatMulNBits` blobs (`[N, K/block, block·bits/8]` uint8 with the default
+/// zero point, 8 or 128) and f32 scale bytes (`[N, K/block]`) of an `N × K`
+/// matrix, rewritten as a QDQ pair: the signed levels (`stored - zero
+/// point`) transposed to `[K, N]`, int4 packed two per byte (the first
+/// element in the low nibble) or int8; and the scales transposed to
+/// `[K/block, N]`. The same integers times the same f32 scales: exact.
+pub fn nbits_to_qdq(
+    b: &[u8],
+    scale_bytes: &[u8],
+    bits: i64,
+    k: usize,
+    n: usize,
+    block: usize,
+) -> (Vec<u8>, Vec<u8>) {
+    let level = |row: usize, col: usize| -> i8 {
+        let i = row * k + col;
+        if bits == 4 {
+            let byte = b[i / 2];
+            let nib = if i.is_multiple_of(2) {
+                byte & 0x0F
+            } else {
+                byte >> 4
+            };
+            nib as i8 - 8
+        } else {
+            (b[i] ^ 0x80) as i8
+        }
+    };
+    let mut w = Vec::with_capacity(if bits == 4 { k * n / 2 } else { k * n });
+    if bits == 4 {
+        for col in 0..k {
+            for pair in 0..n / 2 {
+                let lo = level(2 * pair, col) as u8 & 0x0F;
+                let hi = level(2 * pair + 1, col) as u8 & 0x0F;
+                w.push(lo | (hi << 4));
+            }
+        }
+    } else {
+        for col in 0..k {
+            w.extend((0..n).map(|row| level(row, col) as u8));
+        }
+    }
+    let blocks = k / block;
+    let mut sc = Vec::with_capacity(scale_bytes.len());
+    for blk in 0..blocks {
+        for row in 0..n {
+            let at = 4 * (row * blocks + blk);
+            sc.extend_from_slice(&scale_bytes[at..at + 4]);
+        }
+    }
+    (w, sc)
 }
 
 /// Elements per q6_K sub-block (one 8-bit scale each).

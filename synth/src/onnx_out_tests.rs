@@ -322,3 +322,22 @@ fn twin_weights_metadata_names_each_encoding() {
     assert!(m.starts_with("q4_0: MatMulNBits 4-bit"), "{m}");
     assert!(!m.contains("q6_K"), "{m}");
 }
+
+/// The QDQ rewrite of `MatMulNBits` blobs, worked by hand: levels are the
+/// stored values less the zero point, transposed to `[K, N]` and packed two
+/// int4 per byte (first element low); scales transposed to `[K/block, N]`.
+#[test]
+fn nbits_to_qdq_transposes_and_packs_by_hand() {
+    let f = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    // N = 2 rows of K = 4 nibbles (1 2 3 4 / 5 6 7 8), blocks of 2.
+    let b = [0x21, 0x43, 0x65, 0x87];
+    let (w, s) = nbits_to_qdq(&b, &f(&[1.0, 2.0, 3.0, 4.0]), 4, 4, 2, 2);
+    // Levels: row 0 = -7 -6 -5 -4, row 1 = -3 -2 -1 0; by column (-7, -3)...
+    assert_eq!(w, vec![0xD9, 0xEA, 0xFB, 0x0C]);
+    assert_eq!(s, f(&[1.0, 3.0, 2.0, 4.0]));
+    // 8-bit: stored q + 128.
+    let b = [128 + 5, 128 - 3, 0, 255];
+    let (w, s) = nbits_to_qdq(&b, &f(&[0.5, 0.25]), 8, 2, 2, 2);
+    assert_eq!(w, vec![5, (-128i8) as u8, (-3i8) as u8, 127]);
+    assert_eq!(s, f(&[0.5, 0.25]));
+}

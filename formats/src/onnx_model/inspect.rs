@@ -260,11 +260,15 @@ impl OnnxInfo {
     }
 
     /// How the weights are stored, in words: `edgebench.synth.quant` for a
-    /// twin, else `matmulnbits` when the graph uses MatMulNBits, else the
+    /// twin, else `matmulnbits` when the graph uses MatMulNBits, `qdq` when
+    /// it dequantises weights with `DequantizeLinear`, else the
     /// element type holding most initializer bytes (`f32`, `f16`...).
     pub fn weight_encoding(&self) -> String {
         if self.op_types.contains_key("com.microsoft:MatMulNBits") {
             return "matmulnbits".into();
+        }
+        if self.op_types.contains_key("DequantizeLinear") {
+            return "qdq".into();
         }
         let mut by_type: BTreeMap<&str, u64> = BTreeMap::new();
         for i in &self.initializers {

@@ -6,11 +6,16 @@ use crate::cache;
 use crate::cli::{SynthArgs, SynthFormat};
 use crate::exit::EXIT_OK;
 use crate::flags::check_out_folder;
+use edgebench_synth as synth;
 
 /// `edgebench synth`.
 pub fn synth(args: &SynthArgs) -> Result<i32> {
     let spec = cache::parse_spec(&format!("{}-{}-s{}", args.preset, args.quant, args.seed))
         .context("--preset/--quant")?;
+    let twin = twin_options(&args.onnx_variant)?;
+    if args.format == SynthFormat::Gguf && twin != synth::TwinOptions::default() {
+        bail!("--onnx-variant shapes the ONNX twin: use it with --format onnx or both");
+    }
     check_out_folder(&args.out)?;
     let ext = args
         .out
@@ -52,7 +57,7 @@ pub fn synth(args: &SynthArgs) -> Result<i32> {
         );
     }
     if let Some(path) = &onnx {
-        let data = cache::write_synth_onnx_atomically(&spec, path)?;
+        let data = cache::write_synth_onnx_atomically(&spec, path, twin)?;
         let info = edgebench_formats::onnx_model::inspect(path)?;
         eprintln!(
             "edgebench: wrote {} and {} ({} parameters, {} bytes of weights, {})",
@@ -64,4 +69,19 @@ pub fn synth(args: &SynthArgs) -> Result<i32> {
         );
     }
     Ok(EXIT_OK)
+}
+
+/// `--onnx-variant` values as twin options; an unknown one is named.
+fn twin_options(variants: &[String]) -> Result<synth::TwinOptions> {
+    let mut t = synth::TwinOptions::default();
+    for v in variants {
+        match v.trim() {
+            "int32" => t.int32_inputs = true,
+            "qdq" => t.qdq = true,
+            other => {
+                bail!("--onnx-variant: unknown variant '{other}'; the variants are int32, qdq")
+            }
+        }
+    }
+    Ok(t)
 }
