@@ -123,3 +123,85 @@ fn context_limit_and_missing_ep_are_errors() {
     );
     assert!(e.to_string().contains("ep_unavailable"), "{e}");
 }
+
+/// An onnxruntime-genai export with `past_present_share_buffer = true`
+/// (GroupQueryAttention appending to one max-length KV buffer per layer,
+/// bound through IO binding as both past and present) gives the logits of
+/// the plain twin of the same weights, through a chunked prefill, decode
+/// steps and a clear() that reuses the buffers.
+#[test]
+fn a_shared_kv_buffer_export_matches_the_plain_twin() {
+    use edgebench_backends::synth::{TwinOptions, genai_config, write_onnx_with};
+    let dir = tempfile::tempdir().unwrap();
+    let plain = twin(&dir);
+    let spec = SynthSpec {
+        preset: Preset::Tiny,
+        quant: Quant::F32,
+        seed: 7,
+    };
+    let shared_dir = dir.path().join("shared");
+    std::fs::create_dir(&shared_dir).unwrap();
+    let shared = shared_dir.join("model.onnx");
+    let opts = TwinOptions {
+        gqa: true,
+        ..TwinOptions::default()
+    };
+    write_onnx_with(&spec, &shared, opts).unwrap();
+    std::fs::write(
+        shared_dir.join("genai_config.json"),
+        genai_config(&spec, "model.onnx", true),
+    )
+    .unwrap();
+
+    let mut a = OnnxBackend::load(&plain, &OnnxOptions::default()).unwrap();
+    let mut b = OnnxBackend::load(&shared, &OnnxOptions::default()).unwrap();
+    assert!(b.layout().share_buffer);
+    assert!(b.layout().position_ids.is_none());
+    assert!(
+        b.facts()["kv_buffer"].starts_with("shared"),
+        "{:?}",
+        b.facts()
+    );
+    assert!(a.facts()["kv_buffer"].starts_with("past in"));
+    let run = |m: &mut OnnxBackend| {
+        let mut steps = Vec::new();
+        m.clear().unwrap();
+        let prompt = [1u32, 5, 9, 2, 7, 3];
+        m.prefill(&prompt, 0).unwrap();
+        for pos in prompt.len() as u32..prompt.len() as u32 + 8 {
+            let mut l = Vec::new();
+            m.logits(&mut l).unwrap();
+            let t = m.next_token().unwrap();
+            steps.push((t, l));
+            m.decode(t, pos).unwrap();
+        }
+        steps
+    };
+    for m in [&mut a, &mut b] {
+        // Batch 4: the 6-token prompt is two chunks, the second one a
+        // prompt continuing a cache.
+        m.configure(&settings(16, 4)).unwrap();
+    }
+    let want = run(&mut a);
+    let got = run(&mut b);
+    for (i, ((ta, la), (tb, lb))) in want.iter().zip(&got).enumerate() {
+        assert_eq!(ta, tb, "step {i}");
+        let diff = la
+            .iter()
+            .zip(lb)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
+        assert!(diff < 1e-3, "step {i}: max |logit diff| {diff}");
+    }
+    // clear() reuses the buffers: the same sequence again.
+    let again = run(&mut b);
+    assert_eq!(
+        again.iter().map(|s| s.0).collect::<Vec<_>>(),
+        got.iter().map(|s| s.0).collect::<Vec<_>>()
+    );
+    // The buffer holds n_ctx = 16 positions: the 17th is refused.
+    b.clear().unwrap();
+    b.prefill(&[1u32; 16], 0).unwrap();
+    let e = b.decode(1, 16).unwrap_err().to_string();
+    assert!(e.contains("context full"), "{e}");
+}

@@ -452,3 +452,70 @@ fn a_qdq_export_runs_and_conforms() {
         assert_eq!(v["pass"], true, "{quant}: {text}");
     }
 }
+
+/// onnxruntime-genai exports as the model builder writes them:
+/// GroupQueryAttention with the rotary inside and no `position_ids`, with a
+/// growing past (`gqa`) or one max-length buffer shared by past and present
+/// (`shared-kv`, run through IO binding). `synth --onnx-variant` writes each
+/// with its genai_config.json; both conform with llama.cpp, through a
+/// chunked prefill too.
+#[test]
+fn genai_gqa_exports_with_and_without_a_shared_kv_buffer_conform() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gguf, _) = twins(dir.path(), "q4_0");
+    let mut models = vec![];
+    for variant in ["gqa", "shared-kv"] {
+        let sub = dir.path().join(variant);
+        std::fs::create_dir(&sub).unwrap();
+        let onnx = sub.join("model.onnx");
+        edgebench(dir.path())
+            .args(["synth", "--preset", "tiny", "--quant", "q4_0"])
+            .args(["--format", "onnx", "--onnx-variant", variant, "--out"])
+            .arg(&onnx)
+            .assert()
+            .success();
+        let cfg: Value =
+            serde_json::from_slice(&std::fs::read(sub.join("genai_config.json")).unwrap()).unwrap();
+        assert_eq!(
+            cfg["search"]["past_present_share_buffer"],
+            variant == "shared-kv",
+            "{cfg}"
+        );
+        let m = ModelProto::decode(std::fs::read(&onnx).unwrap().as_slice()).unwrap();
+        let g = m.graph.unwrap();
+        assert!(g.node.iter().any(|n| n.op_type == "GroupQueryAttention"));
+        assert!(!g.input.iter().any(|i| i.name == "position_ids"));
+        // A second write into the same folder would replace the config: refused.
+        edgebench(dir.path())
+            .args(["synth", "--preset", "tiny", "--quant", "q4_0"])
+            .args(["--format", "onnx", "--onnx-variant", variant, "--out"])
+            .arg(sub.join("again.onnx"))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("genai_config.json"));
+        models.push(onnx);
+    }
+    let (code, v, text) = conform(
+        dir.path(),
+        &[&gguf, &models[0], &models[1]],
+        "llama.cpp,onnx:cpu,onnx:cpu",
+    );
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(v["pass"], true, "{text}");
+    // A prompt longer than the batch: the second chunk continues the cache.
+    let out = dir.path().join("run.json");
+    edgebench(dir.path())
+        .args(["run", "-m"])
+        .arg(&models[1])
+        .args(["-b", "onnx:cpu", "-t", "2", "-p", "48", "-n", "8"])
+        .args([
+            "--batch", "16", "-ub", "16", "-r", "1", "-o", "json", "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let r: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    for rec in r.as_array().unwrap() {
+        assert_eq!(rec["status"], "ok", "{rec}");
+    }
+}

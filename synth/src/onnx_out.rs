@@ -14,7 +14,10 @@
 //!
 //! # Graph
 //!
-//! Opsets: `ai.onnx` 17 and `com.microsoft` 1 (only for `MatMulNBits`).
+//! Opsets: `ai.onnx` 17 (21 in the QDQ variant) and `com.microsoft` 1 (for
+//! `MatMulNBits`, and `GroupQueryAttention` in the genai variant). The
+//! variants exporters write ([`TwinOptions`]) change only what they say;
+//! the default is described here.
 //!
 //! Inputs: `input_ids` int64 `[batch_size, sequence_length]`,
 //! `attention_mask` int64 `[batch_size, total_sequence_length]`,
@@ -149,6 +152,17 @@ pub struct TwinOptions {
     /// `MatMulNBits`. The graph's `ai.onnx` opset is 21; metadata
     /// `edgebench.synth.twin_weights_form = "qdq"`.
     pub qdq: bool,
+    /// Attention as the onnxruntime-genai model builder writes it:
+    /// `com.microsoft.GroupQueryAttention` with the rotary embedding inside
+    /// (`do_rotary = 1`, `rotary_interleaved = 1` for llama.cpp's adjacent
+    /// pairs, cos/sin caches of `n_ctx_train` rows), `seqlens_k` and
+    /// `total_sequence_length` computed from `attention_mask`, and no
+    /// `position_ids` input. Such a graph takes either a growing past (as
+    /// Optimum's) or one max-length buffer shared by past and present
+    /// (genai's `past_present_share_buffer`); [`genai_config`] writes the
+    /// config that says which. Metadata `edgebench.synth.twin_attention =
+    /// "GroupQueryAttention"`.
+    pub gqa: bool,
 }
 
 impl TwinOptions {
@@ -300,15 +314,25 @@ fn build_model(spec: &SynthSpec, opts: TwinOptions, sink: &mut DataSink) -> io::
         let to64 = || vec![int("to", data_type::INT64.into())];
         g.ids = g.node_named_static("Cast", "input_ids", "input_ids_i64", to64());
         g.mask = g.node_named_static("Cast", "attention_mask", "attention_mask_i64", to64());
-        g.pos = g.node_named_static("Cast", "position_ids", "position_ids_i64", to64());
+        if !opts.gqa {
+            g.pos = g.node_named_static("Cast", "position_ids", "position_ids_i64", to64());
+        }
     }
     let embd = g.embedding(n_vocab, n_embd)?;
     let ids = g.ids;
     let mut x = g.node("Gather", &[&embd, ids], vec![]);
-    let shared = g.shared_tables()?;
-    for l in 0..h.n_layer {
-        x = g.attention_block(l, &x, &shared)?;
-        x = g.feed_forward_block(l, &x)?;
+    if opts.gqa {
+        let tables = g.gqa_tables()?;
+        for l in 0..h.n_layer {
+            x = g.gqa_attention_block(l, &x, &tables)?;
+            x = g.feed_forward_block(l, &x)?;
+        }
+    } else {
+        let shared = g.shared_tables()?;
+        for l in 0..h.n_layer {
+            x = g.attention_block(l, &x, &shared)?;
+            x = g.feed_forward_block(l, &x)?;
+        }
     }
     let hn = g.rms_norm(&x, "output_norm.weight", n_embd)?;
     g.linear(&hn, "output.weight", n_embd, n_vocab, Some("logits"))?;
@@ -317,6 +341,12 @@ fn build_model(spec: &SynthSpec, opts: TwinOptions, sink: &mut DataSink) -> io::
         metadata_props.push(StringStringEntryProto {
             key: "edgebench.synth.twin_inputs".into(),
             value: "int32".into(),
+        });
+    }
+    if opts.gqa {
+        metadata_props.push(StringStringEntryProto {
+            key: "edgebench.synth.twin_attention".into(),
+            value: "GroupQueryAttention".into(),
         });
     }
     if opts.qdq {
@@ -355,8 +385,10 @@ fn graph_io(spec: &SynthSpec, opts: TwinOptions) -> (Vec<ValueInfoProto>, Vec<Va
     let mut inputs = vec![
         value("input_ids", int_type, &[b.clone(), s.clone()]),
         value("attention_mask", int_type, &[b.clone(), t.clone()]),
-        value("position_ids", int_type, &[b.clone(), s.clone()]),
     ];
+    if !opts.gqa {
+        inputs.push(value("position_ids", int_type, &[b.clone(), s.clone()]));
+    }
     let mut outputs = vec![value(
         "logits",
         data_type::FLOAT,
@@ -389,6 +421,55 @@ struct Shared {
     bias: String,
     scale: String,
     axis2: String,
+}
+
+/// The per-model inputs of the GroupQueryAttention variant.
+struct GqaTables {
+    seqlens: String,
+    total: String,
+    cos: String,
+    sin: String,
+}
+
+/// The `genai_config.json` an onnxruntime-genai export of `spec` carries:
+/// the decoder's tensor names, heads, layers, context length, vocabulary
+/// and BOS, and `search.past_present_share_buffer` (with `max_length`, the
+/// model's context). Its `filename` names `model_file`.
+pub fn genai_config(spec: &SynthSpec, model_file: &str, share_buffer: bool) -> String {
+    let h = spec.hparams();
+    let v = serde_json::json!({
+        "model": {
+            "type": "llama",
+            "bos_token_id": BOS_ID,
+            "eos_token_id": EOS_ID,
+            "context_length": h.n_ctx_train,
+            "vocab_size": h.n_vocab,
+            "decoder": {
+                "filename": model_file,
+                "head_size": h.head_dim(),
+                "hidden_size": h.n_embd,
+                "num_attention_heads": h.n_head,
+                "num_key_value_heads": h.n_head_kv,
+                "num_hidden_layers": h.n_layer,
+                "inputs": {
+                    "input_ids": "input_ids",
+                    "attention_mask": "attention_mask",
+                    "past_key_names": "past_key_values.%d.key",
+                    "past_value_names": "past_key_values.%d.value"
+                },
+                "outputs": {
+                    "logits": "logits",
+                    "present_key_names": "present.%d.key",
+                    "present_value_names": "present.%d.value"
+                }
+            }
+        },
+        "search": {
+            "past_present_share_buffer": share_buffer,
+            "max_length": h.n_ctx_train
+        }
+    });
+    serde_json::to_string_pretty(&v).expect("a JSON value serialises")
 }
 
 /// Metadata properties: the config a loader needs, and the synth spec.
@@ -583,6 +664,105 @@ impl Builder<'_> {
         let ctx = self.node("Transpose", &[&ctx], vec![ints("perm", &[0, 2, 1, 3])]);
         let shape = self.const_i64(&[0, 0, q_dim]);
         let ctx = self.node("Reshape", &[&ctx, &shape], vec![]);
+        let o = self.linear(&ctx, &w("attn_output"), q_dim, n_embd, None)?;
+        Ok(self.node("Add", &[x, &o], vec![]))
+    }
+
+    /// What every GroupQueryAttention node reads besides its layer's
+    /// tensors (see [`TwinOptions::gqa`]).
+    fn gqa_tables(&mut self) -> io::Result<GqaTables> {
+        let h = self.spec.hparams();
+        let hd = h.head_dim() as i64;
+        let mask = self.mask;
+        let axis1 = self.const_i64(&[1]);
+        let kept = self.node("ReduceSum", &[mask, &axis1], vec![int("keepdims", 0)]);
+        let one = self.const_i64_scalar(1);
+        let last = self.node("Sub", &[&kept, &one], vec![]);
+        let to32 = || vec![int("to", data_type::INT32.into())];
+        let seqlens = self.node("Cast", &[&last], to32());
+        let t_len = self.node("Shape", &[mask], vec![int("start", 1), int("end", 2)]);
+        let total = self.node("Cast", &[&t_len], to32());
+        // cos/sin of position · inv_freq, in f32 as the plain twin's graph
+        // computes them, for every position the model was trained on.
+        let rows = h.n_ctx_train as usize;
+        let half = hd as usize / 2;
+        let step = h.rope_freq_base.powf(-2.0 / hd as f32);
+        let mut inv = Vec::with_capacity(half);
+        let mut f = 1.0f32;
+        for _ in 0..half {
+            inv.push(f);
+            f *= step;
+        }
+        let table = |trig: fn(f32) -> f32| {
+            let mut v = Vec::with_capacity(rows * half);
+            for p in 0..rows {
+                v.extend(inv.iter().map(|&f| trig(p as f32 * f)));
+            }
+            f32_bytes(&v)
+        };
+        let len = (rows * half * 4) as u64;
+        let dims = [rows as i64, half as i64];
+        let cos = self.tensor("cos_cache", data_type::FLOAT, &dims, len, || {
+            table(f32::cos)
+        })?;
+        let sin = self.tensor("sin_cache", data_type::FLOAT, &dims, len, || {
+            table(f32::sin)
+        })?;
+        Ok(GqaTables {
+            seqlens,
+            total,
+            cos,
+            sin,
+        })
+    }
+
+    /// Layer `l`'s attention as one GroupQueryAttention node, and the
+    /// residual.
+    fn gqa_attention_block(&mut self, l: u32, x: &str, t: &GqaTables) -> io::Result<String> {
+        let h = self.spec.hparams();
+        let (n_embd, n_head, n_kv, hd) = (
+            h.n_embd as i64,
+            h.n_head as i64,
+            h.n_head_kv as i64,
+            h.head_dim() as i64,
+        );
+        let (q_dim, kv_dim) = (n_head * hd, n_kv * hd);
+        let w = |s: &str| format!("blk.{l}.{s}.weight");
+        let hn = self.rms_norm(x, &w("attn_norm"), n_embd)?;
+        let q = self.linear(&hn, &w("attn_q"), n_embd, q_dim, None)?;
+        let k = self.linear(&hn, &w("attn_k"), n_embd, kv_dim, None)?;
+        let v = self.linear(&hn, &w("attn_v"), n_embd, kv_dim, None)?;
+        self.counter += 1;
+        let ctx = format!("gqa_{}", self.counter);
+        let inputs = [
+            q,
+            k,
+            v,
+            format!("past_key_values.{l}.key"),
+            format!("past_key_values.{l}.value"),
+            t.seqlens.clone(),
+            t.total.clone(),
+            t.cos.clone(),
+            t.sin.clone(),
+        ];
+        self.nodes.push(NodeProto {
+            input: inputs.to_vec(),
+            output: vec![
+                ctx.clone(),
+                format!("present.{l}.key"),
+                format!("present.{l}.value"),
+            ],
+            name: format!("GroupQueryAttention_{}", self.nodes.len()),
+            op_type: "GroupQueryAttention".into(),
+            domain: "com.microsoft".into(),
+            attribute: vec![
+                int("num_heads", n_head),
+                int("kv_num_heads", n_kv),
+                int("do_rotary", 1),
+                int("rotary_interleaved", 1),
+            ],
+            ..Default::default()
+        });
         let o = self.linear(&ctx, &w("attn_output"), q_dim, n_embd, None)?;
         Ok(self.node("Add", &[x, &o], vec![]))
     }

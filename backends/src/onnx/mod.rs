@@ -11,12 +11,17 @@
 //! ORT's per-run bookkeeping, and nothing of ours beyond a few pointers.
 //!
 //! Limits, stated rather than hidden:
-//! - Outputs come back through `Session::run`, which puts them in CPU memory.
-//!   With the CPU (and XNNPACK) EPs that is where the KV lives anyway; with a
-//!   device EP (CUDA, TensorRT, ...) ORT copies the KV to and from the device
-//!   each step. IO binding with device-resident outputs would avoid that; it
-//!   is not implemented yet, and genai exports with
-//!   `past_present_share_buffer: true` (which need it) are refused.
+//! - onnxruntime-genai exports with `past_present_share_buffer: true` (one
+//!   max-length KV buffer per layer that GroupQueryAttention appends to in
+//!   place) run through IO binding: at `configure` each layer gets key and
+//!   value buffers of `n_ctx` positions, bound both as its `past` input and
+//!   as its `present` output, so a step writes only the new positions and
+//!   copies no cache. Token ids and the mask are bound per step.
+//! - The KV lives in CPU memory. With the CPU (and XNNPACK) EPs that is
+//!   where it is used; with a device EP (CUDA, TensorRT, ...) ORT copies it
+//!   to and from the device each step, shared buffer or not. Device-resident
+//!   KV (binding device memory) is not implemented: no GPU was at hand to
+//!   test it.
 //! - Token ids, mask and positions go in the type the graph declares
 //!   (int64, or int32 as some genai exports have them).
 //! - ORT does not report how many graph nodes each EP took through its API
@@ -35,8 +40,8 @@ use std::time::Instant;
 
 use ort::ep::ExecutionProviderDispatch;
 use ort::session::builder::GraphOptimizationLevel;
-use ort::session::{Session, SessionInputValue};
-use ort::value::{DynTensor, DynValue, TensorElementType, TensorRef, ValueType};
+use ort::session::{IoBinding, Session, SessionInputValue};
+use ort::value::{DynTensor, DynValue, Tensor, TensorElementType, TensorRef, ValueType};
 
 use crate::backend::{Backend, BackendDescription, ContextSettings, KvType};
 use crate::error::BackendError;
@@ -144,6 +149,10 @@ pub struct OnnxBackend {
     /// input and refilled from its `present.*` output, so a step allocates
     /// no vector for it.
     past: Vec<Option<DynValue>>,
+    /// With a shared past/present buffer ([`Layout::share_buffer`]): the
+    /// binding that holds each layer's max-length KV buffers as both its
+    /// past input and present output (see the module notes).
+    binding: Option<IoBinding>,
     past_len: usize,
     logits: Option<DynValue>,
     configured: bool,
@@ -250,15 +259,6 @@ impl OnnxBackend {
         let (inputs, outputs) = io_specs(&session);
         let layout =
             layout::discover(&inputs, &outputs, genai.as_ref()).map_err(|d| load_err(model, d))?;
-        if layout.share_buffer {
-            return Err(load_err(
-                model,
-                "genai_config.json sets search.past_present_share_buffer = true, which needs \
-                 IO binding of a max-length KV buffer; edgebench's onnx backend does not do that \
-                 yet (set it to false in genai_config.json to run this export)"
-                    .into(),
-            ));
-        }
         let props: BTreeMap<&str, String> = match session.metadata() {
             Ok(m) => ["vocab_size", "bos_token_id", "add_bos_token"]
                 .into_iter()
@@ -379,6 +379,7 @@ impl OnnxBackend {
             positions,
             use_cache: [false],
             past: Vec::new(),
+            binding: None,
             past_len: 0,
             logits: None,
             configured: false,
@@ -452,6 +453,15 @@ impl OnnxBackend {
             }
             .into(),
         );
+        f.insert(
+            "kv_buffer".into(),
+            if self.layout.share_buffer {
+                "shared past/present, n_ctx positions, IO binding"
+            } else {
+                "past in, present out, moved each step"
+            }
+            .into(),
+        );
         f.insert("load_ms".into(), format!("{:.3}", self.load_ms));
         f.insert(
             "session_creations".into(),
@@ -468,6 +478,16 @@ impl OnnxBackend {
     }
 
     fn empty_past(&mut self) -> Result<(), BackendError> {
+        if self.layout.share_buffer {
+            // The buffers stay: GroupQueryAttention reads only the first
+            // `past + new` positions, which every sequence writes first.
+            if self.binding.is_none() {
+                self.bind_shared_kv()?;
+            }
+            self.past_len = 0;
+            self.logits = None;
+            return Ok(());
+        }
         let ty = self.kv_type();
         let shape = [
             1usize,
@@ -486,6 +506,83 @@ impl OnnxBackend {
         Ok(())
     }
 
+    /// Allocates each layer's key and value buffers of `n_ctx` positions
+    /// (zeroed) and binds them as both past input and present output.
+    fn bind_shared_kv(&mut self) -> Result<(), BackendError> {
+        let e = |x: ort::Error| run_err("configure", format!("binding the shared KV buffer: {x}"));
+        let ty = self.kv_type();
+        let shape = [
+            1usize,
+            self.layout.kv_heads as usize,
+            self.n_ctx,
+            self.layout.head_dim as usize,
+        ];
+        let mut binding = self.session.create_binding().map_err(e)?;
+        for names in &self.layout.layers {
+            for (past, present) in [
+                (&names.past_key, &names.present_key),
+                (&names.past_value, &names.present_value),
+            ] {
+                let mut t = DynTensor::new(self.session.allocator(), ty, shape).map_err(e)?;
+                match ty {
+                    TensorElementType::Float16 => t
+                        .try_extract_tensor_mut::<half::f16>()
+                        .map_err(e)?
+                        .1
+                        .fill(half::f16::ZERO),
+                    _ => t.try_extract_tensor_mut::<f32>().map_err(e)?.1.fill(0.0),
+                }
+                binding.bind_input(past.as_str(), &t).map_err(e)?;
+                binding.bind_output(present.as_str(), &mut t).map_err(e)?;
+            }
+        }
+        self.binding = Some(binding);
+        Ok(())
+    }
+
+    /// [`Self::run`] on a shared past/present buffer: the step's ids, mask
+    /// (and positions, when the graph has them) are bound, the KV buffers
+    /// already are.
+    fn run_shared(
+        &mut self,
+        n: usize,
+        pos: usize,
+        stage: &'static str,
+    ) -> Result<(), BackendError> {
+        let total = self.past_len + n;
+        let e = |x: ort::Error| run_err(stage, x);
+        let binding = self
+            .binding
+            .as_mut()
+            .ok_or_else(|| run_err(stage, "no KV buffer: configure() was not called"))?;
+        let layout = &self.layout;
+        self.ids.bind(binding, &layout.input_ids, 0..n).map_err(e)?;
+        self.ones
+            .bind(binding, &layout.attention_mask, 0..total)
+            .map_err(e)?;
+        if let Some(p) = &layout.position_ids {
+            self.positions.bind(binding, p, pos..pos + n).map_err(e)?;
+        }
+        if let Some(u) = &layout.use_cache_branch {
+            self.use_cache[0] = self.past_len > 0;
+            let v = Tensor::from_array(([1usize], self.use_cache.to_vec())).map_err(e)?;
+            binding.bind_input(u.as_str(), &v).map_err(e)?;
+        }
+        // Rebound each step: a bound output keeps the shape of its last
+        // run, and a step's row count changes.
+        binding
+            .bind_output_to_device(
+                layout.logits.as_str(),
+                self.session.allocator().memory_info(),
+            )
+            .map_err(e)?;
+        let mut outputs = self.session.run_binding(binding).map_err(e)?;
+        self.logits = outputs.remove(self.layout.logits.as_str());
+        drop(outputs);
+        self.past_len = total;
+        Ok(())
+    }
+
     /// One forward pass over `ids[..n]` at positions `pos..pos + n`.
     fn run(&mut self, n: usize, pos: usize, stage: &'static str) -> Result<(), BackendError> {
         let total = self.past_len + n;
@@ -499,6 +596,9 @@ impl OnnxBackend {
                     self.n_ctx
                 ),
             ));
+        }
+        if self.layout.share_buffer {
+            return self.run_shared(n, pos, stage);
         }
         if self.past.len() != self.present_names.len() || self.past.iter().any(Option::is_none) {
             return Err(run_err(stage, "no KV cache: clear() was not called"));
@@ -688,6 +788,8 @@ impl Backend for OnnxBackend {
         self.ids = Ints::new(self.ids.elem(), std::iter::repeat_n(0, self.n_batch));
         self.ones = Ints::new(self.ones.elem(), std::iter::repeat_n(1, self.n_ctx));
         self.positions = Ints::new(self.positions.elem(), 0..self.n_ctx as i64);
+        // A shared KV buffer is sized by n_ctx and bound to this session.
+        self.binding = None;
         self.configured = true;
         self.empty_past()
     }
@@ -804,6 +906,26 @@ impl Ints {
         match self {
             Ints::I64(b) => b[i] = v,
             Ints::I32(b) => b[i] = v as i32,
+        }
+    }
+
+    /// Binds a copy of `range` as the `[1, len]` input `name`, in an owned
+    /// tensor: ort 2.0.0-rc.15's `bind_input` deadlocks when it clones a
+    /// borrowed view itself (seen here: the first such bind hangs).
+    fn bind(
+        &self,
+        binding: &mut IoBinding,
+        name: &str,
+        range: std::ops::Range<usize>,
+    ) -> ort::Result<()> {
+        let shape = [1usize, range.len()];
+        match self {
+            Ints::I64(b) => {
+                binding.bind_input(name, &Tensor::from_array((shape, b[range].to_vec()))?)
+            }
+            Ints::I32(b) => {
+                binding.bind_input(name, &Tensor::from_array((shape, b[range].to_vec()))?)
+            }
         }
     }
 
