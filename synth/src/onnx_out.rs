@@ -336,7 +336,7 @@ fn build_model(spec: &SynthSpec, opts: TwinOptions, sink: &mut DataSink) -> io::
     }
     let hn = g.rms_norm(&x, "output_norm.weight", n_embd)?;
     g.linear(&hn, "output.weight", n_embd, n_vocab, Some("logits"))?;
-    let mut metadata_props = metadata(spec);
+    let mut metadata_props = metadata(spec, opts);
     if opts.int32_inputs {
         metadata_props.push(StringStringEntryProto {
             key: "edgebench.synth.twin_inputs".into(),
@@ -473,7 +473,7 @@ pub fn genai_config(spec: &SynthSpec, model_file: &str, share_buffer: bool) -> S
 }
 
 /// Metadata properties: the config a loader needs, and the synth spec.
-fn metadata(spec: &SynthSpec) -> Vec<StringStringEntryProto> {
+fn metadata(spec: &SynthSpec, opts: TwinOptions) -> Vec<StringStringEntryProto> {
     let h = spec.hparams();
     let meta = |k: &str, v: String| StringStringEntryProto {
         key: k.into(),
@@ -507,7 +507,7 @@ fn metadata(spec: &SynthSpec) -> Vec<StringStringEntryProto> {
             ONNX_TWIN_FORMAT_VERSION.to_string(),
         ),
         meta("edgebench.synth.gguf_twin", spec.file_name()),
-        meta("edgebench.synth.twin_weights", twin_weights(spec)),
+        meta("edgebench.synth.twin_weights", twin_weights(spec, opts)),
         meta("edgebench.n_params", h.n_params().to_string()),
     ]
 }
@@ -1068,6 +1068,7 @@ impl Builder<'_> {
                 };
                 Ok(self.node_named("MatMul", &[x, &w], &out, vec![]))
             }
+            GgmlType::Q4_K if !self.opts.qdq => self.q4_k_linear(x, name, k, n, &out),
             GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q6_K => {
                 let (bits, block): (i64, usize) = match ty {
                     GgmlType::Q4_0 => (4, QK),
@@ -1140,6 +1141,66 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// A q4_K matrix as `MatMulNBits` 4-bit, blocks of 32 (one q4_K
+    /// sub-block each), with float zero points ([`q4_k_to_nbits`]).
+    fn q4_k_linear(
+        &mut self,
+        x: &str,
+        name: &str,
+        k: i64,
+        n: i64,
+        out: &str,
+    ) -> io::Result<String> {
+        let blocks = k / QK as i64;
+        let (b, s, z) = if self.sink.writing() {
+            let v = generate(self.spec.seed, name, (k * n) as usize);
+            let (mut q, mut b, mut s, mut z) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            quant::quantize_q4_k(&v, &mut q).map_err(io::Error::other)?;
+            q4_k_to_nbits(&q, &mut b, &mut s, &mut z)
+                .map_err(|e| io::Error::other(format!("{name}: {e}")))?;
+            (b, f32_bytes(&s), f32_bytes(&z))
+        } else {
+            (Vec::new(), Vec::new(), Vec::new())
+        };
+        let bn = self.tensor(
+            name,
+            data_type::UINT8,
+            &[n, blocks, 16],
+            (n * blocks * 16) as u64,
+            || b,
+        )?;
+        let stem = name.trim_end_matches(".weight");
+        let len = (n * blocks * 4) as u64;
+        let sn = self.tensor(
+            &format!("{stem}_scales"),
+            data_type::FLOAT,
+            &[n * blocks],
+            len,
+            || s,
+        )?;
+        let zn = self.tensor(
+            &format!("{stem}_zero_points"),
+            data_type::FLOAT,
+            &[n * blocks],
+            len,
+            || z,
+        )?;
+        self.push_node(
+            "MatMulNBits",
+            "com.microsoft",
+            &[x, &bn, &sn, &zn],
+            out,
+            vec![
+                int("K", k),
+                int("N", n),
+                int("bits", 4),
+                int("block_size", QK as i64),
+                int("accuracy_level", 4),
+            ],
+        );
+        Ok(out.to_string())
+    }
+
     /// The QDQ form of a quantised matmul (see [`TwinOptions::qdq`]), from
     /// its `MatMulNBits` blobs `b` and f32 scale bytes `s` (empty in a dry
     /// run): `DequantizeLinear(W, scales)` then `MatMul`.
@@ -1237,21 +1298,30 @@ pub fn nbits_to_qdq(
 /// Elements per q6_K sub-block (one 8-bit scale each).
 const Q6_K_SUB: usize = 16;
 
-/// How the twin stores a weight matrix of GGUF type `ty`.
-pub fn twin_encoding(ty: GgmlType) -> &'static str {
-    match ty {
-        GgmlType::F32 => "f32 MatMul (exact)",
-        GgmlType::F16 => "f16 initializer cast to f32 (exact)",
-        GgmlType::Q4_0 => "MatMulNBits 4-bit, blocks of 32 (exact)",
-        GgmlType::Q8_0 => "MatMulNBits 8-bit, blocks of 32 (exact)",
-        GgmlType::Q6_K => "MatMulNBits 8-bit, blocks of 16, scale d*sc (exact)",
+/// How the twin (in variant `opts`) stores a weight matrix of GGUF type
+/// `ty`.
+pub fn twin_encoding(ty: GgmlType, opts: TwinOptions) -> &'static str {
+    match (ty, opts.qdq) {
+        (GgmlType::F32, _) => "f32 MatMul (exact)",
+        (GgmlType::F16, _) => "f16 initializer cast to f32 (exact)",
+        (GgmlType::Q4_0, false) => "MatMulNBits 4-bit, blocks of 32 (exact)",
+        (GgmlType::Q8_0, false) => "MatMulNBits 8-bit, blocks of 32 (exact)",
+        (GgmlType::Q6_K, false) => "MatMulNBits 8-bit, blocks of 16, scale d*sc (exact)",
+        (GgmlType::Q4_K, false) => {
+            "MatMulNBits 4-bit, blocks of 32, scale d*sc, float zero point dmin*m/(d*sc) (near-exact: f32 rounding of the zero point)"
+        }
+        (GgmlType::Q4_0, true) => "DequantizeLinear int4, blocks of 32, then MatMul (exact)",
+        (GgmlType::Q8_0, true) => "DequantizeLinear int8, blocks of 32, then MatMul (exact)",
+        (GgmlType::Q6_K, true) => {
+            "DequantizeLinear int8, blocks of 16, scale d*sc, then MatMul (exact)"
+        }
         _ => "dequantised by ggml's rule to an f32 MatMul (exact weights, f32 product)",
     }
 }
 
 /// The `edgebench.synth.twin_weights` metadata value: for each GGUF type
 /// the matrices of `spec` use, how the twin stores it.
-fn twin_weights(spec: &SynthSpec) -> String {
+fn twin_weights(spec: &SynthSpec, opts: TwinOptions) -> String {
     let h = spec.hparams();
     let mut types: Vec<GgmlType> = Vec::new();
     for t in model_tensors(&h).iter().filter(|t| !t.is_norm) {
@@ -1262,7 +1332,7 @@ fn twin_weights(spec: &SynthSpec) -> String {
     }
     let mut parts: Vec<String> = types
         .iter()
-        .map(|&ty| format!("{ty}: {}", twin_encoding(ty)))
+        .map(|&ty| format!("{ty}: {}", twin_encoding(ty, opts)))
         .collect();
     parts.push("token_embd: dequantised f32 table (exact)".into());
     parts.join("; ")
@@ -1308,6 +1378,54 @@ pub fn q6_k_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
         scales.extend(sc.iter().map(|&s| d * f32::from(s as i8)));
         b.extend(q.iter().map(|&v| v + 96));
     }
+}
+
+/// Converts ggml q4_K super-blocks to `MatMulNBits` 4-bit form with blocks
+/// of 32 (one q4_K sub-block each) and float zero points. ggml decodes a
+/// sub-block as `d·sc·q − dmin·m`; `MatMulNBits` as `(q − zp)·scale`. With
+/// `scale = d·sc` (the same f32 product ggml forms) and `zp = dmin·m /
+/// (d·sc)` the two are equal in exact arithmetic; in f32 `zp·scale` rounds
+/// to within an ulp or so of `dmin·m`, so the twin is near-exact, not
+/// bit-exact. The levels are the same 4-bit integers (ggml keeps the first
+/// 32 of each 64 in the low nibbles of 32 bytes and the next 32 in the high
+/// nibbles; they are repacked to MatMulNBits' pairs). A sub-block with
+/// `sc = 0` and `m ≠ 0` (every weight `−dmin·m`) is written as scale
+/// `dmin·m` and zero point `q + 1` when its levels are all one `q`, and is
+/// an error otherwise (no scale and zero point express it).
+pub fn q4_k_to_nbits(
+    blocks: &[u8],
+    b: &mut Vec<u8>,
+    scales: &mut Vec<f32>,
+    zps: &mut Vec<f32>,
+) -> Result<(), String> {
+    for blk in blocks.chunks_exact(quant::Q4_K_BLOCK_BYTES) {
+        let d = f16::from_le_bytes([blk[0], blk[1]]).to_f32();
+        let dmin = f16::from_le_bytes([blk[2], blk[3]]).to_f32();
+        let (sc, qs) = (&blk[4..16], &blk[16..]);
+        for (g, q) in qs.chunks_exact(32).enumerate() {
+            for half in 0..2 {
+                let (s, m) = quant::scale_min_k4(2 * g + half, sc);
+                let level = |l: usize| if half == 0 { q[l] & 0x0F } else { q[l] >> 4 };
+                let (scale, min) = (d * f32::from(s), dmin * f32::from(m));
+                if scale != 0.0 {
+                    scales.push(scale);
+                    zps.push(min / scale);
+                } else if min == 0.0 {
+                    scales.push(0.0);
+                    zps.push(0.0);
+                } else if (0..32).all(|l| level(l) == level(0)) {
+                    scales.push(min);
+                    zps.push(f32::from(level(0)) + 1.0);
+                } else {
+                    return Err(format!(
+                        "a q4_K sub-block with scale 0 and min {min} has differing levels: no MatMulNBits scale and zero point express it"
+                    ));
+                }
+                b.extend((0..16).map(|k| level(2 * k) | (level(2 * k + 1) << 4)));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Values of tensor `name`, generated on up to 8 threads.

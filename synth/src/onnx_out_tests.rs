@@ -87,7 +87,7 @@ fn check_signature(info: &OnnxInfo, spec: &SynthSpec) {
         .copied()
         .unwrap_or(0);
     let matrices = 1 + 7 * h.n_layer as usize;
-    // Matrices in a type with an exact MatMulNBits form use it; the rest
+    // Matrices in a type with a MatMulNBits form use it; the rest
     // are MatMuls, beside the two attention MatMuls per layer.
     let exact = super::super::weights::model_tensors(&h)
         .iter()
@@ -95,7 +95,7 @@ fn check_signature(info: &OnnxInfo, spec: &SynthSpec) {
         .filter(|t| {
             matches!(
                 spec.quant.tensor_type(&t.name, &h),
-                GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q6_K
+                GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q6_K | GgmlType::Q4_K
             )
         })
         .count();
@@ -315,12 +315,21 @@ fn q6_k_repack_decodes_to_ggml_values() {
 
 #[test]
 fn twin_weights_metadata_names_each_encoding() {
-    let m = twin_weights(&spec(Preset::Tiny, Quant::Q4_K_M));
-    assert!(m.contains("q4_K: dequantised"), "{m}");
+    let plain = TwinOptions::default();
+    let m = twin_weights(&spec(Preset::Tiny, Quant::Q4_K_M), plain);
+    assert!(m.contains("q4_K: MatMulNBits 4-bit, blocks of 32"), "{m}");
+    assert!(m.contains("float zero point"), "{m}");
     assert!(m.contains("q6_K: MatMulNBits 8-bit, blocks of 16"), "{m}");
-    let m = twin_weights(&spec(Preset::Tiny, Quant::Q4_0));
+    let m = twin_weights(&spec(Preset::Tiny, Quant::Q4_0), plain);
     assert!(m.starts_with("q4_0: MatMulNBits 4-bit"), "{m}");
     assert!(!m.contains("q6_K"), "{m}");
+    let qdq = TwinOptions { qdq: true, ..plain };
+    let m = twin_weights(&spec(Preset::Tiny, Quant::Q4_K_M), qdq);
+    assert!(m.contains("q4_K: dequantised"), "{m}");
+    assert!(
+        m.contains("q6_K: DequantizeLinear int8, blocks of 16"),
+        "{m}"
+    );
 }
 
 /// The QDQ rewrite of `MatMulNBits` blobs, worked by hand: levels are the
@@ -340,4 +349,66 @@ fn nbits_to_qdq_transposes_and_packs_by_hand() {
     let (w, s) = nbits_to_qdq(&b, &f(&[0.5, 0.25]), 8, 2, 2, 2);
     assert_eq!(w, vec![5, (-128i8) as u8, (-3i8) as u8, 127]);
     assert_eq!(s, f(&[0.5, 0.25]));
+}
+
+/// q4_K as MatMulNBits with float zero points: `(q − zp)·scale` gives
+/// ggml's `d·sc·q − dmin·m` to f32 rounding, on the synthetic weights; the
+/// levels are the same integers.
+#[test]
+fn q4_k_repack_decodes_to_ggml_values() {
+    let v = generate(42, "blk.0.ffn_up.weight", 4 * super::super::quant::QK_K);
+    let mut q = Vec::new();
+    super::super::quant::quantize_q4_k(&v, &mut q).unwrap();
+    let mut ggml = Vec::new();
+    super::super::quant::dequantize_q4_k(&q, &mut ggml).unwrap();
+    let (mut b, mut s, mut z) = (Vec::new(), Vec::new(), Vec::new());
+    q4_k_to_nbits(&q, &mut b, &mut s, &mut z).unwrap();
+    assert_eq!(
+        (b.len(), s.len(), z.len()),
+        (v.len() / 2, v.len() / 32, v.len() / 32)
+    );
+    let nbits: Vec<f32> = b
+        .chunks_exact(16)
+        .zip(s.iter().zip(&z))
+        .flat_map(|(blob, (&sc, &zp))| {
+            blob.iter()
+                .flat_map(|&x| [x & 0x0F, x >> 4])
+                .map(move |l| (f32::from(l) - zp) * sc)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let range = ggml.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let worst = nbits
+        .iter()
+        .zip(&ggml)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst <= range * 1e-6, "worst {worst} of range {range}");
+    // Not the same bits everywhere, and not far: near-exact, as documented.
+    assert!(nbits.iter().zip(&ggml).filter(|(a, b)| a == b).count() > v.len() / 2);
+}
+
+/// A q4_K sub-block with scale 0 and a min: all its weights are `−dmin·m`.
+/// Equal levels are expressed exactly (scale `dmin·m`, zero point `q + 1`);
+/// differing levels are refused.
+#[test]
+fn q4_k_zero_scale_sub_blocks() {
+    let mut blk = vec![0u8; super::super::quant::Q4_K_BLOCK_BYTES];
+    blk[0..2].copy_from_slice(&f16::from_f32(0.5).to_le_bytes()); // d
+    blk[2..4].copy_from_slice(&f16::from_f32(0.25).to_le_bytes()); // dmin
+    // Sub-block 0: sc = 0, m = 3; the others sc = 1, m = 0.
+    blk[4] = 0;
+    blk[8] = 3;
+    blk[5..8].fill(1);
+    blk[12..16].fill(0x01);
+    let (mut b, mut s, mut z) = (Vec::new(), Vec::new(), Vec::new());
+    q4_k_to_nbits(&blk, &mut b, &mut s, &mut z).unwrap();
+    let mut ggml = Vec::new();
+    super::super::quant::dequantize_q4_k(&blk, &mut ggml).unwrap();
+    assert_eq!(ggml[0], -0.75);
+    assert_eq!((0.0 - z[0]) * s[0], -0.75);
+    // Differing levels in that sub-block: refused.
+    blk[16] = 0x05;
+    let e = q4_k_to_nbits(&blk, &mut b, &mut s, &mut z).unwrap_err();
+    assert!(e.contains("scale 0"), "{e}");
 }
