@@ -27,6 +27,7 @@ use candle_transformers::models::{
 
 use crate::backend::{Backend, BackendDescription, ContextSettings, LoadSettings};
 use crate::error::BackendError;
+use edgebench_formats::gguf::tokenizer::SpmTokenizer;
 
 const ID: &str = "cpu";
 
@@ -94,6 +95,10 @@ pub struct CpuBackend {
     threads: usize,
     n_batch: usize,
     logits: Option<Tensor>,
+    /// The GGUF file, for its vocabulary.
+    path: std::path::PathBuf,
+    /// The vocabulary's tokenizer, read at the first `tokenize`.
+    tokenizer: std::sync::OnceLock<Result<SpmTokenizer, String>>,
 }
 
 fn run_err(stage: &'static str, e: impl std::fmt::Display) -> BackendError {
@@ -151,6 +156,8 @@ impl CpuBackend {
             threads: process_threads(),
             n_batch: 512,
             logits: None,
+            path: path.to_path_buf(),
+            tokenizer: std::sync::OnceLock::new(),
         })
     }
 
@@ -195,6 +202,22 @@ impl Backend for CpuBackend {
 
     fn bos_token(&self) -> Option<u32> {
         self.bos
+    }
+
+    /// edgebench's own tokenizer on the GGUF's vocabulary (SentencePiece
+    /// `llama` vocabularies; others are refused by name), doing what
+    /// llama.cpp's does.
+    fn tokenize(&self, text: &str) -> Result<Vec<u32>, BackendError> {
+        let unsupported = |why: &str| BackendError::Unsupported {
+            backend: ID.into(),
+            what: "tokenizing text".into(),
+            hint: why.to_string(),
+        };
+        let t = self
+            .tokenizer
+            .get_or_init(|| SpmTokenizer::from_gguf(&self.path));
+        let t = t.as_ref().map_err(|e| unsupported(e))?;
+        t.tokenize(text).map_err(|e| unsupported(&e))
     }
 
     fn configure(&mut self, settings: &ContextSettings) -> Result<(), BackendError> {

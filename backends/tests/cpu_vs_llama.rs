@@ -98,7 +98,8 @@ fn cpu_and_llama_cpp_agree_on_greedy_tokens() {
 /// llama.cpp tokenizes text with the GGUF's own vocabulary: the synthetic
 /// SentencePiece list gives BOS, the SentencePiece space, one token per
 /// ASCII character and byte fallback for the newline (synth/src/vocab.rs);
-/// the cpu backend has no tokenizer and says so.
+/// the cpu backend's own (pure-Rust) tokenizer gives the same ids as
+/// llama.cpp's on the quality text and on text that needs byte fallback.
 #[test]
 fn llama_cpp_tokenizes_with_the_gguf_vocabulary() {
     use edgebench_backends::synth::vocab::{BOS_ID, FIRST_BYTE_ID, SPACE_ID};
@@ -132,9 +133,76 @@ fn llama_cpp_tokenizes_with_the_gguf_vocabulary() {
             FIRST_BYTE_ID + 0x0A
         ]
     );
-    let e = load(BackendKind::Cpu)
-        .tokenize("Hi")
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("tokenizing text on cpu"), "{e}");
+    let cpu = load(BackendKind::Cpu);
+    let llama = load(BackendKind::LlamaCpp);
+    for text in [
+        "Hi\n",
+        include_str!("../../harness/assets/quality-text.txt"),
+        "  two  spaces, tabs\tand ünïcödé — “quotes” 日本語 🙂 ",
+        "",
+    ] {
+        assert_eq!(
+            cpu.tokenize(text).unwrap(),
+            llama.tokenize(text).unwrap(),
+            "{text:?}"
+        );
+    }
+}
+
+/// The pure-Rust tokenizer merges pieces as llama.cpp does: on a GGUF
+/// whose vocabulary has multi-character pieces with scores, both give the
+/// same ids (the synthetic vocabulary has single characters only).
+#[test]
+fn the_pure_rust_tokenizer_merges_as_llama_cpp_does() {
+    use edgebench_backends::synth::vocab::synth_vocab;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tiny.gguf");
+    let spec = SynthSpec {
+        preset: Preset::Tiny,
+        quant: Quant::F32,
+        seed: 42,
+    };
+    // Pieces of English in place of the synthetic ones (which never
+    // occur), better scores for shorter pieces as SentencePiece's tend to
+    // be, ties included.
+    let text = include_str!("../../harness/assets/quality-text.txt");
+    let mut vocab = synth_vocab(spec.hparams().n_vocab);
+    let mut pieces: Vec<String> = vec![];
+    for word in text.split_whitespace().take(400) {
+        let w = format!("\u{2581}{word}");
+        let chars: Vec<char> = w.chars().collect();
+        for len in 2..=chars.len().min(6) {
+            for start in 0..=chars.len() - len {
+                let p: String = chars[start..start + len].iter().collect();
+                if !pieces.contains(&p) && !vocab.tokens.contains(&p) {
+                    pieces.push(p);
+                }
+            }
+        }
+    }
+    let first = edgebench_backends::synth::vocab::FIRST_PIECE_ID as usize;
+    let n = pieces.len().min(vocab.tokens.len() - first);
+    assert!(n > 500, "{n} pieces");
+    for (i, p) in pieces.into_iter().take(n).enumerate() {
+        vocab.scores[first + i] = -(p.chars().count() as f32) - (i % 7) as f32 * 0.5;
+        vocab.tokens[first + i] = p;
+    }
+    edgebench_backends::synth::write_gguf_with_vocab(&spec, &path, vocab).unwrap();
+    let info = edgebench_backends::ModelMeta::Gguf(gguf::inspect(&path).unwrap());
+    let load = |kind: BackendKind| {
+        kind.load(
+            &path,
+            &info,
+            &LoadSettings::default(),
+            &mock::MockConfig::default(),
+        )
+        .unwrap()
+    };
+    let (cpu, llama) = (load(BackendKind::Cpu), load(BackendKind::LlamaCpp));
+    let want = llama.tokenize(text).unwrap();
+    // The pieces are used: far fewer ids than characters.
+    assert!(want.len() * 2 < text.chars().count(), "{} ids", want.len());
+    assert_eq!(cpu.tokenize(text).unwrap(), want);
+    let odd = "Four score, ünd 🙂 seven\tyears  ago";
+    assert_eq!(cpu.tokenize(odd).unwrap(), llama.tokenize(odd).unwrap());
 }

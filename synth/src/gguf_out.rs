@@ -50,7 +50,27 @@ const CHUNK: usize = 1 << 18;
 /// renamed: write to a temporary name and rename for atomicity). The same spec
 /// always gives the same bytes.
 pub fn write_gguf(spec: &SynthSpec, out: &Path) -> Result<SynthSummary, SynthError> {
+    write_gguf_with_vocab(spec, out, synth_vocab(spec.hparams().n_vocab))
+}
+
+/// [`write_gguf`] with another vocabulary of the same size (for tests of
+/// tokenizers: the synthetic one merges no pieces).
+pub fn write_gguf_with_vocab(
+    spec: &SynthSpec,
+    out: &Path,
+    vocab: super::vocab::Vocab,
+) -> Result<SynthSummary, SynthError> {
     let h = spec.hparams();
+    if vocab.tokens.len() != h.n_vocab as usize {
+        return Err(SynthError::Io {
+            path: out.to_path_buf(),
+            source: std::io::Error::other(format!(
+                "the vocabulary has {} tokens; the model has {}",
+                vocab.tokens.len(),
+                h.n_vocab
+            )),
+        });
+    }
     let mut w = GgufWriter::new();
     let kv = |w: &mut GgufWriter, k: &str, v: MetaValue| w.add_kv(k, v);
     let s = |v: &str| MetaValue::String(v.to_string());
@@ -108,7 +128,6 @@ pub fn write_gguf(spec: &SynthSpec, out: &Path) -> Result<SynthSummary, SynthErr
         MetaValue::U32(h.head_dim()),
     )?;
     kv(&mut w, "llama.vocab_size", MetaValue::U32(h.n_vocab))?;
-    let vocab = synth_vocab(h.n_vocab);
     kv(&mut w, "tokenizer.ggml.model", s("llama"))?;
     kv(
         &mut w,

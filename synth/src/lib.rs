@@ -12,7 +12,7 @@ mod quant_more;
 pub mod vocab;
 pub mod weights;
 
-pub use gguf_out::{SynthError, SynthSummary, write_gguf};
+pub use gguf_out::{SynthError, SynthSummary, write_gguf, write_gguf_with_vocab};
 pub use onnx_out::{
     EXTERNAL_ALIGN, EXTERNAL_MIN_BYTES, OnnxSummary, TwinOptions, genai_config, q4_0_to_nbits,
     q6_k_to_nbits, q8_0_to_nbits, twin_encoding, write_onnx, write_onnx_with,

@@ -13,6 +13,10 @@ pub(super) struct Cursor {
     pub pos: u64,
     pub size: u64,
     pub path: PathBuf,
+    /// Keys of metadata arrays whose elements are read and kept (in
+    /// `kept`) rather than skipped.
+    pub keep: &'static [&'static str],
+    pub kept: std::collections::BTreeMap<String, super::GgufArray>,
 }
 
 impl Cursor {

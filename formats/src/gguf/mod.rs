@@ -12,6 +12,7 @@ mod error;
 mod info;
 mod reader;
 mod sniff;
+pub mod tokenizer;
 mod types;
 mod value;
 mod writer;
@@ -33,3 +34,31 @@ pub const DEFAULT_ALIGNMENT: u32 = 32;
 
 /// The longest tensor name ggml accepts, in bytes (`GGML_MAX_NAME` - 1).
 pub const MAX_TENSOR_NAME_LEN: usize = 63;
+
+/// The elements of a metadata array, as [`read_arrays`] keeps them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GgufArray {
+    /// A string array (invalid UTF-8 replaced by U+FFFD).
+    Strings(Vec<String>),
+    /// An f32 array.
+    F32(Vec<f32>),
+    /// An i32 array.
+    I32(Vec<i32>),
+}
+
+/// A GGUF header's metadata, and the elements of the arrays kept.
+pub type MetadataAndArrays = (
+    std::collections::BTreeMap<String, GgufValue>,
+    std::collections::BTreeMap<String, GgufArray>,
+);
+
+/// Reads the header of the GGUF file at `path` (with [`inspect`]'s checks)
+/// and returns its metadata and the elements of the string, f32 and i32
+/// arrays named in `keys` (a vocabulary, its scores and token types).
+pub fn read_arrays(
+    path: &std::path::Path,
+    keys: &'static [&'static str],
+) -> Result<MetadataAndArrays, GgufError> {
+    let h = reader::read_header_keeping(path, keys)?;
+    Ok((h.metadata, h.arrays))
+}

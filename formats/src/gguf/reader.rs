@@ -3,6 +3,7 @@
 //! and length against the bytes left in the file before allocating, and every
 //! tensor against the rules llama.cpp's `gguf_init_from_file` enforces.
 
+use super::GgufArray;
 use super::cursor::Cursor;
 use super::error::GgufError;
 use super::info::TensorInfo;
@@ -35,10 +36,21 @@ pub(super) struct Header {
     pub data_offset: u64,
     pub metadata: BTreeMap<String, GgufValue>,
     pub tensors: Vec<TensorInfo>,
+    /// The elements of the arrays asked for (see [`read_header_keeping`]).
+    pub arrays: BTreeMap<String, GgufArray>,
 }
 
 /// Reads and checks the header of the GGUF file at `path`.
 pub(super) fn read_header(path: &Path) -> Result<Header, GgufError> {
+    read_header_keeping(path, &[])
+}
+
+/// [`read_header`], keeping the elements of the metadata arrays named in
+/// `keep` (string, f32 and i32 arrays; others are skipped as always).
+pub(super) fn read_header_keeping(
+    path: &Path,
+    keep: &'static [&'static str],
+) -> Result<Header, GgufError> {
     let p = || path.to_path_buf();
     let meta = std::fs::metadata(path).map_err(|e| open_error(path, e))?;
     if !meta.is_file() {
@@ -57,6 +69,8 @@ pub(super) fn read_header(path: &Path) -> Result<Header, GgufError> {
         pos: 4,
         size,
         path: p(),
+        keep,
+        kept: BTreeMap::new(),
     };
 
     let version = c.u32(|| "the GGUF version".into())?;
@@ -129,6 +143,7 @@ pub(super) fn read_header(path: &Path) -> Result<Header, GgufError> {
         data_offset,
         metadata,
         tensors,
+        arrays: std::mem::take(&mut c.kept),
     })
 }
 
@@ -200,11 +215,79 @@ fn read_value(c: &mut Cursor, key: &str, type_id: u32) -> Result<GgufValue, Gguf
             let bytes = c.string(&|| format!("metadata '{key}'"))?;
             GgufValue::String(String::from_utf8_lossy(&bytes).into_owned())
         }
+        GgufValueType::Array if c.keep.contains(&key) => {
+            let (elem_type, len) = keep_array(c, key)?;
+            GgufValue::Array { elem_type, len }
+        }
         GgufValueType::Array => {
             let (elem_type, len) = skip_array(c, key, 0)?;
             GgufValue::Array { elem_type, len }
         }
     })
+}
+
+/// Reads an array's element type, count and elements into `c.kept` (a
+/// string, f32 or i32 array; any other is skipped).
+fn keep_array(c: &mut Cursor, key: &str) -> Result<(GgufValueType, u64), GgufError> {
+    let elem_id = c.u32(|| format!("the element type of metadata array '{key}'"))?;
+    let elem = value_type(c, key, elem_id)?;
+    let count = c.u64(|| format!("the length of metadata array '{key}'"))?;
+    let fits = count
+        .checked_mul(elem.min_size())
+        .is_some_and(|n| n <= c.remaining());
+    if !fits {
+        return Err(GgufError::ArrayPastEof {
+            path: c.path.clone(),
+            key: key.to_string(),
+            count,
+            elem_type: elem.name().to_string(),
+            remaining: c.remaining(),
+        });
+    }
+    // `count` elements fit in the bytes left, so the vectors are bounded by
+    // the file size.
+    let what = |j: u64| move || format!("element #{j} of metadata array '{key}'");
+    let kept = match elem {
+        GgufValueType::String => {
+            let mut v = Vec::with_capacity(count as usize);
+            for j in 0..count {
+                let bytes = c.string(&what(j))?;
+                v.push(String::from_utf8_lossy(&bytes).into_owned());
+            }
+            Some(GgufArray::Strings(v))
+        }
+        GgufValueType::F32 => {
+            let mut v = Vec::with_capacity(count as usize);
+            for j in 0..count {
+                v.push(f32::from_le_bytes(c.array(what(j))?));
+            }
+            Some(GgufArray::F32(v))
+        }
+        GgufValueType::I32 => {
+            let mut v = Vec::with_capacity(count as usize);
+            for j in 0..count {
+                v.push(i32::from_le_bytes(c.array(what(j))?));
+            }
+            Some(GgufArray::I32(v))
+        }
+        _ => None,
+    };
+    match kept {
+        Some(k) => {
+            c.kept.insert(key.to_string(), k);
+        }
+        None => match elem.fixed_size() {
+            Some(size) => c.skip(count * size, || {
+                format!("the elements of metadata array '{key}'")
+            })?,
+            None => {
+                for _ in 0..count {
+                    skip_array(c, key, 1)?;
+                }
+            }
+        },
+    }
+    Ok((elem, count))
 }
 
 /// Reads an array's element type and count (the type id has been read) and

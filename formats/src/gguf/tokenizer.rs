@@ -1,0 +1,350 @@
+//! A pure-Rust tokenizer for GGUF vocabularies of type `llama`
+//! (SentencePiece BPE with scores and byte fallback), doing what llama.cpp's
+//! `llm_tokenizer_spm` does, so text can be tokenized by the model's own
+//! vocabulary where llama.cpp is not compiled in (the `cpu` backend).
+//!
+//! llama.cpp's rule (`llama-vocab.cpp`, SPM): BOS first when the vocabulary
+//! adds one; a space before the text when `tokenizer.ggml.add_space_prefix`
+//! (default true); every ASCII space replaced by `▁` (U+2581); the text split
+//! into UTF-8 characters; then, repeatedly, the adjacent pair whose
+//! concatenation is a vocabulary token with the highest score is merged
+//! (ties: the leftmost); each remaining piece is its token, or, when it is
+//! none, one byte token `<0xXX>` per byte (else the token spelled by that
+//! one byte). Special tokens in the text are not parsed (as with
+//! `parse_special = false`). Other vocabulary types (`gpt2` byte-level BPE
+//! and its per-model pre-tokenizers, `bert`, `t5`...) are refused by name.
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::path::Path;
+
+use super::{GgufArray, GgufValue, read_arrays};
+
+const TOKENS: &str = "tokenizer.ggml.tokens";
+const SCORES: &str = "tokenizer.ggml.scores";
+
+/// A `llama` (SentencePiece) vocabulary from a GGUF file.
+#[derive(Debug, Clone)]
+pub struct SpmTokenizer {
+    scores: Vec<f32>,
+    ids: HashMap<String, u32>,
+    bos: Option<u32>,
+    add_space_prefix: bool,
+}
+
+/// A merge candidate: symbols `left` and `right` whose text is a token of
+/// `score`, `len` bytes long when proposed.
+#[derive(Debug)]
+struct Bigram {
+    left: usize,
+    right: usize,
+    score: f32,
+    len: usize,
+}
+
+impl PartialEq for Bigram {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Bigram {}
+impl PartialOrd for Bigram {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Bigram {
+    /// The heap's top is the highest score, then the leftmost.
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.score
+            .total_cmp(&o.score)
+            .then_with(|| o.left.cmp(&self.left))
+    }
+}
+
+/// One piece of the text while merging: bytes `start..start + len`.
+#[derive(Debug, Clone, Copy)]
+struct Symbol {
+    start: usize,
+    len: usize,
+    prev: Option<usize>,
+    next: Option<usize>,
+}
+
+impl SpmTokenizer {
+    /// Reads the vocabulary of the GGUF file at `path`. A file whose
+    /// `tokenizer.ggml.model` is not `llama`, or whose tokens or scores are
+    /// missing or of different lengths, is refused with a message naming
+    /// the key.
+    pub fn from_gguf(path: &Path) -> Result<SpmTokenizer, String> {
+        let (meta, arrays) = read_arrays(path, &[TOKENS, SCORES]).map_err(|e| e.to_string())?;
+        let at = |what: String| format!("{}: {what}", path.display());
+        let model = meta
+            .get("tokenizer.ggml.model")
+            .and_then(GgufValue::as_str)
+            .ok_or_else(|| at("no tokenizer.ggml.model: the file carries no vocabulary".into()))?;
+        if model != "llama" {
+            return Err(at(format!(
+                "tokenizer.ggml.model is '{model}'; edgebench's own tokenizer reads only \
+                 'llama' (SentencePiece) vocabularies: tokenize with llama.cpp for this one"
+            )));
+        }
+        let Some(GgufArray::Strings(tokens)) = arrays.get(TOKENS) else {
+            return Err(at(format!("{TOKENS} is missing or not a string array")));
+        };
+        let Some(GgufArray::F32(scores)) = arrays.get(SCORES) else {
+            return Err(at(format!("{SCORES} is missing or not an f32 array")));
+        };
+        if tokens.len() != scores.len() {
+            return Err(at(format!(
+                "{TOKENS} has {} entries but {SCORES} has {}",
+                tokens.len(),
+                scores.len()
+            )));
+        }
+        let flag = |k: &str| meta.get(k).and_then(GgufValue::as_bool);
+        let bos = meta
+            .get("tokenizer.ggml.bos_token_id")
+            .and_then(GgufValue::as_u32)
+            .unwrap_or(1);
+        Ok(SpmTokenizer::new(
+            tokens,
+            scores.clone(),
+            flag("tokenizer.ggml.add_bos_token")
+                .unwrap_or(true)
+                .then_some(bos),
+            flag("tokenizer.ggml.add_space_prefix").unwrap_or(true),
+        ))
+    }
+
+    /// A tokenizer over `tokens` with merge `scores`; `bos` is put first
+    /// when set.
+    pub fn new(
+        tokens: &[String],
+        scores: Vec<f32>,
+        bos: Option<u32>,
+        add_space_prefix: bool,
+    ) -> SpmTokenizer {
+        // A later duplicate wins, as in llama.cpp's token_to_id map.
+        let ids = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        SpmTokenizer {
+            scores,
+            ids,
+            bos,
+            add_space_prefix,
+        }
+    }
+
+    /// The token ids of `text`, BOS first where the vocabulary adds one.
+    /// Fails only when a byte has no token (no `<0xXX>` and no one-byte
+    /// piece), naming it.
+    pub fn tokenize(&self, text: &str) -> Result<Vec<u32>, String> {
+        let mut out = Vec::with_capacity(text.len() / 2 + 2);
+        out.extend(self.bos);
+        if text.is_empty() {
+            return Ok(out);
+        }
+        let mut s = String::with_capacity(text.len() + 3);
+        if self.add_space_prefix {
+            s.push(' ');
+        }
+        s.push_str(text);
+        let s = s.replace(' ', "\u{2581}");
+        let mut sym: Vec<Symbol> = Vec::new();
+        for (i, (start, c)) in s.char_indices().enumerate() {
+            let len = c.len_utf8();
+            sym.push(Symbol {
+                start,
+                len,
+                prev: i.checked_sub(1),
+                next: (start + len < s.len()).then_some(i + 1),
+            });
+        }
+        let mut heap = BinaryHeap::new();
+        let propose =
+            |heap: &mut BinaryHeap<Bigram>, sym: &[Symbol], l: Option<usize>, r: Option<usize>| {
+                let (Some(l), Some(r)) = (l, r) else { return };
+                let (a, b) = (sym[l], sym[r]);
+                let piece = &s[a.start..a.start + a.len + b.len];
+                if let Some(&id) = self.ids.get(piece) {
+                    heap.push(Bigram {
+                        left: l,
+                        right: r,
+                        score: self.scores[id as usize],
+                        len: piece.len(),
+                    });
+                }
+            };
+        for i in 1..sym.len() {
+            propose(&mut heap, &sym, Some(i - 1), Some(i));
+        }
+        while let Some(bg) = heap.pop() {
+            let (l, r) = (sym[bg.left], sym[bg.right]);
+            // Stale: one side was merged since this pair was proposed.
+            if l.len == 0 || r.len == 0 || l.len + r.len != bg.len {
+                continue;
+            }
+            sym[bg.left].len += r.len;
+            sym[bg.right].len = 0;
+            sym[bg.left].next = r.next;
+            if let Some(n) = r.next {
+                sym[n].prev = Some(bg.left);
+            }
+            let left = sym[bg.left];
+            propose(&mut heap, &sym, left.prev, Some(bg.left));
+            propose(&mut heap, &sym, Some(bg.left), left.next);
+        }
+        let mut i = Some(0);
+        while let Some(k) = i {
+            let p = sym[k];
+            let piece = &s[p.start..p.start + p.len];
+            match self.ids.get(piece) {
+                Some(&id) => out.push(id),
+                None => {
+                    for &b in piece.as_bytes() {
+                        out.push(self.byte_token(b)?);
+                    }
+                }
+            }
+            i = p.next;
+        }
+        Ok(out)
+    }
+
+    /// The token of one byte: `<0xXX>`, else the piece of that byte alone.
+    fn byte_token(&self, b: u8) -> Result<u32, String> {
+        self.ids
+            .get(&format!("<0x{b:02X}>"))
+            .or_else(|| std::str::from_utf8(&[b]).ok().and_then(|c| self.ids.get(c)))
+            .copied()
+            .ok_or_else(|| {
+                format!("byte 0x{b:02X} has no token (no <0x{b:02X}> byte-fallback piece)")
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `<unk> <s> </s>`, the 256 byte tokens, then `pieces` with scores.
+    fn vocab(pieces: &[(&str, f32)]) -> SpmTokenizer {
+        let mut tokens: Vec<String> = ["<unk>", "<s>", "</s>"].map(String::from).to_vec();
+        let mut scores = vec![0.0; 3];
+        for b in 0..=255u8 {
+            tokens.push(format!("<0x{b:02X}>"));
+            scores.push(0.0);
+        }
+        for (p, s) in pieces {
+            tokens.push(p.to_string());
+            scores.push(*s);
+        }
+        SpmTokenizer::new(&tokens, scores, Some(1), true)
+    }
+
+    fn id(t: &SpmTokenizer, piece: &str) -> u32 {
+        t.ids[piece]
+    }
+
+    #[test]
+    fn merges_by_score_and_falls_back_to_bytes() {
+        let t = vocab(&[
+            ("▁", -1.0),
+            ("h", -1.0),
+            ("e", -1.0),
+            ("l", -1.0),
+            ("o", -1.0),
+            ("ll", -2.0),
+            ("he", -3.0),
+            ("llo", -4.0),
+            ("hello", -5.0),
+            ("▁hello", -6.0),
+            ("▁h", -9.0),
+        ]);
+        // ll first (best score), then he, llo, hello, ▁hello.
+        assert_eq!(t.tokenize("hello").unwrap(), vec![1, id(&t, "▁hello")]);
+        // "▁h" merges; "é" (two bytes) has no piece: its two byte tokens.
+        let got = t.tokenize("hé").unwrap();
+        assert_eq!(got, vec![1, id(&t, "▁h"), 3 + 0xC3, 3 + 0xA9]);
+        // Spaces become ▁; no space prefix when the vocabulary says so.
+        let mut t2 = t.clone();
+        t2.add_space_prefix = false;
+        t2.bos = None;
+        assert_eq!(
+            t2.tokenize("he lo").unwrap(),
+            vec![id(&t, "he"), id(&t, "▁"), id(&t, "l"), id(&t, "o")]
+        );
+        assert_eq!(t.tokenize("").unwrap(), vec![1]);
+    }
+
+    #[test]
+    fn ties_go_to_the_leftmost_pair() {
+        // "aaa": pairs (0,1) and (1,2) both "aa" with one score; the left
+        // one merges, leaving "aa" "a".
+        let t = vocab(&[("a", -1.0), ("aa", -2.0), ("▁", -1.0)]);
+        let mut t = t;
+        t.add_space_prefix = false;
+        assert_eq!(
+            t.tokenize("aaa").unwrap(),
+            vec![1, id(&t, "aa"), id(&t, "a")]
+        );
+    }
+
+    /// A vocabulary-only GGUF with `model`, `tokens` and `scores`.
+    fn gguf(
+        dir: &Path,
+        model: &str,
+        tokens: &[&str],
+        scores: Option<Vec<f32>>,
+    ) -> std::path::PathBuf {
+        use crate::gguf::{GgufWriter, MetaValue};
+        let mut w = GgufWriter::new();
+        w.add_kv("general.architecture", MetaValue::String("llama".into()))
+            .unwrap();
+        w.add_kv("tokenizer.ggml.model", MetaValue::String(model.into()))
+            .unwrap();
+        let tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+        w.add_kv(TOKENS, MetaValue::StringArray(tokens)).unwrap();
+        if let Some(s) = scores {
+            w.add_kv(SCORES, MetaValue::F32Array(s)).unwrap();
+        }
+        w.add_kv("tokenizer.ggml.add_bos_token", MetaValue::Bool(false))
+            .unwrap();
+        let path = dir.join(format!("{model}.gguf"));
+        w.write_file(&path, |_, _| Ok(())).unwrap();
+        path
+    }
+
+    #[test]
+    fn reads_a_gguf_vocabulary_and_refuses_others_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = gguf(
+            dir.path(),
+            "llama",
+            &["▁", "a", "▁a"],
+            Some(vec![0.0, 0.0, -1.0]),
+        );
+        let t = SpmTokenizer::from_gguf(&p).unwrap();
+        assert_eq!(t.tokenize("a a").unwrap(), vec![2, 2]);
+        let p = gguf(dir.path(), "gpt2", &["a"], Some(vec![0.0]));
+        let e = SpmTokenizer::from_gguf(&p).unwrap_err();
+        assert!(e.contains("'gpt2'") && e.contains("llama.cpp"), "{e}");
+        let dir2 = tempfile::tempdir().unwrap();
+        let p = gguf(dir2.path(), "llama", &["a"], None);
+        let e = SpmTokenizer::from_gguf(&p).unwrap_err();
+        assert!(e.contains("tokenizer.ggml.scores"), "{e}");
+        let p = gguf(dir.path(), "llama", &["a", "b"], Some(vec![0.0]));
+        let e = SpmTokenizer::from_gguf(&p).unwrap_err();
+        assert!(e.contains("2 entries") && e.contains("has 1"), "{e}");
+    }
+
+    #[test]
+    fn a_byte_without_a_token_is_named() {
+        let t = SpmTokenizer::new(&["<s>".into(), "▁".into()], vec![0.0, 0.0], None, true);
+        let e = t.tokenize("x").unwrap_err();
+        assert!(e.contains("0x78"), "{e}");
+    }
+}
