@@ -1141,8 +1141,16 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
-    /// A q4_K matrix as `MatMulNBits` 4-bit, blocks of 32 (one q4_K
-    /// sub-block each), with float zero points ([`q4_k_to_nbits`]).
+    /// A q4_K matrix `W` (`d·sc·q − dmin·m` per sub-block of 32) as llama.cpp's
+    /// q4_K dot product splits it: `x·Wᵀ = MatMulNBits(x; q, d·sc, zero
+    /// point 0) − blocksum(x)·Mᵀ`, where `blocksum(x)` sums `x` over each
+    /// block of 32 (`Reshape` + `ReduceSum`) and `M` `[K/32, N]` holds
+    /// `dmin·m` (a `MatMul`). The levels and both f32 products are ggml's
+    /// ([`q4_k_to_nbits`]); exact in exact arithmetic, f32-rounded as any
+    /// product. (MatMulNBits' float zero points would express it in one
+    /// node, but ONNX Runtime 1.31's CPU kernels take a slow path for
+    /// them: 17-20 tok/s decode on small q4_k_m against 89-100 for f32
+    /// weights.)
     fn q4_k_linear(
         &mut self,
         x: &str,
@@ -1152,13 +1160,18 @@ impl Builder<'_> {
         out: &str,
     ) -> io::Result<String> {
         let blocks = k / QK as i64;
-        let (b, s, z) = if self.sink.writing() {
+        let (b, s, m) = if self.sink.writing() {
             let v = generate(self.spec.seed, name, (k * n) as usize);
-            let (mut q, mut b, mut s, mut z) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut q, mut b, mut s, mut m) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             quant::quantize_q4_k(&v, &mut q).map_err(io::Error::other)?;
-            q4_k_to_nbits(&q, &mut b, &mut s, &mut z)
-                .map_err(|e| io::Error::other(format!("{name}: {e}")))?;
-            (b, f32_bytes(&s), f32_bytes(&z))
+            q4_k_to_nbits(&q, &mut b, &mut s, &mut m);
+            // Mins transposed to [K/32, N] for the MatMul.
+            let mut mt = vec![0.0f32; m.len()];
+            for (i, &x) in m.iter().enumerate() {
+                let (row, blk) = (i / blocks as usize, i % blocks as usize);
+                mt[blk * n as usize + row] = x;
+            }
+            (b, f32_bytes(&s), f32_bytes(&mt))
         } else {
             (Vec::new(), Vec::new(), Vec::new())
         };
@@ -1178,18 +1191,29 @@ impl Builder<'_> {
             len,
             || s,
         )?;
+        // Zero point 0 for every block (4-bit, two per byte).
+        let zlen = (n * ((blocks + 1) / 2)) as u64;
         let zn = self.tensor(
             &format!("{stem}_zero_points"),
-            data_type::FLOAT,
-            &[n * blocks],
-            len,
-            || z,
+            data_type::UINT8,
+            &[zlen as i64],
+            zlen,
+            || vec![0u8; zlen as usize],
         )?;
+        let mn = self.tensor(
+            &format!("{stem}_mins"),
+            data_type::FLOAT,
+            &[blocks, n],
+            len,
+            || m,
+        )?;
+        self.counter += 1;
+        let prod = format!("{stem}_nbits");
         self.push_node(
             "MatMulNBits",
             "com.microsoft",
             &[x, &bn, &sn, &zn],
-            out,
+            &prod,
             vec![
                 int("K", k),
                 int("N", n),
@@ -1198,7 +1222,13 @@ impl Builder<'_> {
                 int("accuracy_level", 4),
             ],
         );
-        Ok(out.to_string())
+        let shape = self.const_i64(&[0, 0, blocks, QK as i64]);
+        let xb = self.node("Reshape", &[x, &shape], vec![]);
+        // ReduceSum takes its axes as an input from opset 13 on.
+        let axes = self.const_i64(&[-1]);
+        let sums = self.node("ReduceSum", &[&xb, &axes], vec![int("keepdims", 0)]);
+        let mins = self.node("MatMul", &[&sums, &mn], vec![]);
+        Ok(self.node_named("Sub", &[&prod, &mins], out, vec![]))
     }
 
     /// The QDQ form of a quantised matmul (see [`TwinOptions::qdq`]), from
@@ -1308,7 +1338,7 @@ pub fn twin_encoding(ty: GgmlType, opts: TwinOptions) -> &'static str {
         (GgmlType::Q8_0, false) => "MatMulNBits 8-bit, blocks of 32 (exact)",
         (GgmlType::Q6_K, false) => "MatMulNBits 8-bit, blocks of 16, scale d*sc (exact)",
         (GgmlType::Q4_K, false) => {
-            "MatMulNBits 4-bit, blocks of 32, scale d*sc, float zero point dmin*m/(d*sc) (near-exact: f32 rounding of the zero point)"
+            "MatMulNBits 4-bit, blocks of 32, scale d*sc, zero point 0, minus block sums of x times dmin*m (exact weights, split as llama.cpp's q4_K dot product)"
         }
         (GgmlType::Q4_0, true) => "DequantizeLinear int4, blocks of 32, then MatMul (exact)",
         (GgmlType::Q8_0, true) => "DequantizeLinear int8, blocks of 32, then MatMul (exact)",
@@ -1380,24 +1410,14 @@ pub fn q6_k_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
     }
 }
 
-/// Converts ggml q4_K super-blocks to `MatMulNBits` 4-bit form with blocks
-/// of 32 (one q4_K sub-block each) and float zero points. ggml decodes a
-/// sub-block as `d·sc·q − dmin·m`; `MatMulNBits` as `(q − zp)·scale`. With
-/// `scale = d·sc` (the same f32 product ggml forms) and `zp = dmin·m /
-/// (d·sc)` the two are equal in exact arithmetic; in f32 `zp·scale` rounds
-/// to within an ulp or so of `dmin·m`, so the twin is near-exact, not
-/// bit-exact. The levels are the same 4-bit integers (ggml keeps the first
-/// 32 of each 64 in the low nibbles of 32 bytes and the next 32 in the high
-/// nibbles; they are repacked to MatMulNBits' pairs). A sub-block with
-/// `sc = 0` and `m ≠ 0` (every weight `−dmin·m`) is written as scale
-/// `dmin·m` and zero point `q + 1` when its levels are all one `q`, and is
-/// an error otherwise (no scale and zero point express it).
-pub fn q4_k_to_nbits(
-    blocks: &[u8],
-    b: &mut Vec<u8>,
-    scales: &mut Vec<f32>,
-    zps: &mut Vec<f32>,
-) -> Result<(), String> {
+/// Splits ggml q4_K super-blocks into `MatMulNBits` 4-bit form with blocks
+/// of 32 (one q4_K sub-block each, zero point 0): the 4-bit levels `q`
+/// (ggml keeps the first 32 of each 64 in the low nibbles of 32 bytes and
+/// the next 32 in the high nibbles; they are repacked to MatMulNBits'
+/// pairs) to `b`, `d·sc` to `scales` and `dmin·m` to `mins` (the same f32
+/// products ggml's dequantisation forms), per row and block. ggml decodes a
+/// weight as `d·sc·q − dmin·m`.
+pub fn q4_k_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>, mins: &mut Vec<f32>) {
     for blk in blocks.chunks_exact(quant::Q4_K_BLOCK_BYTES) {
         let d = f16::from_le_bytes([blk[0], blk[1]]).to_f32();
         let dmin = f16::from_le_bytes([blk[2], blk[3]]).to_f32();
@@ -1406,26 +1426,12 @@ pub fn q4_k_to_nbits(
             for half in 0..2 {
                 let (s, m) = quant::scale_min_k4(2 * g + half, sc);
                 let level = |l: usize| if half == 0 { q[l] & 0x0F } else { q[l] >> 4 };
-                let (scale, min) = (d * f32::from(s), dmin * f32::from(m));
-                if scale != 0.0 {
-                    scales.push(scale);
-                    zps.push(min / scale);
-                } else if min == 0.0 {
-                    scales.push(0.0);
-                    zps.push(0.0);
-                } else if (0..32).all(|l| level(l) == level(0)) {
-                    scales.push(min);
-                    zps.push(f32::from(level(0)) + 1.0);
-                } else {
-                    return Err(format!(
-                        "a q4_K sub-block with scale 0 and min {min} has differing levels: no MatMulNBits scale and zero point express it"
-                    ));
-                }
+                scales.push(d * f32::from(s));
+                mins.push(dmin * f32::from(m));
                 b.extend((0..16).map(|k| level(2 * k) | (level(2 * k + 1) << 4)));
             }
         }
     }
-    Ok(())
 }
 
 /// Values of tensor `name`, generated on up to 8 threads.
