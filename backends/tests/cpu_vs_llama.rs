@@ -23,6 +23,18 @@ fn configure(b: &mut dyn Backend) {
     b.clear().unwrap();
 }
 
+/// The GGUF at `path` loaded on `kind`.
+fn load(path: &std::path::Path, kind: BackendKind) -> Box<dyn Backend> {
+    let info = edgebench_backends::ModelMeta::Gguf(gguf::inspect(path).unwrap());
+    kind.load(
+        path,
+        &info,
+        &LoadSettings::default(),
+        &mock::MockConfig::default(),
+    )
+    .unwrap()
+}
+
 /// Greedy tokens after `prompt`, `n` of them.
 fn greedy(b: &mut dyn Backend, prompt: &[u32], n: usize) -> Vec<u32> {
     configure(b);
@@ -61,16 +73,7 @@ fn cpu_and_llama_cpp_agree_on_greedy_tokens() {
             &path,
         )
         .unwrap();
-        let info = edgebench_backends::ModelMeta::Gguf(gguf::inspect(&path).unwrap());
-        let load = |kind: BackendKind| {
-            kind.load(
-                &path,
-                &info,
-                &LoadSettings::default(),
-                &mock::MockConfig::default(),
-            )
-            .unwrap()
-        };
+        let load = |kind: BackendKind| load(&path, kind);
         let mut cpu = load(BackendKind::Cpu);
         let mut llama = load(BackendKind::LlamaCpp);
         assert_eq!(cpu.n_vocab(), llama.n_vocab(), "{quant:?}");
@@ -111,16 +114,7 @@ fn llama_cpp_tokenizes_with_the_gguf_vocabulary() {
         seed: 42,
     };
     write_gguf(&spec, &path).unwrap();
-    let info = edgebench_backends::ModelMeta::Gguf(gguf::inspect(&path).unwrap());
-    let load = |kind: BackendKind| {
-        kind.load(
-            &path,
-            &info,
-            &LoadSettings::default(),
-            &mock::MockConfig::default(),
-        )
-        .unwrap()
-    };
+    let load = |kind: BackendKind| load(&path, kind);
     let ascii = |c: char| SPACE_ID + 1 + (c as u32 - '!' as u32);
     let ids = load(BackendKind::LlamaCpp).tokenize("Hi\n").unwrap();
     assert_eq!(
@@ -188,16 +182,7 @@ fn the_pure_rust_tokenizer_merges_as_llama_cpp_does() {
         vocab.tokens[first + i] = p;
     }
     edgebench_backends::synth::write_gguf_with_vocab(&spec, &path, vocab).unwrap();
-    let info = edgebench_backends::ModelMeta::Gguf(gguf::inspect(&path).unwrap());
-    let load = |kind: BackendKind| {
-        kind.load(
-            &path,
-            &info,
-            &LoadSettings::default(),
-            &mock::MockConfig::default(),
-        )
-        .unwrap()
-    };
+    let load = |kind: BackendKind| load(&path, kind);
     let (cpu, llama) = (load(BackendKind::Cpu), load(BackendKind::LlamaCpp));
     let want = llama.tokenize(text).unwrap();
     // The pieces are used: far fewer ids than characters.

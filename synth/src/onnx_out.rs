@@ -423,6 +423,17 @@ struct Shared {
     axis2: String,
 }
 
+/// An attention layer's sizes: embedding, query heads, KV heads, head
+/// size and the query projection's width.
+#[derive(Clone, Copy)]
+struct AttnDims {
+    n_embd: i64,
+    n_head: i64,
+    n_kv: i64,
+    hd: i64,
+    q_dim: i64,
+}
+
 /// The per-model inputs of the GroupQueryAttention variant.
 struct GqaTables {
     seqlens: String,
@@ -607,8 +618,9 @@ impl Builder<'_> {
         })
     }
 
-    /// Layer `l`'s attention with its KV cache, and the residual.
-    fn attention_block(&mut self, l: u32, x: &str, sh: &Shared) -> io::Result<String> {
+    /// Layer `l`'s attention norm and q, k, v projections of `x`, and the
+    /// attention's dimensions.
+    fn qkv(&mut self, l: u32, x: &str) -> io::Result<(String, String, String, AttnDims)> {
         let h = self.spec.hparams();
         let (n_embd, n_head, n_kv, hd) = (
             h.n_embd as i64,
@@ -617,6 +629,23 @@ impl Builder<'_> {
             h.head_dim() as i64,
         );
         let (q_dim, kv_dim) = (n_head * hd, n_kv * hd);
+        let w = |s: &str| format!("blk.{l}.{s}.weight");
+        let hn = self.rms_norm(x, &w("attn_norm"), n_embd)?;
+        let q = self.linear(&hn, &w("attn_q"), n_embd, q_dim, None)?;
+        let k = self.linear(&hn, &w("attn_k"), n_embd, kv_dim, None)?;
+        let v = self.linear(&hn, &w("attn_v"), n_embd, kv_dim, None)?;
+        let d = AttnDims {
+            n_embd,
+            n_head,
+            n_kv,
+            hd,
+            q_dim,
+        };
+        Ok((q, k, v, d))
+    }
+
+    /// Layer `l`'s attention with its KV cache, and the residual.
+    fn attention_block(&mut self, l: u32, x: &str, sh: &Shared) -> io::Result<String> {
         let Shared {
             cos,
             sin,
@@ -624,11 +653,15 @@ impl Builder<'_> {
             scale,
             axis2,
         } = sh;
+        let (q, k, v, d) = self.qkv(l, x)?;
+        let AttnDims {
+            n_embd,
+            n_head,
+            n_kv,
+            hd,
+            q_dim,
+        } = d;
         let w = |s: &str| format!("blk.{l}.{s}.weight");
-        let hn = self.rms_norm(x, &w("attn_norm"), n_embd)?;
-        let q = self.linear(&hn, &w("attn_q"), n_embd, q_dim, None)?;
-        let k = self.linear(&hn, &w("attn_k"), n_embd, kv_dim, None)?;
-        let v = self.linear(&hn, &w("attn_v"), n_embd, kv_dim, None)?;
         let q = self.rope(&q, n_head, hd, cos, sin);
         let k = self.rope(&k, n_kv, hd, cos, sin);
         let shape = self.const_i64(&[0, 0, n_kv, hd]);
@@ -719,19 +752,15 @@ impl Builder<'_> {
     /// Layer `l`'s attention as one GroupQueryAttention node, and the
     /// residual.
     fn gqa_attention_block(&mut self, l: u32, x: &str, t: &GqaTables) -> io::Result<String> {
-        let h = self.spec.hparams();
-        let (n_embd, n_head, n_kv, hd) = (
-            h.n_embd as i64,
-            h.n_head as i64,
-            h.n_head_kv as i64,
-            h.head_dim() as i64,
-        );
-        let (q_dim, kv_dim) = (n_head * hd, n_kv * hd);
+        let (q, k, v, d) = self.qkv(l, x)?;
+        let AttnDims {
+            n_embd,
+            n_head,
+            n_kv,
+            q_dim,
+            ..
+        } = d;
         let w = |s: &str| format!("blk.{l}.{s}.weight");
-        let hn = self.rms_norm(x, &w("attn_norm"), n_embd)?;
-        let q = self.linear(&hn, &w("attn_q"), n_embd, q_dim, None)?;
-        let k = self.linear(&hn, &w("attn_k"), n_embd, kv_dim, None)?;
-        let v = self.linear(&hn, &w("attn_v"), n_embd, kv_dim, None)?;
         self.counter += 1;
         let ctx = format!("gqa_{}", self.counter);
         let inputs = [

@@ -226,9 +226,9 @@ fn read_value(c: &mut Cursor, key: &str, type_id: u32) -> Result<GgufValue, Gguf
     })
 }
 
-/// Reads an array's element type, count and elements into `c.kept` (a
-/// string, f32 or i32 array; any other is skipped).
-fn keep_array(c: &mut Cursor, key: &str) -> Result<(GgufValueType, u64), GgufError> {
+/// Reads an array's element type and count (its type id has been read) and
+/// checks that that many elements can fit in the bytes left.
+fn array_head(c: &mut Cursor, key: &str) -> Result<(GgufValueType, u64), GgufError> {
     let elem_id = c.u32(|| format!("the element type of metadata array '{key}'"))?;
     let elem = value_type(c, key, elem_id)?;
     let count = c.u64(|| format!("the length of metadata array '{key}'"))?;
@@ -244,6 +244,13 @@ fn keep_array(c: &mut Cursor, key: &str) -> Result<(GgufValueType, u64), GgufErr
             remaining: c.remaining(),
         });
     }
+    Ok((elem, count))
+}
+
+/// Reads an array's element type, count and elements into `c.kept` (a
+/// string, f32 or i32 array; any other is skipped).
+fn keep_array(c: &mut Cursor, key: &str) -> Result<(GgufValueType, u64), GgufError> {
+    let (elem, count) = array_head(c, key)?;
     // `count` elements fit in the bytes left, so the vectors are bounded by
     // the file size.
     let what = |j: u64| move || format!("element #{j} of metadata array '{key}'");
@@ -300,21 +307,7 @@ fn skip_array(c: &mut Cursor, key: &str, depth: u32) -> Result<(GgufValueType, u
             max_depth: MAX_ARRAY_DEPTH,
         });
     }
-    let elem_id = c.u32(|| format!("the element type of metadata array '{key}'"))?;
-    let elem = value_type(c, key, elem_id)?;
-    let count = c.u64(|| format!("the length of metadata array '{key}'"))?;
-    let fits = count
-        .checked_mul(elem.min_size())
-        .is_some_and(|n| n <= c.remaining());
-    if !fits {
-        return Err(GgufError::ArrayPastEof {
-            path: c.path.clone(),
-            key: key.to_string(),
-            count,
-            elem_type: elem.name().to_string(),
-            remaining: c.remaining(),
-        });
-    }
+    let (elem, count) = array_head(c, key)?;
     match elem.fixed_size() {
         Some(size) => c.skip(count * size, || {
             format!("the elements of metadata array '{key}'")
