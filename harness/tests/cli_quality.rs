@@ -231,6 +231,33 @@ fn text_is_tokenized_by_the_reference() {
     );
     assert_eq!(v["n_tokens"], 96);
     assert!(v["rows"][0]["stats"]["mean_kld"].as_f64().unwrap() > 0.0);
+    // The cpu backend tokenizes with edgebench's own SentencePiece
+    // tokenizer: text works without llama.cpp as the reference.
+    let o = edgebench(dir.path())
+        .args([
+            "quality",
+            "synth:tiny-q4_0",
+            "--reference",
+            "synth:tiny-f32",
+        ])
+        .args([
+            "--text",
+            "builtin",
+            "--reference-backend",
+            "cpu",
+            "-b",
+            "cpu",
+        ])
+        .args(["-t", "2", "--tokens", "96", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let source = v["tokens_source"].as_str().unwrap();
+    assert!(
+        source.starts_with("text: builtin") && source.ends_with("(cpu)"),
+        "{source}"
+    );
     let short = dir.path().join("short.txt");
     std::fs::write(&short, "Hi\n").unwrap();
     for (extra, want) in [
@@ -240,8 +267,8 @@ fn text_is_tokenized_by_the_reference() {
                 .to_string(),
         ),
         (
-            vec!["--text", "builtin", "--reference-backend", "cpu"],
-            "tokenizing text on cpu".to_string(),
+            vec!["--text", "builtin", "--reference-backend", "onnx:cpu"],
+            "tokenizing text on onnx:cpu".to_string(),
         ),
     ] {
         let o = edgebench(dir.path())
