@@ -210,18 +210,21 @@ fn compare_flags_a_quality_regression() {
 #[test]
 fn text_is_tokenized_by_the_reference() {
     let dir = tempfile::tempdir().unwrap();
-    let o = edgebench(dir.path())
-        .args([
-            "quality",
-            "synth:tiny-q4_0",
-            "--reference",
-            "synth:tiny-f32",
-        ])
-        .args([
-            "--text", "builtin", "-t", "2", "--tokens", "96", "-o", "json",
-        ])
-        .output()
-        .unwrap();
+    // tiny q4_0 against tiny f32, 2 threads, with `extra`.
+    let quality = |extra: &[&str]| {
+        edgebench(dir.path())
+            .args([
+                "quality",
+                "synth:tiny-q4_0",
+                "--reference",
+                "synth:tiny-f32",
+            ])
+            .args(["-t", "2"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = quality(&["--text", "builtin", "--tokens", "96", "-o", "json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let source = v["tokens_source"].as_str().unwrap();
@@ -233,24 +236,18 @@ fn text_is_tokenized_by_the_reference() {
     assert!(v["rows"][0]["stats"]["mean_kld"].as_f64().unwrap() > 0.0);
     // The cpu backend tokenizes with edgebench's own SentencePiece
     // tokenizer: text works without llama.cpp as the reference.
-    let o = edgebench(dir.path())
-        .args([
-            "quality",
-            "synth:tiny-q4_0",
-            "--reference",
-            "synth:tiny-f32",
-        ])
-        .args([
-            "--text",
-            "builtin",
-            "--reference-backend",
-            "cpu",
-            "-b",
-            "cpu",
-        ])
-        .args(["-t", "2", "--tokens", "96", "-o", "json"])
-        .output()
-        .unwrap();
+    let o = quality(&[
+        "--text",
+        "builtin",
+        "--reference-backend",
+        "cpu",
+        "-b",
+        "cpu",
+        "--tokens",
+        "96",
+        "-o",
+        "json",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let source = v["tokens_source"].as_str().unwrap();
@@ -271,18 +268,7 @@ fn text_is_tokenized_by_the_reference() {
             "tokenizing text on onnx:cpu".to_string(),
         ),
     ] {
-        let o = edgebench(dir.path())
-            .args([
-                "quality",
-                "synth:tiny-q4_0",
-                "--reference",
-                "synth:tiny-f32",
-                "-t",
-                "2",
-            ])
-            .args(&extra)
-            .output()
-            .unwrap();
+        let o = quality(&extra);
         assert_eq!(o.status.code(), Some(2));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(&want), "{err}");

@@ -53,6 +53,21 @@ monthly_queries = 10000000000
     p
 }
 
+/// `edgebench report` on the sweep in `out`, into `dir`/report: the folder
+/// and its report.md.
+fn report_md(dir: &Path, out: &Path) -> (std::path::PathBuf, String) {
+    let report = dir.join("report");
+    edgebench(&dir.join("cache"))
+        .arg("report")
+        .arg(out)
+        .arg("--out")
+        .arg(&report)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    (report, md)
+}
+
 /// The load run's record in the sweep's sweep.json.
 fn load_record(out: &Path) -> Value {
     let s: Value = serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
@@ -107,15 +122,7 @@ fn load_section_runs_and_sizes_the_fleet() {
     assert_eq!(verdicts.len(), 1, "{verdicts:?}");
     assert_eq!(verdicts[0]["test"], "req32+8");
     // The report sizes the fleet from the measured capacity.
-    let report = dir.path().join("report");
-    edgebench(&dir.path().join("cache"))
-        .arg("report")
-        .arg(&out)
-        .arg("--out")
-        .arg(&report)
-        .assert()
-        .success();
-    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    let (report, md) = report_md(dir.path(), &out);
     assert!(md.contains("capacity under load"), "{md}");
     assert!(md.contains("at concurrency 1 under load"), "{md}");
     // Its own section, with the capacity's binding limit and both charts.
@@ -282,15 +289,7 @@ fn a_load_run_past_its_budget_keeps_what_it_measured() {
     let l = &load["load"];
     assert_eq!(l["points"][0]["samples"].as_array().unwrap().len(), 200);
     assert_eq!(l["capacity"][0]["finished"], false);
-    let report = dir.path().join("report");
-    edgebench(&dir.path().join("cache"))
-        .arg("report")
-        .arg(&out)
-        .arg("--out")
-        .arg(&report)
-        .assert()
-        .success();
-    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    let (_, md) = report_md(dir.path(), &out);
     assert!(
         md.contains("tiny on mock: the load run stopped before its end (timeout"),
         "{md}"

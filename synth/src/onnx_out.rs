@@ -719,13 +719,7 @@ impl Builder<'_> {
         // computes them, for every position the model was trained on.
         let rows = h.n_ctx_train as usize;
         let half = hd as usize / 2;
-        let step = h.rope_freq_base.powf(-2.0 / hd as f32);
-        let mut inv = Vec::with_capacity(half);
-        let mut f = 1.0f32;
-        for _ in 0..half {
-            inv.push(f);
-            f *= step;
-        }
+        let inv = inv_freq_values(h.rope_freq_base, hd);
         let table = |trig: fn(f32) -> f32| {
             let mut v = Vec::with_capacity(rows * half);
             for p in 0..rows {
@@ -963,14 +957,7 @@ impl Builder<'_> {
     /// `base^(-2i/head_dim)` for `i < head_dim/2`, as ggml computes it: the
     /// f32 `powf(base, -2/head_dim)` raised by repeated f32 multiplication.
     fn inv_freq(&mut self, base: f32, hd: i64) -> io::Result<String> {
-        let step = base.powf(-2.0 / hd as f32);
-        let mut v = Vec::with_capacity(hd as usize / 2);
-        let mut f = 1.0f32;
-        for _ in 0..hd / 2 {
-            v.push(f);
-            f *= step;
-        }
-        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let bytes = f32_bytes(&inv_freq_values(base, hd));
         let len = bytes.len() as u64;
         self.tensor("rope.inv_freq", data_type::FLOAT, &[hd / 2], len, || bytes)
     }
@@ -1352,6 +1339,19 @@ pub fn nbits_to_qdq(
         }
     }
     (w, sc)
+}
+
+/// `base^(-2i/head_dim)` for `i < head_dim/2`, as ggml computes it: the
+/// f32 `powf(base, -2/head_dim)` raised by repeated f32 multiplication.
+fn inv_freq_values(base: f32, hd: i64) -> Vec<f32> {
+    let step = base.powf(-2.0 / hd as f32);
+    let mut v = Vec::with_capacity(hd as usize / 2);
+    let mut f = 1.0f32;
+    for _ in 0..hd / 2 {
+        v.push(f);
+        f *= step;
+    }
+    v
 }
 
 /// Elements per q6_K sub-block (one 8-bit scale each).
