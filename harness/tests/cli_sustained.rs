@@ -3,7 +3,9 @@
 //! the run goes on; and its bad-input errors.
 mod common;
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::process::Stdio;
 use std::thread;
 use std::time::Duration;
 
@@ -58,11 +60,59 @@ fn heating_and_throttling_are_seen_end_to_end() {
     let root = tmp.path().join("root");
     write_tree(&root);
     let out = tmp.path().join("sustained.json");
-    let heater_root = root.clone();
+    let cache = tmp.path().join("cache");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("edgebench"))
+        .env("EDGEBENCH_CACHE_DIR", &cache)
+        .args(["sustained", "-b", "mock", "-p", "8", "-n", "16", "-t", "1"])
+        .args(["--mock-spec", "prefill_us=100,decode_us=5000"])
+        .args([
+            "--duration",
+            "3s",
+            "--window",
+            "250ms",
+            "--telemetry-hz",
+            "20",
+        ])
+        .args(["--cooldown-watch", "--cooldown-timeout", "5s"])
+        .arg("--sysfs-root")
+        .arg(&root)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The heater's clock starts when the run says it starts, not when the
+    // process is spawned: a busy CI machine can take a while to start it.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            panic!("the run ended before it started: {seen}");
+        }
+        seen.push_str(&line);
+        if line.contains("sustained run of") {
+            break;
+        }
+    }
+    let stderr_rest = thread::spawn(move || {
+        let mut rest = String::new();
+        stderr.read_to_string(&mut rest).unwrap();
+        rest
+    });
     // Heats up and throttles from 1.5 s, draws 20 W throughout, and cools
     // back down at 3.5 s (after the 3 s run) so the recovery is seen.
+    // Each file is replaced by a rename, as a sysfs read never sees a file
+    // half written (a plain write truncates first, and a read in between
+    // would find the sensor missing).
+    let heater_root = root.clone();
+    let staging = tmp.path().join("staging");
     let heater = thread::spawn(move || {
-        let w = |rel: &str, text: String| std::fs::write(heater_root.join(rel), text).unwrap();
+        let w = |rel: &str, text: String| {
+            std::fs::write(&staging, text).unwrap();
+            std::fs::rename(&staging, heater_root.join(rel)).unwrap();
+        };
         for step in 0..=40u64 {
             let t = step as f64 * 0.1;
             let temp_mc = if t < 1.5 {
@@ -94,26 +144,17 @@ fn heating_and_throttling_are_seen_end_to_end() {
             thread::sleep(Duration::from_millis(100));
         }
     });
-    let cache = tmp.path().join("cache");
-    edgebench(&cache)
-        .args(["sustained", "-b", "mock", "-p", "8", "-n", "16", "-t", "1"])
-        .args(["--mock-spec", "prefill_us=100,decode_us=5000"])
-        .args([
-            "--duration",
-            "3s",
-            "--window",
-            "250ms",
-            "--telemetry-hz",
-            "20",
-        ])
-        .args(["--cooldown-watch", "--cooldown-timeout", "5s"])
-        .arg("--sysfs-root")
-        .arg(&root)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success()
-        .stdout(contains("| peak |"));
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let status = child.wait().unwrap();
+    let stderr = stderr_rest.join().unwrap();
+    assert!(status.success(), "{status}: {seen}{stderr}");
+    assert!(stdout.contains("| peak |"), "{stdout}");
     heater.join().unwrap();
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(r["kind"], "sustained");
