@@ -148,7 +148,7 @@ pub fn no_batching(backend: &str) -> BackendError {
         backend: backend.into(),
         what: "concurrency > 1".into(),
         hint: "this backend runs one sequence at a time; measure it at --concurrency 1 \
-               (llama.cpp batches sequences)"
+               (llama.cpp and Optimum-layout ONNX exports batch sequences)"
             .into(),
     }
 }

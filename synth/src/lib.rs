@@ -32,7 +32,7 @@ pub const SYNTH_FORMAT_VERSION: u32 = 1;
 /// [`SYNTH_FORMAT_VERSION`]: bump it whenever the `.onnx` or `.onnx.data`
 /// bytes written for a spec change (graph, operators, metadata, weight
 /// layout) while the GGUF stays the same, so cached twins are regenerated.
-pub const ONNX_TWIN_FORMAT_VERSION: u32 = 4;
+pub const ONNX_TWIN_FORMAT_VERSION: u32 = 5;
 
 /// A model size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

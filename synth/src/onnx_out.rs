@@ -35,8 +35,9 @@
 //! q/k/v projections, rotary embedding of adjacent pairs (llama.cpp's
 //! `NORM` rope: `(x[2i], x[2i+1])` rotated by `pos · base^(-2i/head_dim)`),
 //! grouped-query attention scaled by `1/sqrt(head_dim)` with a causal mask
-//! (key `j` is visible to a query at position `p` iff `attention_mask[j] = 1`
-//! and `j ≤ p`; key index = absolute position, the cache starting at 0),
+//! (key column `j` is visible to the query in column `c = past + s` iff
+//! `attention_mask[j] = 1` and `j ≤ c`: by column, as Hugging Face's mask,
+//! so a left-padded batch with its own `position_ids` per row works),
 //! softmax, output projection and residual; RMS norm, SwiGLU feed-forward
 //! (`down(silu(gate(h)) · up(h))`) and residual; final RMS norm and output
 //! projection. Everything is float32 and uses standard `ai.onnx` operators,
@@ -587,21 +588,26 @@ impl Builder<'_> {
         let sin = self.node("Sin", &[&ang], vec![]);
         let sin = self.node("Unsqueeze", &[&sin, &last], vec![]);
 
-        // Attention bias [B, 1, 1, S, T]: 0 where key j is visible to the
-        // query (attention_mask[j] = 1 and j <= the query's position), else
-        // f32::MIN.
+        // Attention bias [B, 1, 1, S, T]: 0 where key column j is visible to
+        // the query in column c = T - S + s (attention_mask[j] = 1 and
+        // j <= c), else f32::MIN. Causality is by column, as in Hugging
+        // Face's mask, not by position: a left-padded batch (each row's
+        // cache ending at column T - S, its own position_ids) then works.
         let t_len = self.node("Shape", &[self.mask], vec![int("start", 1), int("end", 2)]);
         let zero_axis = self.const_i64(&[0]);
         let t_len = self.node("Squeeze", &[&t_len, &zero_axis], vec![]);
+        let s_len = self.node("Shape", &[self.ids], vec![int("start", 1), int("end", 2)]);
+        let s_len = self.node("Squeeze", &[&s_len, &zero_axis], vec![]);
         let (zero, one) = (self.const_i64_scalar(0), self.const_i64_scalar(1));
-        let key_pos = self.node("Range", &[&zero, &t_len, &one], vec![]);
+        let key_col = self.node("Range", &[&zero, &t_len, &one], vec![]);
+        let q_start = self.node("Sub", &[&t_len, &s_len], vec![]);
+        let q_col = self.node("Range", &[&q_start, &t_len, &one], vec![]);
+        let axis1 = self.const_i64(&[1]);
+        let q_col = self.node("Unsqueeze", &[&q_col, &axis1], vec![]);
+        let causal = self.node("LessOrEqual", &[&key_col, &q_col], vec![]);
         let axis2 = self.const_i64(&[2]);
-        let pos = self.pos;
-        let query_pos = self.node("Unsqueeze", &[pos, &axis2], vec![]);
-        let causal = self.node("LessOrEqual", &[&key_pos, &query_pos], vec![]);
         let mask = self.mask;
         let kept = self.node("Equal", &[mask, &one], vec![]);
-        let axis1 = self.const_i64(&[1]);
         let kept = self.node("Unsqueeze", &[&kept, &axis1], vec![]);
         let visible = self.node("And", &[&causal, &kept], vec![]);
         let (f_zero, f_min) = (self.const_f32(0.0), self.const_f32(f32::MIN));

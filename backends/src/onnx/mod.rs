@@ -30,6 +30,7 @@
 //!   with another `threads` than the session has recreates the session (its
 //!   time is in [`OnnxBackend::load_ms`], and `facts()["session_creations"]`
 //!   counts them).
+mod batch;
 pub mod layout;
 pub mod runtime;
 
@@ -153,6 +154,8 @@ pub struct OnnxBackend {
     /// binding that holds each layer's max-length KV buffers as both its
     /// past input and present output (see the module notes).
     binding: Option<IoBinding>,
+    /// Per-sequence caches after `configure_parallel` (see [`batch`]).
+    batched: Option<batch::Batched>,
     past_len: usize,
     logits: Option<DynValue>,
     configured: bool,
@@ -380,6 +383,7 @@ impl OnnxBackend {
             use_cache: [false],
             past: Vec::new(),
             binding: None,
+            batched: None,
             past_len: 0,
             logits: None,
             configured: false,
@@ -686,6 +690,17 @@ impl OnnxBackend {
     }
 }
 
+/// The index of the largest value (the first of equals): greedy sampling.
+fn argmax(it: &mut dyn Iterator<Item = f32>) -> u32 {
+    let mut best = (0u32, f32::NEG_INFINITY);
+    for (i, x) in it.enumerate() {
+        if x > best.1 {
+            best = (i as u32, x);
+        }
+    }
+    best.0
+}
+
 /// The index range of the last position's row in a logits tensor of
 /// `shape` holding `len` values: the last `shape[-1]` values, after checking
 /// that `shape[-1]` is the vocabulary size `n_vocab` (from `source`).
@@ -790,6 +805,7 @@ impl Backend for OnnxBackend {
         self.positions = Ints::new(self.positions.elem(), 0..self.n_ctx as i64);
         // A shared KV buffer is sized by n_ctx and bound to this session.
         self.binding = None;
+        self.batched = None;
         self.configured = true;
         self.empty_past()
     }
@@ -829,20 +845,38 @@ impl Backend for OnnxBackend {
     }
 
     fn next_token(&mut self) -> Result<u32, BackendError> {
-        self.last_logits("next_token", |it| {
-            let mut best = (0u32, f32::NEG_INFINITY);
-            for (i, x) in it.enumerate() {
-                if x > best.1 {
-                    best = (i as u32, x);
-                }
-            }
-            best.0
-        })
+        self.last_logits("next_token", argmax)
     }
 
     fn logits(&mut self, out: &mut Vec<f32>) -> Result<(), BackendError> {
         out.clear();
         self.last_logits("logits", |it| out.extend(it))
+    }
+
+    fn configure_parallel(
+        &mut self,
+        settings: &ContextSettings,
+        n_seq: u32,
+    ) -> Result<(), BackendError> {
+        self.configure_batched(settings, n_seq)
+    }
+
+    fn clear_seq(&mut self, seq: u32) -> Result<(), BackendError> {
+        self.clear_batched_seq(seq)
+    }
+
+    fn step(&mut self, chunks: &[crate::backend::SeqChunk<'_>]) -> Result<(), BackendError> {
+        self.step_batched(chunks)
+    }
+
+    fn next_token_at(&mut self, k: usize) -> Result<u32, BackendError> {
+        Ok(argmax(&mut self.step_logits(k)?.iter().copied()))
+    }
+
+    fn logits_at(&mut self, k: usize, out: &mut Vec<f32>) -> Result<(), BackendError> {
+        out.clear();
+        out.extend_from_slice(self.step_logits(k)?);
+        Ok(())
     }
 }
 
