@@ -1,6 +1,7 @@
-//! Several sequences batched on the onnx backend (left padding, one cache
-//! per sequence): each sequence's logits equal the same sequence run
-//! alone, and what cannot be batched is refused by name.
+//! Several sequences batched on the onnx backend (one cache per sequence;
+//! left padding on the Optimum-layout twin, right padding on the
+//! onnxruntime-genai GroupQueryAttention twins): each sequence's logits
+//! equal the same sequence run alone, and misuse is an error.
 //!
 //! Needs the ONNX Runtime library at run time (scripts/setup.sh installs it).
 use std::path::{Path, PathBuf};
@@ -59,10 +60,8 @@ fn argmax(v: &[f32]) -> usize {
 /// steps; the longest prompt is split into two chunks (the first keeps no
 /// logits), so decodes, prompt chunks and pasts of unequal lengths share
 /// steps. Every logits row equals the sequence's own run alone.
-fn batched_equals_alone(quant: Quant) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = twin(dir.path(), quant);
-    let mut b = OnnxBackend::load(&path, &OnnxOptions::default()).unwrap();
+fn batched_equals_alone(path: &Path, what: &str) {
+    let mut b = OnnxBackend::load(path, &OnnxOptions::default()).unwrap();
     let n_tok = 24usize;
     let prompts = [9usize, 3, 14, 6];
     let n_seq = prompts.len() as u32;
@@ -139,22 +138,54 @@ fn batched_equals_alone(quant: Quant) {
             let d = max_abs_diff(a, c);
             assert!(
                 d <= 1e-3 * scale.max(1.0),
-                "{quant:?} sequence {s} position {}: max |diff| {d} (logits up to {scale})",
+                "{what} sequence {s} position {}: max |diff| {d} (logits up to {scale})",
                 prompts[s] - 1 + i
             );
-            assert_eq!(argmax(a), argmax(c), "sequence {s} position {i}");
+            assert_eq!(argmax(a), argmax(c), "{what} sequence {s} position {i}");
         }
     }
 }
 
 #[test]
 fn batched_logits_match_each_sequence_run_alone_f32() {
-    batched_equals_alone(Quant::F32);
+    let dir = tempfile::tempdir().unwrap();
+    batched_equals_alone(&twin(dir.path(), Quant::F32), "f32");
 }
 
 #[test]
 fn batched_logits_match_each_sequence_run_alone_q4_0() {
-    batched_equals_alone(Quant::Q4_0);
+    let dir = tempfile::tempdir().unwrap();
+    batched_equals_alone(&twin(dir.path(), Quant::Q4_0), "q4_0");
+}
+
+/// The twin as onnxruntime-genai writes it (GroupQueryAttention), in its
+/// own folder with its genai_config.json.
+fn genai_twin(dir: &Path, quant: Quant, share_buffer: bool) -> PathBuf {
+    let sub = dir.join(format!("genai-{quant:?}-{share_buffer}"));
+    std::fs::create_dir(&sub).unwrap();
+    let opts = TwinOptions {
+        gqa: true,
+        ..TwinOptions::default()
+    };
+    write_onnx_with(&spec(quant), &sub.join("model.onnx"), opts).unwrap();
+    std::fs::write(
+        sub.join("genai_config.json"),
+        genai_config(&spec(quant), "model.onnx", share_buffer),
+    )
+    .unwrap();
+    sub.join("model.onnx")
+}
+
+#[test]
+fn genai_exports_batch_with_right_padding() {
+    let dir = tempfile::tempdir().unwrap();
+    batched_equals_alone(&genai_twin(dir.path(), Quant::Q4_0, false), "genai q4_0");
+    // The shared past/present export runs alone through its shared buffer
+    // and batched with separate past and present tensors.
+    batched_equals_alone(
+        &genai_twin(dir.path(), Quant::F32, true),
+        "genai shared f32",
+    );
 }
 
 fn run_err(r: Result<(), BackendError>) -> String {
@@ -162,7 +193,7 @@ fn run_err(r: Result<(), BackendError>) -> String {
 }
 
 #[test]
-fn misuse_is_an_error_and_a_genai_export_is_refused() {
+fn misuse_is_an_error_and_a_graph_without_positions_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = twin(dir.path(), Quant::F32);
     let mut b = OnnxBackend::load(&path, &OnnxOptions::default()).unwrap();
@@ -195,27 +226,22 @@ fn misuse_is_an_error_and_a_genai_export_is_refused() {
     b.configure(&settings()).unwrap();
     assert!(b.clear_seq(0).is_err());
 
-    // An onnxruntime-genai export (GroupQueryAttention) is refused, never
-    // run one sequence at a time in silence.
-    let gdir = dir.path().join("genai");
-    std::fs::create_dir(&gdir).unwrap();
+    // The GroupQueryAttention graph read as an Optimum export (no
+    // genai_config.json beside it): no position_ids for left padding, so
+    // batching is refused, never run one sequence at a time in silence.
+    let bare = dir.path().join("bare.onnx");
     let opts = TwinOptions {
         gqa: true,
         ..TwinOptions::default()
     };
-    write_onnx_with(&spec(Quant::F32), &gdir.join("model.onnx"), opts).unwrap();
-    std::fs::write(
-        gdir.join("genai_config.json"),
-        genai_config(&spec(Quant::F32), "model.onnx", false),
-    )
-    .unwrap();
-    let mut g = OnnxBackend::load(&gdir.join("model.onnx"), &OnnxOptions::default()).unwrap();
+    write_onnx_with(&spec(Quant::F32), &bare, opts).unwrap();
+    let mut g = OnnxBackend::load(&bare, &OnnxOptions::default()).unwrap();
     let e = g
         .configure_parallel(&settings(), 2)
-        .expect_err("genai batching is not driven")
+        .expect_err("left padding needs position_ids")
         .to_string();
     assert!(
-        e.contains("concurrency > 1") && e.contains("onnxruntime-genai"),
+        e.contains("concurrency > 1") && e.contains("position_ids"),
         "{e}"
     );
 }

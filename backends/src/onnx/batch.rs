@@ -1,31 +1,36 @@
 //! Several sequences decoded together on ONNX Runtime
-//! ([`Backend::configure_parallel`], [`Backend::step`]), the way Hugging
-//! Face batches a decoder export: left padding.
+//! ([`Backend::configure_parallel`], [`Backend::step`]).
 //!
 //! Each sequence keeps its own KV cache here, `[heads, n_ctx, head_dim]`
 //! per past input, in the model's KV type. A step groups its chunks by
 //! length (the decodes, one token each, go together; a prompt chunk goes
-//! with chunks of its own length), and runs each group as one batch of
-//! `rows` sequences:
+//! with chunks of its own length, so a decode never pays for a prompt's
+//! padding), and runs each group as one batch of `rows` sequences. The
+//! pasts of the rows are copied into `[rows, heads, P, head_dim]`, `P` the
+//! longest past in the group, padded in the way the graph's attention
+//! reads a batch:
 //!
-//! - the past of every row is copied into `[rows, heads, P, head_dim]`,
-//!   right-aligned, where `P` is the longest past in the group: row `r`
-//!   with `L` cached positions holds them in columns `P - L .. P`, and its
-//!   `attention_mask` is 0 on the padding columns before them;
-//! - `position_ids` give each row its own positions (`L ..`), so rotary
-//!   embedding sees the true positions while the cache columns are shifted;
-//! - the new columns of each row's `present.*` output are copied back into
-//!   its cache, and the logits of each chunk that asked for them are kept.
+//! - **Left padding** (Optimum exports, the synthetic twin), as Hugging
+//!   Face batches: row `r` with `L` cached positions holds them in columns
+//!   `P - L .. P`, `attention_mask` is 0 on the padding before them, the
+//!   new tokens are columns `P ..` of `present.*`, and `position_ids` give
+//!   each row its true positions. The graph's causal mask must be by column
+//!   (Hugging Face's and the twin's are), and the graph must take
+//!   `position_ids`.
+//! - **Right padding** (onnxruntime-genai exports, whose attention is
+//!   GroupQueryAttention): row `r` holds its `L` positions in columns
+//!   `0 .. L`, `attention_mask` is 1 on `L + new` columns and 0 after, so
+//!   the graph's `seqlens_k` (the mask's row sums, minus one) tells
+//!   GroupQueryAttention where each row's new keys go and which positions
+//!   the rotary embedding inside it uses; the new tokens are columns
+//!   `L ..` of `present.*`. A shared past/present export runs batched with
+//!   separate past and present tensors (GroupQueryAttention takes both).
 //!
-//! This needs a graph whose causal mask is by column (Hugging Face's, and
-//! the synthetic twin's) and that takes `position_ids`. onnxruntime-genai
-//! exports (GroupQueryAttention, whose cache is right-padded and indexed
-//! by `seqlens_k`) are refused with a clear error rather than run wrongly.
-//!
-//! The copies are the price of per-sequence caches over one batch tensor:
-//! a step copies each row's past in and its new positions out. The
-//! Optimum-style graph copies the whole past into `present` every step
-//! anyway (a Concat), so this at most doubles that traffic.
+//! The new columns of each row's `present.*` are copied back into its
+//! cache, and the logits of each chunk that asked for them are kept. The
+//! copies are the price of per-sequence caches over one batch tensor: a
+//! step copies each row's past in and its new positions out (an Optimum
+//! graph copies its whole past into `present` every step anyway, a Concat).
 use ort::session::SessionInputValue;
 use ort::value::{DynValue, PrimitiveTensorElementType, Tensor};
 
@@ -56,6 +61,8 @@ struct Dims {
 /// State of a context made by `configure_parallel`.
 pub(super) struct Batched {
     dims: Dims,
+    /// Right padding (genai, GroupQueryAttention) rather than left.
+    right_pad: bool,
     len: Vec<usize>,
     caches: Caches,
     /// Logits rows of the last step's chunks that kept logits, in order.
@@ -99,19 +106,13 @@ impl OnnxBackend {
         settings: &ContextSettings,
         n_seq: u32,
     ) -> Result<(), BackendError> {
-        if self.layout.kind == LayoutKind::Genai || self.layout.share_buffer {
-            return Err(unsupported(
-                "concurrency > 1 on an onnxruntime-genai export",
-                "its GroupQueryAttention cache is right-padded per sequence and indexed by \
-                 seqlens_k, which edgebench does not drive yet; measure it at --concurrency 1, \
-                 or batch an Optimum-layout export of the model",
-            ));
-        }
-        if self.layout.position_ids.is_none() {
+        let right_pad = self.layout.kind == LayoutKind::Genai;
+        if !right_pad && self.layout.position_ids.is_none() {
             return Err(unsupported(
                 "concurrency > 1 on a graph without position_ids",
-                "batched sequences are left-padded, so each row needs its own positions; \
-                 export the model with position_ids, or measure it at --concurrency 1",
+                "batched sequences of an Optimum-layout export are left-padded, so each row \
+                 needs its own positions; export the model with position_ids, or measure it at \
+                 --concurrency 1",
             ));
         }
         self.configure(settings)?;
@@ -132,6 +133,7 @@ impl OnnxBackend {
             }),
         };
         self.batched = Some(Batched {
+            right_pad,
             dims: Dims {
                 n_ctx: self.n_ctx,
                 heads,
@@ -224,14 +226,14 @@ impl OnnxBackend {
             b.logits.resize_with(next_slot, Vec::new);
         }
         let mut state = self.batched.take().expect("checked above");
-        let dims = state.dims;
+        let (dims, right_pad) = (state.dims, state.right_pad);
         let mut result = Ok(());
         for group in rows.chunk_by(|a, b| a.0 == b.0) {
             let group: Vec<Row> = group.iter().map(|r| r.1).collect();
             let (len, logits) = (&mut state.len, &mut state.logits);
             result = match &mut state.caches {
-                Caches::F32(store) => self.run_group(dims, len, store, logits, &group),
-                Caches::F16(store) => self.run_group(dims, len, store, logits, &group),
+                Caches::F32(store) => self.run_group(dims, right_pad, len, store, logits, &group),
+                Caches::F16(store) => self.run_group(dims, right_pad, len, store, logits, &group),
             };
             if result.is_err() {
                 break;
@@ -245,6 +247,7 @@ impl OnnxBackend {
     fn run_group<T>(
         &mut self,
         d: Dims,
+        right_pad: bool,
         len: &mut [usize],
         store: &mut Store<T>,
         logits: &mut [Vec<f32>],
@@ -265,8 +268,13 @@ impl OnnxBackend {
             let l = len[seq as usize];
             ids.extend(tokens.iter().map(|&t| i64::from(t)));
             pos.extend((l..l + s).map(|x| x as i64));
-            mask.extend(std::iter::repeat_n(0, p - l));
-            mask.extend(std::iter::repeat_n(1, l + s));
+            if right_pad {
+                mask.extend(std::iter::repeat_n(1, l + s));
+                mask.extend(std::iter::repeat_n(0, p - l));
+            } else {
+                mask.extend(std::iter::repeat_n(0, p - l));
+                mask.extend(std::iter::repeat_n(1, l + s));
+            }
         }
         let mut inputs: Vec<SessionInputValue<'_>> = Vec::with_capacity(self.feeds.len());
         for f in &self.feeds {
@@ -286,7 +294,7 @@ impl OnnxBackend {
                     for (r, &(seq, _, _)) in group.iter().enumerate() {
                         let (l, src) = (len[seq as usize], &store.data[seq as usize][slot]);
                         for head in 0..h {
-                            let to = ((r * h + head) * p + (p - l)) * hd;
+                            let to = ((r * h + head) * p + if right_pad { 0 } else { p - l }) * hd;
                             let from = head * d.n_ctx * hd;
                             past[to..to + l * hd].copy_from_slice(&src[from..from + l * hd]);
                         }
@@ -303,18 +311,32 @@ impl OnnxBackend {
                 .get(name.as_str())
                 .ok_or_else(|| run_err("step", format!("the run returned no '{name}'")))?;
             let (shape, data) = out.try_extract_tensor::<T>().map_err(e)?;
-            let want = [rows, h, p + s, hd].map(|x| x as i64);
-            if **shape != want {
-                return Err(run_err(
-                    "step",
-                    format!("'{name}' came back {shape:?}, expected {want:?}"),
-                ));
-            }
+            // Left padding: the past then the new columns, `p + s`.
+            // Right padding: GroupQueryAttention's present is at least
+            // `p + s` long, each row's new keys at its own `l ..`.
+            let t = match **shape {
+                [b, hh, t, dd]
+                    if [b, hh, dd] == [rows, h, hd].map(|x| x as i64)
+                        && (t as usize == p + s || right_pad && t as usize >= p + s) =>
+                {
+                    t as usize
+                }
+                _ => {
+                    return Err(run_err(
+                        "step",
+                        format!(
+                            "'{name}' came back {shape:?}, expected [{rows}, {h}, {}, {hd}]",
+                            p + s
+                        ),
+                    ));
+                }
+            };
             for (r, &(seq, _, _)) in group.iter().enumerate() {
                 let l = len[seq as usize];
                 let dst = &mut store.data[seq as usize][slot];
+                let first = if right_pad { l } else { p };
                 for head in 0..h {
-                    let from = ((r * h + head) * (p + s) + p) * hd;
+                    let from = ((r * h + head) * t + first) * hd;
                     let to = (head * d.n_ctx + l) * hd;
                     dst[to..to + s * hd].copy_from_slice(&data[from..from + s * hd]);
                 }
