@@ -27,7 +27,7 @@ use candle_transformers::models::{
 
 use crate::backend::{Backend, BackendDescription, ContextSettings, LoadSettings};
 use crate::error::BackendError;
-use edgebench_formats::gguf::tokenizer::SpmTokenizer;
+use edgebench_formats::gguf::tokenizer::GgufTokenizer;
 
 const ID: &str = "cpu";
 
@@ -98,7 +98,7 @@ pub struct CpuBackend {
     /// The GGUF file, for its vocabulary.
     path: std::path::PathBuf,
     /// The vocabulary's tokenizer, read at the first `tokenize`.
-    tokenizer: std::sync::OnceLock<Result<SpmTokenizer, String>>,
+    tokenizer: std::sync::OnceLock<Result<GgufTokenizer, String>>,
 }
 
 fn run_err(stage: &'static str, e: impl std::fmt::Display) -> BackendError {
@@ -205,8 +205,8 @@ impl Backend for CpuBackend {
     }
 
     /// edgebench's own tokenizer on the GGUF's vocabulary (SentencePiece
-    /// `llama` vocabularies; others are refused by name), doing what
-    /// llama.cpp's does.
+    /// `llama` and byte-level BPE `gpt2` vocabularies; others are refused
+    /// by name), doing what llama.cpp's does.
     fn tokenize(&self, text: &str) -> Result<Vec<u32>, BackendError> {
         let unsupported = |why: &str| BackendError::Unsupported {
             backend: ID.into(),
@@ -215,7 +215,7 @@ impl Backend for CpuBackend {
         };
         let t = self
             .tokenizer
-            .get_or_init(|| SpmTokenizer::from_gguf(&self.path));
+            .get_or_init(|| GgufTokenizer::from_gguf(&self.path));
         let t = t.as_ref().map_err(|e| unsupported(e))?;
         t.tokenize(text).map_err(|e| unsupported(&e))
     }

@@ -143,6 +143,55 @@ fn llama_cpp_tokenizes_with_the_gguf_vocabulary() {
     }
 }
 
+/// Byte-level BPE (`gpt2`) vocabularies, as Llama 3 and Qwen2 GGUFs carry:
+/// merges learnt from the quality text, a user-defined token, and each of
+/// the three pre-tokenizers the pure-Rust tokenizer knows. It gives
+/// llama.cpp's ids on the quality text and on text that exercises the
+/// patterns (contractions in both cases, digit runs, runs of spaces and
+/// newlines, letters outside ASCII, an emoji, the user-defined token).
+#[test]
+fn the_pure_rust_bpe_tokenizer_matches_llama_cpp() {
+    use edgebench_backends::synth::vocab::bpe_vocab;
+    let text = include_str!("../../harness/assets/quality-text.txt");
+    let odd = [
+        "I'll say they're DON'T we'D",
+        "12345 1,000,000 and 3.14159",
+        "two  spaces,   three\n\nnewlines\r\n\tand a tab ",
+        "Four score, ünd naïve café 日本語 🙂 seven",
+        "call <tool_call>now<tool_call> twice",
+        "",
+        "   ",
+    ];
+    for pre in ["llama-bpe", "qwen2", "gpt-2"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny-bpe.gguf");
+        let spec = SynthSpec {
+            preset: Preset::Tiny,
+            quant: Quant::F32,
+            seed: 42,
+        };
+        let vocab = bpe_vocab(spec.hparams().n_vocab, text, pre, &["<tool_call>"]);
+        let merges = vocab.bpe.as_ref().unwrap().merges.len();
+        assert!(merges > 300, "{merges} merges");
+        edgebench_backends::synth::write_gguf_with_vocab(&spec, &path, vocab).unwrap();
+        let (cpu, llama) = (
+            load(&path, BackendKind::Cpu),
+            load(&path, BackendKind::LlamaCpp),
+        );
+        let want = llama.tokenize(text).unwrap();
+        // The merges are used: far fewer ids than bytes.
+        assert!(want.len() * 3 < text.len(), "{pre}: {} ids", want.len());
+        assert_eq!(cpu.tokenize(text).unwrap(), want, "{pre}");
+        for t in odd {
+            assert_eq!(
+                cpu.tokenize(t).unwrap(),
+                llama.tokenize(t).unwrap(),
+                "{pre}: {t:?}"
+            );
+        }
+    }
+}
+
 /// The pure-Rust tokenizer merges pieces as llama.cpp does: on a GGUF
 /// whose vocabulary has multi-character pieces with scores, both give the
 /// same ids (the synthetic vocabulary has single characters only).

@@ -128,7 +128,18 @@ pub fn write_gguf_with_vocab(
         MetaValue::U32(h.head_dim()),
     )?;
     kv(&mut w, "llama.vocab_size", MetaValue::U32(h.n_vocab))?;
-    kv(&mut w, "tokenizer.ggml.model", s("llama"))?;
+    match vocab.bpe {
+        None => kv(&mut w, "tokenizer.ggml.model", s("llama"))?,
+        Some(bpe) => {
+            kv(&mut w, "tokenizer.ggml.model", s("gpt2"))?;
+            kv(&mut w, "tokenizer.ggml.pre", s(&bpe.pre))?;
+            kv(
+                &mut w,
+                "tokenizer.ggml.merges",
+                MetaValue::StringArray(bpe.merges),
+            )?;
+        }
+    }
     kv(
         &mut w,
         "tokenizer.ggml.tokens",

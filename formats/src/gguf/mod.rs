@@ -7,6 +7,7 @@
 //! `u64` metadata count, the metadata entries, the tensor infos, then the
 //! tensor data, aligned to `general.alignment` (default 32).
 
+pub mod bpe;
 mod cursor;
 mod error;
 mod info;

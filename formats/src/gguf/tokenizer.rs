@@ -11,16 +11,123 @@
 //! (ties: the leftmost); each remaining piece is its token, or, when it is
 //! none, one byte token `<0xXX>` per byte (else the token spelled by that
 //! one byte). Special tokens in the text are not parsed (as with
-//! `parse_special = false`). Other vocabulary types (`gpt2` byte-level BPE
-//! and its per-model pre-tokenizers, `bert`, `t5`...) are refused by name.
+//! `parse_special = false`).
+//!
+//! [`GgufTokenizer`] reads a GGUF file's vocabulary and picks this one for
+//! `llama` vocabularies or [`super::bpe::BpeTokenizer`] for `gpt2` ones
+//! (byte-level BPE); other types (`bert`, `t5`...) are refused by name.
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::path::Path;
 
+use super::bpe::{BpeTokenizer, BpeVocab};
 use super::{GgufArray, GgufValue, read_arrays};
 
 const TOKENS: &str = "tokenizer.ggml.tokens";
 const SCORES: &str = "tokenizer.ggml.scores";
+const TOKEN_TYPES: &str = "tokenizer.ggml.token_type";
+const MERGES: &str = "tokenizer.ggml.merges";
+
+/// A GGUF file's own tokenizer: SentencePiece (`llama`) or byte-level BPE
+/// (`gpt2`).
+#[derive(Debug)]
+pub enum GgufTokenizer {
+    /// `tokenizer.ggml.model = "llama"`.
+    Spm(SpmTokenizer),
+    /// `tokenizer.ggml.model = "gpt2"`.
+    Bpe(Box<BpeTokenizer>),
+}
+
+impl GgufTokenizer {
+    /// Reads the vocabulary of the GGUF file at `path`; a type or
+    /// pre-tokenizer this crate does not implement, or a missing or
+    /// malformed array, is refused with a message naming the key.
+    pub fn from_gguf(path: &Path) -> Result<GgufTokenizer, String> {
+        let (meta, arrays) =
+            read_arrays(path, &[TOKENS, SCORES, TOKEN_TYPES, MERGES]).map_err(|e| e.to_string())?;
+        let at = |what: String| format!("{}: {what}", path.display());
+        let model = meta
+            .get("tokenizer.ggml.model")
+            .and_then(GgufValue::as_str)
+            .ok_or_else(|| at("no tokenizer.ggml.model: the file carries no vocabulary".into()))?;
+        let Some(GgufArray::Strings(tokens)) = arrays.get(TOKENS) else {
+            return Err(at(format!("{TOKENS} is missing or not a string array")));
+        };
+        let flag = |k: &str| meta.get(k).and_then(GgufValue::as_bool);
+        let id = |k: &str| meta.get(k).and_then(GgufValue::as_u32);
+        match model {
+            "llama" => {
+                let Some(GgufArray::F32(scores)) = arrays.get(SCORES) else {
+                    return Err(at(format!("{SCORES} is missing or not an f32 array")));
+                };
+                if tokens.len() != scores.len() {
+                    return Err(at(format!(
+                        "{TOKENS} has {} entries but {SCORES} has {}",
+                        tokens.len(),
+                        scores.len()
+                    )));
+                }
+                let bos = id("tokenizer.ggml.bos_token_id").unwrap_or(1);
+                Ok(GgufTokenizer::Spm(SpmTokenizer::new(
+                    tokens,
+                    scores.clone(),
+                    flag("tokenizer.ggml.add_bos_token")
+                        .unwrap_or(true)
+                        .then_some(bos),
+                    flag("tokenizer.ggml.add_space_prefix").unwrap_or(true),
+                )))
+            }
+            "gpt2" => {
+                let Some(GgufArray::Strings(merges)) = arrays.get(MERGES) else {
+                    return Err(at(format!("{MERGES} is missing or not a string array")));
+                };
+                let types = match arrays.get(TOKEN_TYPES) {
+                    Some(GgufArray::I32(t)) if t.len() == tokens.len() => t.clone(),
+                    None => vec![1; tokens.len()],
+                    Some(_) => {
+                        return Err(at(format!(
+                            "{TOKEN_TYPES} is not an i32 array of {} entries",
+                            tokens.len()
+                        )));
+                    }
+                };
+                let pre = meta
+                    .get("tokenizer.ggml.pre")
+                    .and_then(GgufValue::as_str)
+                    .unwrap_or("default");
+                BpeTokenizer::new(BpeVocab {
+                    tokens,
+                    token_types: &types,
+                    merges,
+                    pre,
+                    bos: (
+                        id("tokenizer.ggml.bos_token_id"),
+                        flag("tokenizer.ggml.add_bos_token"),
+                    ),
+                    eos: (
+                        id("tokenizer.ggml.eos_token_id"),
+                        flag("tokenizer.ggml.add_eos_token"),
+                    ),
+                })
+                .map(|t| GgufTokenizer::Bpe(Box::new(t)))
+                .map_err(at)
+            }
+            other => Err(at(format!(
+                "tokenizer.ggml.model is '{other}'; edgebench's own tokenizer reads 'llama' \
+                 (SentencePiece) and 'gpt2' (byte-level BPE) vocabularies: tokenize with \
+                 llama.cpp for this one"
+            ))),
+        }
+    }
+
+    /// The token ids of `text`, with the special tokens the vocabulary adds.
+    pub fn tokenize(&self, text: &str) -> Result<Vec<u32>, String> {
+        match self {
+            GgufTokenizer::Spm(t) => t.tokenize(text),
+            GgufTokenizer::Bpe(t) => t.tokenize(text),
+        }
+    }
+}
 
 /// A `llama` (SentencePiece) vocabulary from a GGUF file.
 #[derive(Debug, Clone)]
@@ -71,51 +178,6 @@ struct Symbol {
 }
 
 impl SpmTokenizer {
-    /// Reads the vocabulary of the GGUF file at `path`. A file whose
-    /// `tokenizer.ggml.model` is not `llama`, or whose tokens or scores are
-    /// missing or of different lengths, is refused with a message naming
-    /// the key.
-    pub fn from_gguf(path: &Path) -> Result<SpmTokenizer, String> {
-        let (meta, arrays) = read_arrays(path, &[TOKENS, SCORES]).map_err(|e| e.to_string())?;
-        let at = |what: String| format!("{}: {what}", path.display());
-        let model = meta
-            .get("tokenizer.ggml.model")
-            .and_then(GgufValue::as_str)
-            .ok_or_else(|| at("no tokenizer.ggml.model: the file carries no vocabulary".into()))?;
-        if model != "llama" {
-            return Err(at(format!(
-                "tokenizer.ggml.model is '{model}'; edgebench's own tokenizer reads only \
-                 'llama' (SentencePiece) vocabularies: tokenize with llama.cpp for this one"
-            )));
-        }
-        let Some(GgufArray::Strings(tokens)) = arrays.get(TOKENS) else {
-            return Err(at(format!("{TOKENS} is missing or not a string array")));
-        };
-        let Some(GgufArray::F32(scores)) = arrays.get(SCORES) else {
-            return Err(at(format!("{SCORES} is missing or not an f32 array")));
-        };
-        if tokens.len() != scores.len() {
-            return Err(at(format!(
-                "{TOKENS} has {} entries but {SCORES} has {}",
-                tokens.len(),
-                scores.len()
-            )));
-        }
-        let flag = |k: &str| meta.get(k).and_then(GgufValue::as_bool);
-        let bos = meta
-            .get("tokenizer.ggml.bos_token_id")
-            .and_then(GgufValue::as_u32)
-            .unwrap_or(1);
-        Ok(SpmTokenizer::new(
-            tokens,
-            scores.clone(),
-            flag("tokenizer.ggml.add_bos_token")
-                .unwrap_or(true)
-                .then_some(bos),
-            flag("tokenizer.ggml.add_space_prefix").unwrap_or(true),
-        ))
-    }
-
     /// A tokenizer over `tokens` with merge `scores`; `bos` is put first
     /// when set.
     pub fn new(
@@ -327,17 +389,22 @@ mod tests {
             &["▁", "a", "▁a"],
             Some(vec![0.0, 0.0, -1.0]),
         );
-        let t = SpmTokenizer::from_gguf(&p).unwrap();
+        let t = GgufTokenizer::from_gguf(&p).unwrap();
+        assert!(matches!(t, GgufTokenizer::Spm(_)));
         assert_eq!(t.tokenize("a a").unwrap(), vec![2, 2]);
-        let p = gguf(dir.path(), "gpt2", &["a"], Some(vec![0.0]));
-        let e = SpmTokenizer::from_gguf(&p).unwrap_err();
-        assert!(e.contains("'gpt2'") && e.contains("llama.cpp"), "{e}");
+        let p = gguf(dir.path(), "bert", &["a"], Some(vec![0.0]));
+        let e = GgufTokenizer::from_gguf(&p).unwrap_err();
+        assert!(e.contains("'bert'") && e.contains("llama.cpp"), "{e}");
+        // A gpt2 vocabulary needs its merges.
+        let p = gguf(dir.path(), "gpt2", &["a"], None);
+        let e = GgufTokenizer::from_gguf(&p).unwrap_err();
+        assert!(e.contains("tokenizer.ggml.merges"), "{e}");
         let dir2 = tempfile::tempdir().unwrap();
         let p = gguf(dir2.path(), "llama", &["a"], None);
-        let e = SpmTokenizer::from_gguf(&p).unwrap_err();
+        let e = GgufTokenizer::from_gguf(&p).unwrap_err();
         assert!(e.contains("tokenizer.ggml.scores"), "{e}");
         let p = gguf(dir.path(), "llama", &["a", "b"], Some(vec![0.0]));
-        let e = SpmTokenizer::from_gguf(&p).unwrap_err();
+        let e = GgufTokenizer::from_gguf(&p).unwrap_err();
         assert!(e.contains("2 entries") && e.contains("has 1"), "{e}");
     }
 
