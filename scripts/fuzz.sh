@@ -22,7 +22,7 @@ secs="${1:-60}"
 case "$secs" in
   '' | *[!0-9]*) echo "fuzz.sh: SECONDS_PER_TARGET must be a whole number of seconds, got '$secs'" >&2; exit 2 ;;
 esac
-all=(gguf onnx profile records store_url llama_bench)
+all=(gguf onnx profile records store_url llama_bench tokenizer)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 for t in "${targets[@]}"; do

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use edgebench_formats::gguf::{self, GgmlType, GgufWriter, MetaValue};
-use edgebench_synth::{Preset, Quant, SynthSpec, write_onnx};
+use edgebench_synth::{Preset, Quant, SynthSpec, vocab, write_onnx};
 
 #[test]
 fn committed_fuzz_seeds_are_what_the_writers_write() {
@@ -34,7 +34,16 @@ fn committed_fuzz_seeds_are_what_the_writers_write() {
     }
     // The GGUF seeds are accepted by the checker (the fuzzer starts on the
     // accepted path, not only on refusals).
-    for (rel, _) in fresh.iter().filter(|(r, _)| r.ends_with(".gguf")) {
+    // The vocabulary seeds are read and tokenize (the accepted path again).
+    for (rel, _) in fresh.iter().filter(|(r, _)| r.starts_with("tokenizer/")) {
+        let t = gguf::tokenizer::GgufTokenizer::from_gguf(&root.join(rel)).unwrap();
+        let ids = t.tokenize("the cat and I'll").unwrap();
+        assert!(ids.len() > 2 && ids[0] == vocab::BOS_ID, "{rel}: {ids:?}");
+    }
+    for (rel, _) in fresh
+        .iter()
+        .filter(|(r, _)| r.starts_with("gguf/") && r.ends_with(".gguf"))
+    {
         let info = gguf::inspect(&root.join(rel)).unwrap();
         assert_eq!(info.arch, "llama");
         assert_eq!(info.tensors.len(), 5);
@@ -53,6 +62,24 @@ fn write_seeds(tmp: &Path) -> BTreeMap<String, Vec<u8>> {
         write_gguf(&p, t, align);
         out.insert(format!("gguf/{name}"), std::fs::read(&p).unwrap());
     }
+    // Vocabulary-only GGUFs for the tokenizer target: SentencePiece and
+    // byte-level BPE (merges, a pre-tokenizer, a user-defined token).
+    for (name, vocab) in [
+        ("spm-vocab.gguf", vocab::synth_vocab(vocab::MIN_VOCAB + 95)),
+        (
+            "bpe-vocab.gguf",
+            vocab::bpe_vocab(
+                400,
+                "the cat and the hat and the bat, I'll say 123 and 456 twice twice",
+                "llama-bpe",
+                &["<tool_call>"],
+            ),
+        ),
+    ] {
+        let p = tmp.join(name);
+        write_vocab(&p, vocab);
+        out.insert(format!("tokenizer/{name}"), std::fs::read(&p).unwrap());
+    }
     for quant in [Quant::Q4_0, Quant::Q8_0] {
         let dir: PathBuf = tmp.join(format!("twin-{quant}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -69,6 +96,31 @@ fn write_seeds(tmp: &Path) -> BTreeMap<String, Vec<u8>> {
         );
     }
     out
+}
+
+/// A GGUF holding only a vocabulary (`tokenizer.ggml.*`).
+fn write_vocab(path: &Path, v: vocab::Vocab) {
+    let mut w = GgufWriter::new();
+    let mut kv = |k: &str, v: MetaValue| w.add_kv(k, v).unwrap();
+    kv("general.architecture", MetaValue::String("llama".into()));
+    match v.bpe {
+        None => kv("tokenizer.ggml.model", MetaValue::String("llama".into())),
+        Some(b) => {
+            kv("tokenizer.ggml.model", MetaValue::String("gpt2".into()));
+            kv("tokenizer.ggml.pre", MetaValue::String(b.pre));
+            kv("tokenizer.ggml.merges", MetaValue::StringArray(b.merges));
+        }
+    }
+    kv("tokenizer.ggml.tokens", MetaValue::StringArray(v.tokens));
+    kv("tokenizer.ggml.scores", MetaValue::F32Array(v.scores));
+    kv(
+        "tokenizer.ggml.token_type",
+        MetaValue::I32Array(v.token_types),
+    );
+    kv("tokenizer.ggml.bos_token_id", MetaValue::U32(vocab::BOS_ID));
+    kv("tokenizer.ggml.eos_token_id", MetaValue::U32(vocab::EOS_ID));
+    kv("tokenizer.ggml.add_bos_token", MetaValue::Bool(true));
+    w.write_file(path, |_, _| Ok(())).unwrap();
 }
 
 /// A llama-shaped GGUF: one layer, a vocabulary of 8, metadata of every

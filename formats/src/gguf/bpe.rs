@@ -28,6 +28,7 @@
 //! false otherwise, as in llama.cpp), EOS last when `add_eos_token`.
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::OnceLock;
 
 use fancy_regex::Regex;
 
@@ -72,6 +73,7 @@ fn byte_alphabet() -> [char; 256] {
 /// A `gpt2` (byte-level BPE) vocabulary.
 #[derive(Debug)]
 pub struct BpeTokenizer {
+    n_tokens: usize,
     ids: HashMap<String, u32>,
     ranks: HashMap<(String, String), u32>,
     /// User-defined tokens, longest first: they split the text.
@@ -138,8 +140,8 @@ impl BpeTokenizer {
     /// merge that is not two texts separated by a space, is an error naming
     /// it.
     pub fn new(v: BpeVocab<'_>) -> Result<BpeTokenizer, String> {
-        let Some(&(_, pattern, ignore_merges, bos_default)) =
-            PRE.iter().find(|p| p.0.contains(&v.pre))
+        let Some((k, &(_, pattern, ignore_merges, bos_default))) =
+            PRE.iter().enumerate().find(|(_, p)| p.0.contains(&v.pre))
         else {
             return Err(format!(
                 "tokenizer.ggml.pre is '{}'; edgebench's own BPE tokenizer knows {}: tokenize \
@@ -148,7 +150,13 @@ impl BpeTokenizer {
                 known_pre_tokenizers().join(", ")
             ));
         };
-        let pattern = Regex::new(pattern).map_err(|e| format!("the {} pattern: {e}", v.pre))?;
+        // Compiled once per process (a regex clone shares it).
+        static COMPILED: [OnceLock<Result<Regex, String>>; PRE.len()] =
+            [const { OnceLock::new() }; PRE.len()];
+        let pattern = COMPILED[k]
+            .get_or_init(|| Regex::new(pattern).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(|e| format!("the {} pattern: {e}", v.pre))?;
         let ids: HashMap<String, u32> = v
             .tokens
             .iter()
@@ -169,17 +177,19 @@ impl BpeTokenizer {
                 .or_insert(rank as u32);
         }
         let mut user_defined: Vec<(String, u32)> = v
-            .token_types
+            .tokens
             .iter()
+            .zip(v.token_types)
             .enumerate()
-            .filter(|(i, ty)| **ty == USER_DEFINED && !v.tokens[*i].is_empty())
-            .map(|(i, _)| (v.tokens[i].clone(), i as u32))
+            .filter(|(_, (t, ty))| **ty == USER_DEFINED && !t.is_empty())
+            .map(|(i, (t, _))| (t.clone(), i as u32))
             .collect();
         user_defined.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
         let flag = |(id, add): (Option<u32>, Option<bool>), default: bool| {
             id.filter(|_| add.unwrap_or(default))
         };
         Ok(BpeTokenizer {
+            n_tokens: v.tokens.len(),
             ids,
             ranks,
             user_defined,
@@ -189,6 +199,11 @@ impl BpeTokenizer {
             eos: flag(v.eos, false),
             alphabet: byte_alphabet(),
         })
+    }
+
+    /// The number of tokens in the vocabulary.
+    pub fn n_tokens(&self) -> usize {
+        self.n_tokens
     }
 
     /// The token ids of `text`, BOS first and EOS last where the vocabulary

@@ -55,6 +55,16 @@ impl GgufTokenizer {
         };
         let flag = |k: &str| meta.get(k).and_then(GgufValue::as_bool);
         let id = |k: &str| meta.get(k).and_then(GgufValue::as_u32);
+        for k in ["tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"] {
+            if let Some(i) = id(k)
+                && i as usize >= tokens.len()
+            {
+                return Err(at(format!(
+                    "{k} is {i}, but the vocabulary has {} tokens",
+                    tokens.len()
+                )));
+            }
+        }
         match model {
             "llama" => {
                 let Some(GgufArray::F32(scores)) = arrays.get(SCORES) else {
@@ -117,6 +127,14 @@ impl GgufTokenizer {
                  (SentencePiece) and 'gpt2' (byte-level BPE) vocabularies: tokenize with \
                  llama.cpp for this one"
             ))),
+        }
+    }
+
+    /// The number of tokens in the vocabulary (every id is below it).
+    pub fn n_tokens(&self) -> usize {
+        match self {
+            GgufTokenizer::Spm(t) => t.scores.len(),
+            GgufTokenizer::Bpe(t) => t.n_tokens(),
         }
     }
 
