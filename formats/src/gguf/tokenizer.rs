@@ -427,6 +427,25 @@ mod tests {
     }
 
     #[test]
+    fn a_special_id_outside_the_vocabulary_is_refused() {
+        use crate::gguf::{GgufWriter, MetaValue};
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = GgufWriter::new();
+        let mut kv = |k: &str, v: MetaValue| w.add_kv(k, v).unwrap();
+        kv("tokenizer.ggml.model", MetaValue::String("gpt2".into()));
+        kv(TOKENS, MetaValue::StringArray(vec!["a".into(), "b".into()]));
+        kv(MERGES, MetaValue::StringArray(vec!["a b".into()]));
+        kv("tokenizer.ggml.eos_token_id", MetaValue::U32(99));
+        let p = dir.path().join("v.gguf");
+        w.write_file(&p, |_, _| Ok(())).unwrap();
+        let e = GgufTokenizer::from_gguf(&p).unwrap_err();
+        assert!(
+            e.contains("tokenizer.ggml.eos_token_id is 99") && e.contains("2 tokens"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_byte_without_a_token_is_named() {
         let t = SpmTokenizer::new(&["<s>".into(), "▁".into()], vec![0.0, 0.0], None, true);
         let e = t.tokenize("x").unwrap_err();
