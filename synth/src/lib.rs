@@ -15,7 +15,8 @@ pub mod weights;
 pub use gguf_out::{SynthError, SynthSummary, write_gguf, write_gguf_with_vocab};
 pub use onnx_out::{
     EXTERNAL_ALIGN, EXTERNAL_MIN_BYTES, OnnxSummary, TwinOptions, genai_config, q4_0_to_nbits,
-    q6_k_to_nbits, q8_0_to_nbits, twin_encoding, write_onnx, write_onnx_with,
+    q4_1_to_nbits, q5_0_to_nbits, q5_k_to_nbits, q6_k_to_nbits, q8_0_to_nbits, twin_encoding,
+    write_onnx, write_onnx_with,
 };
 
 use edgebench_formats::gguf::GgmlType;
@@ -32,7 +33,7 @@ pub const SYNTH_FORMAT_VERSION: u32 = 1;
 /// [`SYNTH_FORMAT_VERSION`]: bump it whenever the `.onnx` or `.onnx.data`
 /// bytes written for a spec change (graph, operators, metadata, weight
 /// layout) while the GGUF stays the same, so cached twins are regenerated.
-pub const ONNX_TWIN_FORMAT_VERSION: u32 = 5;
+pub const ONNX_TWIN_FORMAT_VERSION: u32 = 6;
 
 /// A model size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -242,14 +242,13 @@ pub fn q4_0_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
     for blk in blocks.chunks_exact(super::quant::Q4_0_BLOCK_BYTES) {
         scales.push(f16::from_le_bytes([blk[0], blk[1]]).to_f32());
         let qs = &blk[2..];
-        let q = |j: usize| {
+        pack_nibbles(b, |j| {
             if j < QK / 2 {
                 qs[j] & 0x0F
             } else {
                 qs[j - QK / 2] >> 4
             }
-        };
-        b.extend((0..QK / 2).map(|k| q(2 * k) | (q(2 * k + 1) << 4)));
+        });
     }
 }
 
@@ -1065,36 +1064,51 @@ impl Builder<'_> {
         };
         let ty = quant.tensor_type(name, &self.spec.hparams());
         match ty {
-            GgmlType::F32 | GgmlType::F16 => {
-                let size = if ty == GgmlType::F32 { 4 } else { 2 };
-                let dt = if ty == GgmlType::F32 {
-                    data_type::FLOAT
-                } else {
-                    data_type::FLOAT16
+            GgmlType::F32 | GgmlType::F16 | GgmlType::BF16 => {
+                let (size, dt) = match ty {
+                    GgmlType::F32 => (4, data_type::FLOAT),
+                    GgmlType::F16 => (2, data_type::FLOAT16),
+                    _ => (2, data_type::BFLOAT16),
                 };
                 let owned = name.to_string();
                 let w = self.tensor(name, dt, &[k, n], (count * size) as u64, move || {
-                    let t = transpose(&generate(seed, &owned, count), n as usize, k as usize);
-                    if ty == GgmlType::F32 {
-                        f32_bytes(&t)
-                    } else {
-                        t.iter()
-                            .flat_map(|&x| f16::from_f32(x).to_le_bytes())
-                            .collect()
+                    match ty {
+                        GgmlType::F32 => f32_bytes(&transpose(
+                            &generate(seed, &owned, count),
+                            n as usize,
+                            k as usize,
+                        )),
+                        GgmlType::F16 => {
+                            transpose(&generate(seed, &owned, count), n as usize, k as usize)
+                                .iter()
+                                .flat_map(|&x| f16::from_f32(x).to_le_bytes())
+                                .collect()
+                        }
+                        // ggml's bf16 values, exactly: their upper 16 bits.
+                        _ => transpose(
+                            &dequantised(seed, &owned, ty, count),
+                            n as usize,
+                            k as usize,
+                        )
+                        .iter()
+                        .flat_map(|&x| ((x.to_bits() >> 16) as u16).to_le_bytes())
+                        .collect(),
                     }
                 })?;
-                let w = if ty == GgmlType::F16 {
-                    self.node("Cast", &[&w], vec![int("to", data_type::FLOAT.into())])
-                } else {
+                let w = if ty == GgmlType::F32 {
                     w
+                } else {
+                    self.node("Cast", &[&w], vec![int("to", data_type::FLOAT.into())])
                 };
                 Ok(self.node_named("MatMul", &[x, &w], &out, vec![]))
             }
-            GgmlType::Q4_K if !self.opts.qdq => self.q4_k_linear(x, name, k, n, &out),
-            GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q6_K => {
+            GgmlType::Q4_K | GgmlType::Q4_1 | GgmlType::Q5_K if !self.opts.qdq => {
+                self.split_linear(x, name, ty, (k, n), &out)
+            }
+            GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q5_0 | GgmlType::Q6_K => {
                 let (bits, block): (i64, usize) = match ty {
                     GgmlType::Q4_0 => (4, QK),
-                    GgmlType::Q8_0 => (8, QK),
+                    GgmlType::Q8_0 | GgmlType::Q5_0 => (8, QK),
                     _ => (8, Q6_K_SUB),
                 };
                 let blocks = k / block as i64;
@@ -1110,6 +1124,7 @@ impl Builder<'_> {
                     match ty {
                         GgmlType::Q4_0 => q4_0_to_nbits(&q, &mut b, &mut s),
                         GgmlType::Q8_0 => q8_0_to_nbits(&q, &mut b, &mut s),
+                        GgmlType::Q5_0 => q5_0_to_nbits(&q, &mut b, &mut s),
                         _ => q6_k_to_nbits(&q, &mut b, &mut s),
                     }
                     (b, f32_bytes(&s))
@@ -1163,30 +1178,41 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
-    /// A q4_K matrix `W` (`d·sc·q − dmin·m` per sub-block of 32) as llama.cpp's
-    /// q4_K dot product splits it: `x·Wᵀ = MatMulNBits(x; q, d·sc, zero
-    /// point 0) − blocksum(x)·Mᵀ`, where `blocksum(x)` sums `x` over each
-    /// block of 32 (`Reshape` + `ReduceSum`) and `M` `[K/32, N]` holds
-    /// `dmin·m` (a `MatMul`). The levels and both f32 products are ggml's
-    /// ([`q4_k_to_nbits`]); exact in exact arithmetic, f32-rounded as any
-    /// product. (MatMulNBits' float zero points would express it in one
-    /// node, but ONNX Runtime 1.31's CPU kernels take a slow path for
-    /// them: 17-20 tok/s decode on small q4_k_m against 89-100 for f32
-    /// weights.)
-    fn q4_k_linear(
+    /// A matrix whose blocks of 32 decode as `scale·q − min` (q4_K:
+    /// `d·sc·q − dmin·m`; q5_K the same with 5-bit levels; q4_1: `d·q + m`)
+    /// as llama.cpp's dot products split it: `x·Wᵀ = MatMulNBits(x; q,
+    /// scale) − blocksum(x)·Mᵀ`, where `blocksum(x)` sums `x` over each block
+    /// of 32 (`Reshape` + `ReduceSum`) and `M` `[K/32, N]` holds the mins (a
+    /// `MatMul`). 4-bit levels (q4_K, q4_1) carry an explicit zero point 0;
+    /// 5-bit ones (q5_K) go in 8 bits as `q + 128` with the default zero
+    /// point. The levels, scales and mins are ggml's ([`q4_k_to_nbits`],
+    /// [`q4_1_to_nbits`], [`q5_k_to_nbits`]); exact in exact arithmetic,
+    /// f32-rounded as any product. (MatMulNBits' float zero points would
+    /// express q4_K in one node, but ONNX Runtime 1.31's CPU kernels take a
+    /// slow path for them: 17-20 tok/s decode on small q4_k_m against
+    /// 89-100 for f32 weights.)
+    fn split_linear(
         &mut self,
         x: &str,
         name: &str,
-        k: i64,
-        n: i64,
+        ty: GgmlType,
+        (k, n): (i64, i64),
         out: &str,
     ) -> io::Result<String> {
         let blocks = k / QK as i64;
+        let bits: i64 = if ty == GgmlType::Q5_K { 8 } else { 4 };
+        let blob = QK as i64 * bits / 8;
         let (b, s, m) = if self.sink.writing() {
             let v = generate(self.spec.seed, name, (k * n) as usize);
             let (mut q, mut b, mut s, mut m) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            quant::quantize_q4_k(&v, &mut q).map_err(io::Error::other)?;
-            q4_k_to_nbits(&q, &mut b, &mut s, &mut m);
+            quant::encode(ty, &v, &mut q)
+                .expect("a type synth writes")
+                .map_err(io::Error::other)?;
+            match ty {
+                GgmlType::Q4_K => q4_k_to_nbits(&q, &mut b, &mut s, &mut m),
+                GgmlType::Q5_K => q5_k_to_nbits(&q, &mut b, &mut s, &mut m),
+                _ => q4_1_to_nbits(&q, &mut b, &mut s, &mut m),
+            }
             // Mins transposed to [K/32, N] for the MatMul.
             let mut mt = vec![0.0f32; m.len()];
             for (i, &x) in m.iter().enumerate() {
@@ -1200,8 +1226,8 @@ impl Builder<'_> {
         let bn = self.tensor(
             name,
             data_type::UINT8,
-            &[n, blocks, 16],
-            (n * blocks * 16) as u64,
+            &[n, blocks, blob],
+            (n * blocks * blob) as u64,
             || b,
         )?;
         let stem = name.trim_end_matches(".weight");
@@ -1213,15 +1239,18 @@ impl Builder<'_> {
             len,
             || s,
         )?;
-        // Zero point 0 for every block (4-bit, two per byte).
-        let zlen = (n * ((blocks + 1) / 2)) as u64;
-        let zn = self.tensor(
-            &format!("{stem}_zero_points"),
-            data_type::UINT8,
-            &[zlen as i64],
-            zlen,
-            || vec![0u8; zlen as usize],
-        )?;
+        let mut inputs = vec![x.to_string(), bn, sn];
+        if bits == 4 {
+            // Zero point 0 for every block (4-bit, two per byte).
+            let zlen = (n * ((blocks + 1) / 2)) as u64;
+            inputs.push(self.tensor(
+                &format!("{stem}_zero_points"),
+                data_type::UINT8,
+                &[zlen as i64],
+                zlen,
+                || vec![0u8; zlen as usize],
+            )?);
+        }
         let mn = self.tensor(
             &format!("{stem}_mins"),
             data_type::FLOAT,
@@ -1231,15 +1260,16 @@ impl Builder<'_> {
         )?;
         self.counter += 1;
         let prod = format!("{stem}_nbits");
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
         self.push_node(
             "MatMulNBits",
             "com.microsoft",
-            &[x, &bn, &sn, &zn],
+            &inputs,
             &prod,
             vec![
                 int("K", k),
                 int("N", n),
-                int("bits", 4),
+                int("bits", bits),
                 int("block_size", QK as i64),
                 int("accuracy_level", 4),
             ],
@@ -1369,12 +1399,21 @@ pub fn twin_encoding(ty: GgmlType, opts: TwinOptions) -> &'static str {
     match (ty, opts.qdq) {
         (GgmlType::F32, _) => "f32 MatMul (exact)",
         (GgmlType::F16, _) => "f16 initializer cast to f32 (exact)",
+        (GgmlType::BF16, _) => "bf16 initializer cast to f32 (exact)",
         (GgmlType::Q4_0, false) => "MatMulNBits 4-bit, blocks of 32 (exact)",
         (GgmlType::Q8_0, false) => "MatMulNBits 8-bit, blocks of 32 (exact)",
         (GgmlType::Q6_K, false) => "MatMulNBits 8-bit, blocks of 16, scale d*sc (exact)",
         (GgmlType::Q4_K, false) => {
             "MatMulNBits 4-bit, blocks of 32, scale d*sc, zero point 0, minus block sums of x times dmin*m (exact weights, split as llama.cpp's q4_K dot product)"
         }
+        (GgmlType::Q5_K, false) => {
+            "MatMulNBits 8-bit (levels q+128), blocks of 32, scale d*sc, minus block sums of x times dmin*m (exact weights, split as llama.cpp's q5_K dot product)"
+        }
+        (GgmlType::Q4_1, false) => {
+            "MatMulNBits 4-bit, blocks of 32, scale d, zero point 0, plus block sums of x times m (exact weights, split as llama.cpp's q4_1 dot product)"
+        }
+        (GgmlType::Q5_0, false) => "MatMulNBits 8-bit (levels q+112), blocks of 32 (exact)",
+        (GgmlType::Q5_0, true) => "DequantizeLinear int8, blocks of 32, then MatMul (exact)",
         (GgmlType::Q4_0, true) => "DequantizeLinear int4, blocks of 32, then MatMul (exact)",
         (GgmlType::Q8_0, true) => "DequantizeLinear int8, blocks of 32, then MatMul (exact)",
         (GgmlType::Q6_K, true) => {
@@ -1445,6 +1484,75 @@ pub fn q6_k_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
     }
 }
 
+/// Packs 32 4-bit levels (`level(j)`, `j < 32`) in `MatMulNBits`' pairs:
+/// element `2k` in the low and `2k + 1` in the high nibble of byte `k`.
+fn pack_nibbles(b: &mut Vec<u8>, level: impl Fn(usize) -> u8) {
+    b.extend((0..QK / 2).map(|k| level(2 * k) | (level(2 * k + 1) << 4)));
+}
+
+/// Splits ggml q4_1 blocks (20 bytes: f16 scale `d`, f16 min `m`, 16 bytes
+/// of nibbles laid out as q4_0's) into `MatMulNBits` 4-bit form with zero
+/// point 0: the levels to `b`, `d` to `scales` and `-m` to `mins`, so that
+/// `scale·q − min` is ggml's `q·d + m`.
+pub fn q4_1_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>, mins: &mut Vec<f32>) {
+    for blk in blocks.chunks_exact(quant::Q4_1_BLOCK_BYTES) {
+        scales.push(f16::from_le_bytes([blk[0], blk[1]]).to_f32());
+        mins.push(-f16::from_le_bytes([blk[2], blk[3]]).to_f32());
+        let qs = &blk[4..];
+        pack_nibbles(b, |j| {
+            if j < QK / 2 {
+                qs[j] & 0x0F
+            } else {
+                qs[j - QK / 2] >> 4
+            }
+        });
+    }
+}
+
+/// Converts ggml q5_0 blocks (22 bytes: f16 scale, 32 fifth bits, 16 bytes
+/// of nibbles; value `d·(q − 16)`) to `MatMulNBits` 8-bit form: 32 bytes
+/// `q + 112` per block (value `(q + 112) − 128`, the default zero point) to
+/// `b`, the scale to `scales`. Exact.
+pub fn q5_0_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
+    for blk in blocks.chunks_exact(quant::Q5_0_BLOCK_BYTES) {
+        scales.push(f16::from_le_bytes([blk[0], blk[1]]).to_f32());
+        let qh = u32::from_le_bytes([blk[2], blk[3], blk[4], blk[5]]);
+        let qs = &blk[6..];
+        b.extend((0..QK).map(|j| {
+            let lo = if j < QK / 2 {
+                qs[j] & 0x0F
+            } else {
+                qs[j - QK / 2] >> 4
+            };
+            (lo | ((((qh >> j) & 1) as u8) << 4)) + 112
+        }));
+    }
+}
+
+/// Splits ggml q5_K super-blocks into `MatMulNBits` 8-bit form with blocks
+/// of 32 (one q5_K sub-block each): the 5-bit levels `q` as `q + 128`
+/// (the default zero point) to `b`, `d·sc` to `scales` and `dmin·m` to
+/// `mins`; ggml decodes a weight as `d·sc·q − dmin·m`.
+pub fn q5_k_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>, mins: &mut Vec<f32>) {
+    for blk in blocks.chunks_exact(quant::Q5_K_BLOCK_BYTES) {
+        let d = f16::from_le_bytes([blk[0], blk[1]]).to_f32();
+        let dmin = f16::from_le_bytes([blk[2], blk[3]]).to_f32();
+        let (sc, qh, qs) = (&blk[4..16], &blk[16..48], &blk[48..]);
+        for (g, ql) in qs.chunks_exact(32).enumerate() {
+            for half in 0..2 {
+                let (s, m) = quant::scale_min_k4(2 * g + half, sc);
+                let bit = 1u8 << (2 * g + half);
+                scales.push(d * f32::from(s));
+                mins.push(dmin * f32::from(m));
+                b.extend(ql.iter().zip(qh).map(|(&v, &h)| {
+                    let lo = if half == 0 { v & 0x0F } else { v >> 4 };
+                    lo + if h & bit != 0 { 16 } else { 0 } + 128
+                }));
+            }
+        }
+    }
+}
+
 /// Splits ggml q4_K super-blocks into `MatMulNBits` 4-bit form with blocks
 /// of 32 (one q4_K sub-block each, zero point 0): the 4-bit levels `q`
 /// (ggml keeps the first 32 of each 64 in the low nibbles of 32 bytes and
@@ -1463,7 +1571,7 @@ pub fn q4_k_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>, mins
                 let level = |l: usize| if half == 0 { q[l] & 0x0F } else { q[l] >> 4 };
                 scales.push(d * f32::from(s));
                 mins.push(dmin * f32::from(m));
-                b.extend((0..16).map(|k| level(2 * k) | (level(2 * k + 1) << 4)));
+                pack_nibbles(b, level);
             }
         }
     }

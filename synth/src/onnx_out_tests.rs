@@ -95,20 +95,34 @@ fn check_signature(info: &OnnxInfo, spec: &SynthSpec) {
         .filter(|t| {
             matches!(
                 spec.quant.tensor_type(&t.name, &h),
-                GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q6_K | GgmlType::Q4_K
+                GgmlType::Q4_0
+                    | GgmlType::Q8_0
+                    | GgmlType::Q6_K
+                    | GgmlType::Q4_K
+                    | GgmlType::Q4_1
+                    | GgmlType::Q5_0
+                    | GgmlType::Q5_K
             )
         })
         .count();
     assert_eq!(nbits, exact, "{}", spec.quant);
-    // q4_K matrices add one MatMul each, for their mins.
-    let q4k = super::super::weights::model_tensors(&h)
+    // Split forms (q4_K, q5_K, q4_1) add one MatMul each, for their mins.
+    let split = super::super::weights::model_tensors(&h)
         .iter()
         .filter(|t| !t.is_norm && t.name != "token_embd.weight")
-        .filter(|t| spec.quant.tensor_type(&t.name, &h) == GgmlType::Q4_K)
+        .filter(|t| {
+            matches!(
+                spec.quant.tensor_type(&t.name, &h),
+                GgmlType::Q4_K | GgmlType::Q5_K | GgmlType::Q4_1
+            )
+        })
         .count();
     let matmul = info.op_types.get("MatMul").copied().unwrap_or(0);
-    assert_eq!(matmul, matrices - exact + 2 * h.n_layer as usize + q4k);
-    if matches!(spec.quant, Quant::Q4_0 | Quant::Q8_0 | Quant::Q6_K) {
+    assert_eq!(matmul, matrices - exact + 2 * h.n_layer as usize + split);
+    if matches!(
+        spec.quant,
+        Quant::Q4_0 | Quant::Q8_0 | Quant::Q6_K | Quant::Q4_1 | Quant::Q5_0 | Quant::Q5_K_M
+    ) {
         assert_eq!(nbits, matrices);
     }
     assert_eq!(info.op_types["Gather"], 1);
@@ -226,9 +240,13 @@ fn decode_weight_bytes_of_tiny() {
         (Quant::Q4_0, matrices / 32 * 20),
         // 16 x u8 + f32 scale per sub-block of 16
         (Quant::Q6_K, matrices / 16 * 20),
-        // no MatMulNBits form: f32
-        (Quant::Q4_1, matrices * 4),
-        (Quant::BF16, matrices * 4),
+        // 16 x u8 + f32 scale + f32 min per block of 32, a 4-bit zero
+        // point per block; two Reshape shapes (K/32 = 8 and 24 blocks) of 4
+        // i64, inline (the ReduceSum axes, [-1], the norms share)
+        (Quant::Q4_1, matrices / 32 * 24 + matrices / 64 + 2 * 32),
+        // 32 x u8 + f32 scale per block of 32
+        (Quant::Q5_0, matrices / 32 * 36),
+        (Quant::BF16, matrices * 2),
     ] {
         let spec = spec(Preset::Tiny, quant);
         let p = dir.path().join(spec.onnx_file_name());
@@ -384,4 +402,74 @@ fn q4_k_split_decodes_to_ggml_values() {
         })
         .collect();
     assert_eq!(split, ggml, "the twin's weights are ggml's, bit for bit");
+}
+
+/// Decodes `MatMulNBits` blobs (`bits` 4 or 8, blocks of 32) with their
+/// scales and mins as the split form computes each weight:
+/// `scale·(stored − zero point) − min` (zero point 0 for 4 bits, 128 for 8).
+fn split_weights(b: &[u8], s: &[f32], m: &[f32], bits: u32) -> Vec<f32> {
+    let blob = 32 * bits as usize / 8;
+    b.chunks_exact(blob)
+        .zip(s.iter().zip(m))
+        .flat_map(|(blob, (&sc, &min))| {
+            let levels: Vec<f32> = if bits == 4 {
+                blob.iter()
+                    .flat_map(|&x| [x & 0x0F, x >> 4])
+                    .map(f32::from)
+                    .collect()
+            } else {
+                blob.iter()
+                    .map(|&x| f32::from(i16::from(x) - 128))
+                    .collect()
+            };
+            levels.into_iter().map(move |l| sc * l - min)
+        })
+        .collect()
+}
+
+/// q4_1 and q5_K in their split forms, and q5_0 in 8 bits, decode to
+/// ggml's dequantisation bit for bit.
+#[test]
+fn q4_1_q5_0_and_q5_k_forms_decode_to_ggml_values() {
+    use super::super::quant::{decode, encode};
+    use edgebench_formats::gguf::GgmlType;
+    let v = generate(7, "blk.0.ffn_up.weight", 4 * super::super::quant::QK_K);
+    let ggml = |ty: GgmlType, q: &[u8]| {
+        let mut out = Vec::new();
+        decode(ty, q, &mut out).unwrap().unwrap();
+        out
+    };
+    let quantised = |ty: GgmlType| {
+        let mut q = Vec::new();
+        encode(ty, &v, &mut q).unwrap().unwrap();
+        q
+    };
+    for (ty, bits) in [(GgmlType::Q4_1, 4), (GgmlType::Q5_K, 8)] {
+        let q = quantised(ty);
+        let (mut b, mut s, mut m) = (Vec::new(), Vec::new(), Vec::new());
+        if ty == GgmlType::Q4_1 {
+            q4_1_to_nbits(&q, &mut b, &mut s, &mut m);
+        } else {
+            q5_k_to_nbits(&q, &mut b, &mut s, &mut m);
+        }
+        assert_eq!(
+            (b.len(), s.len(), m.len()),
+            (v.len() * bits as usize / 8, v.len() / 32, v.len() / 32),
+            "{ty}"
+        );
+        assert_eq!(
+            split_weights(&b, &s, &m, bits),
+            ggml(ty, &q),
+            "{ty}: the twin's weights are ggml's, bit for bit"
+        );
+    }
+    let q = quantised(GgmlType::Q5_0);
+    let (mut b, mut s) = (Vec::new(), Vec::new());
+    q5_0_to_nbits(&q, &mut b, &mut s);
+    let zeros = vec![0.0; s.len()];
+    assert_eq!(
+        split_weights(&b, &s, &zeros, 8),
+        ggml(GgmlType::Q5_0, &q),
+        "q5_0: the twin's weights are ggml's, bit for bit"
+    );
 }
