@@ -26,11 +26,13 @@
 //!
 //! BOS first when `tokenizer.ggml.add_bos_token` (default: true for Llama 3,
 //! false otherwise, as in llama.cpp), EOS last when `add_eos_token`.
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::cmp::Reverse;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use fancy_regex::Regex;
+
+use super::merge;
 
 /// llama.cpp's Llama 3 pattern (`LLAMA_VOCAB_PRE_TYPE_LLAMA3`, the
 /// case-insensitive contractions spelled out).
@@ -104,36 +106,6 @@ pub struct BpeVocab<'a> {
 
 /// llama.cpp's token type for user-defined tokens.
 const USER_DEFINED: i32 = 4;
-
-/// A merge candidate, as llama.cpp's `llm_bigram_bpe`.
-#[derive(Debug, PartialEq, Eq)]
-struct Bigram {
-    left: usize,
-    right: usize,
-    rank: u32,
-    len: usize,
-}
-
-impl PartialOrd for Bigram {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Bigram {
-    /// The heap's top is the lowest rank, then the leftmost.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.rank.cmp(&self.rank).then_with(|| o.left.cmp(&self.left))
-    }
-}
-
-/// One symbol of a word while merging: bytes `start..start + len`.
-#[derive(Debug, Clone, Copy)]
-struct Symbol {
-    start: usize,
-    len: usize,
-    next: Option<usize>,
-    prev: Option<usize>,
-}
 
 impl BpeTokenizer {
     /// The tokenizer of a vocabulary; a pre-tokenizer it does not know, or a
@@ -278,57 +250,12 @@ impl BpeTokenizer {
             out.push(id);
             return;
         }
-        let mut sym: Vec<Symbol> = Vec::with_capacity(w.len());
-        for (i, (start, c)) in w.char_indices().enumerate() {
-            let len = c.len_utf8();
-            sym.push(Symbol {
-                start,
-                len,
-                prev: i.checked_sub(1),
-                next: (start + len < w.len()).then_some(i + 1),
-            });
-        }
-        let mut heap = BinaryHeap::new();
-        let propose =
-            |heap: &mut BinaryHeap<Bigram>, sym: &[Symbol], l: Option<usize>, r: Option<usize>| {
-                let (Some(l), Some(r)) = (l, r) else { return };
-                let (a, b) = (sym[l], sym[r]);
-                let key = (
-                    w[a.start..a.start + a.len].to_string(),
-                    w[b.start..b.start + b.len].to_string(),
-                );
-                if let Some(&rank) = self.ranks.get(&key) {
-                    heap.push(Bigram {
-                        left: l,
-                        right: r,
-                        rank,
-                        len: a.len + b.len,
-                    });
-                }
-            };
-        for i in 1..sym.len() {
-            propose(&mut heap, &sym, Some(i - 1), Some(i));
-        }
-        while let Some(bg) = heap.pop() {
-            let (l, r) = (sym[bg.left], sym[bg.right]);
-            // Stale: one side was merged since this pair was proposed.
-            if l.len == 0 || r.len == 0 || l.len + r.len != bg.len || l.next != Some(bg.right) {
-                continue;
-            }
-            sym[bg.left].len += r.len;
-            sym[bg.right].len = 0;
-            sym[bg.left].next = r.next;
-            if let Some(n) = r.next {
-                sym[n].prev = Some(bg.left);
-            }
-            let left = sym[bg.left];
-            propose(&mut heap, &sym, left.prev, Some(bg.left));
-            propose(&mut heap, &sym, Some(bg.left), left.next);
-        }
-        let mut i = Some(0);
-        while let Some(k) = i {
-            let s = sym[k];
-            let piece = &w[s.start..s.start + s.len];
+        // The pair of the lowest merge rank merges first.
+        let sym = merge::merge(w, |a, b| {
+            let rank = *self.ranks.get(&(a.to_string(), b.to_string()))?;
+            Some(Reverse(rank))
+        });
+        for piece in merge::pieces(w, &sym) {
             match self.ids.get(piece) {
                 Some(&id) => out.push(id),
                 None => {
@@ -343,7 +270,6 @@ impl BpeTokenizer {
                     }
                 }
             }
-            i = s.next;
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod bpe;
 mod cursor;
 mod error;
 mod info;
+mod merge;
 mod reader;
 mod sniff;
 pub mod tokenizer;

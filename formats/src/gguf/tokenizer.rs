@@ -17,10 +17,11 @@
 //! `llama` vocabularies or [`super::bpe::BpeTokenizer`] for `gpt2` ones
 //! (byte-level BPE); other types (`bert`, `t5`...) are refused by name.
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::bpe::{BpeTokenizer, BpeVocab};
+use super::merge;
 use super::{GgufArray, GgufValue, read_arrays};
 
 const TOKENS: &str = "tokenizer.ggml.tokens";
@@ -156,43 +157,20 @@ pub struct SpmTokenizer {
     add_space_prefix: bool,
 }
 
-/// A merge candidate: symbols `left` and `right` whose text is a token of
-/// `score`, `len` bytes long when proposed.
-#[derive(Debug)]
-struct Bigram {
-    left: usize,
-    right: usize,
-    score: f32,
-    len: usize,
-}
+/// A merge score, ordered totally (`f32::total_cmp`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Score(f32);
 
-impl PartialEq for Bigram {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl Eq for Bigram {}
-impl PartialOrd for Bigram {
+impl Eq for Score {}
+impl PartialOrd for Score {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
 }
-impl Ord for Bigram {
-    /// The heap's top is the highest score, then the leftmost.
+impl Ord for Score {
     fn cmp(&self, o: &Self) -> Ordering {
-        self.score
-            .total_cmp(&o.score)
-            .then_with(|| o.left.cmp(&self.left))
+        self.0.total_cmp(&o.0)
     }
-}
-
-/// One piece of the text while merging: bytes `start..start + len`.
-#[derive(Debug, Clone, Copy)]
-struct Symbol {
-    start: usize,
-    len: usize,
-    prev: Option<usize>,
-    next: Option<usize>,
 }
 
 impl SpmTokenizer {
@@ -233,54 +211,12 @@ impl SpmTokenizer {
         }
         s.push_str(text);
         let s = s.replace(' ', "\u{2581}");
-        let mut sym: Vec<Symbol> = Vec::new();
-        for (i, (start, c)) in s.char_indices().enumerate() {
-            let len = c.len_utf8();
-            sym.push(Symbol {
-                start,
-                len,
-                prev: i.checked_sub(1),
-                next: (start + len < s.len()).then_some(i + 1),
-            });
-        }
-        let mut heap = BinaryHeap::new();
-        let propose =
-            |heap: &mut BinaryHeap<Bigram>, sym: &[Symbol], l: Option<usize>, r: Option<usize>| {
-                let (Some(l), Some(r)) = (l, r) else { return };
-                let (a, b) = (sym[l], sym[r]);
-                let piece = &s[a.start..a.start + a.len + b.len];
-                if let Some(&id) = self.ids.get(piece) {
-                    heap.push(Bigram {
-                        left: l,
-                        right: r,
-                        score: self.scores[id as usize],
-                        len: piece.len(),
-                    });
-                }
-            };
-        for i in 1..sym.len() {
-            propose(&mut heap, &sym, Some(i - 1), Some(i));
-        }
-        while let Some(bg) = heap.pop() {
-            let (l, r) = (sym[bg.left], sym[bg.right]);
-            // Stale: one side was merged since this pair was proposed.
-            if l.len == 0 || r.len == 0 || l.len + r.len != bg.len {
-                continue;
-            }
-            sym[bg.left].len += r.len;
-            sym[bg.right].len = 0;
-            sym[bg.left].next = r.next;
-            if let Some(n) = r.next {
-                sym[n].prev = Some(bg.left);
-            }
-            let left = sym[bg.left];
-            propose(&mut heap, &sym, left.prev, Some(bg.left));
-            propose(&mut heap, &sym, Some(bg.left), left.next);
-        }
-        let mut i = Some(0);
-        while let Some(k) = i {
-            let p = sym[k];
-            let piece = &s[p.start..p.start + p.len];
+        // The pair whose concatenation is the best-scored token merges.
+        let sym = merge::merge(&s, |a, b| {
+            let id = *self.ids.get(&format!("{a}{b}"))?;
+            Some(Score(self.scores[id as usize]))
+        });
+        for piece in merge::pieces(&s, &sym) {
             match self.ids.get(piece) {
                 Some(&id) => out.push(id),
                 None => {
@@ -289,7 +225,6 @@ impl SpmTokenizer {
                     }
                 }
             }
-            i = p.next;
         }
         Ok(out)
     }
