@@ -242,13 +242,7 @@ pub fn q4_0_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
     for blk in blocks.chunks_exact(super::quant::Q4_0_BLOCK_BYTES) {
         scales.push(f16::from_le_bytes([blk[0], blk[1]]).to_f32());
         let qs = &blk[2..];
-        pack_nibbles(b, |j| {
-            if j < QK / 2 {
-                qs[j] & 0x0F
-            } else {
-                qs[j - QK / 2] >> 4
-            }
-        });
+        pack_nibbles(b, |j| ggml_nibble(qs, j));
     }
 }
 
@@ -1484,6 +1478,16 @@ pub fn q6_k_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
     }
 }
 
+/// Element `j` of a ggml block of 32 4-bit values in 16 bytes `qs`: the low
+/// nibble of byte `j` for `j < 16`, else the high nibble of byte `j - 16`.
+fn ggml_nibble(qs: &[u8], j: usize) -> u8 {
+    if j < QK / 2 {
+        qs[j] & 0x0F
+    } else {
+        qs[j - QK / 2] >> 4
+    }
+}
+
 /// Packs 32 4-bit levels (`level(j)`, `j < 32`) in `MatMulNBits`' pairs:
 /// element `2k` in the low and `2k + 1` in the high nibble of byte `k`.
 fn pack_nibbles(b: &mut Vec<u8>, level: impl Fn(usize) -> u8) {
@@ -1499,13 +1503,7 @@ pub fn q4_1_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>, mins
         scales.push(f16::from_le_bytes([blk[0], blk[1]]).to_f32());
         mins.push(-f16::from_le_bytes([blk[2], blk[3]]).to_f32());
         let qs = &blk[4..];
-        pack_nibbles(b, |j| {
-            if j < QK / 2 {
-                qs[j] & 0x0F
-            } else {
-                qs[j - QK / 2] >> 4
-            }
-        });
+        pack_nibbles(b, |j| ggml_nibble(qs, j));
     }
 }
 
@@ -1518,14 +1516,7 @@ pub fn q5_0_to_nbits(blocks: &[u8], b: &mut Vec<u8>, scales: &mut Vec<f32>) {
         scales.push(f16::from_le_bytes([blk[0], blk[1]]).to_f32());
         let qh = u32::from_le_bytes([blk[2], blk[3], blk[4], blk[5]]);
         let qs = &blk[6..];
-        b.extend((0..QK).map(|j| {
-            let lo = if j < QK / 2 {
-                qs[j] & 0x0F
-            } else {
-                qs[j - QK / 2] >> 4
-            };
-            (lo | ((((qh >> j) & 1) as u8) << 4)) + 112
-        }));
+        b.extend((0..QK).map(|j| (ggml_nibble(qs, j) | ((((qh >> j) & 1) as u8) << 4)) + 112));
     }
 }
 
