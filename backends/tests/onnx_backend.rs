@@ -4,8 +4,11 @@
 //! errors.
 //!
 //! Needs the ONNX Runtime library at run time (scripts/setup.sh installs it).
+mod common;
+
 use std::path::PathBuf;
 
+use common::max_abs_diff;
 use edgebench_backends::onnx::{Ep, OnnxBackend, OnnxOptions};
 use edgebench_backends::synth::{Preset, Quant, SynthSpec, write_onnx};
 use edgebench_backends::{Backend, BackendError, ContextSettings};
@@ -66,15 +69,6 @@ fn cached_decoding_matches_recomputation() {
     let mut logits = Vec::new();
     b.logits(&mut logits).unwrap();
     assert_eq!(logits.len(), b.n_vocab() as usize);
-}
-
-/// max |a - b| over two logit vectors of the same length.
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }
 
 #[test]

@@ -4,8 +4,11 @@
 //! equal the same sequence run alone, and misuse is an error.
 //!
 //! Needs the ONNX Runtime library at run time (scripts/setup.sh installs it).
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::max_abs_diff;
 use edgebench_backends::onnx::{OnnxBackend, OnnxOptions};
 use edgebench_backends::synth::{
     Preset, Quant, SynthSpec, TwinOptions, genai_config, write_onnx, write_onnx_with,
@@ -42,14 +45,6 @@ fn tokens(s: u32, n: usize) -> Vec<u32> {
     (0..n as u32)
         .map(|i| (i * 7919 + s * 104_729) % 200 + 3)
         .collect()
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }
 
 fn argmax(v: &[f32]) -> usize {
