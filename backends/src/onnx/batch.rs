@@ -96,8 +96,8 @@ fn ints(elem: Elem, shape: [usize; 2], values: Vec<i64>) -> ort::Result<DynValue
     })
 }
 
-/// One group of equally long chunks: (index of the chunk in the step, its
-/// sequence, its tokens, the logits slot it fills).
+/// A row of a group of equally long chunks: (its sequence, its tokens, the
+/// logits slot it fills, if it keeps logits).
 type Row<'a> = (u32, &'a [u32], Option<usize>);
 
 impl OnnxBackend {
