@@ -210,17 +210,17 @@ impl OnnxBackend {
         }
         // Logits slots in chunk order, then groups by chunk length.
         let mut next_slot = 0usize;
-        let mut rows: Vec<(usize, Row)> = chunks
+        let mut rows: Vec<Row> = chunks
             .iter()
             .map(|c| {
                 let slot = c.logits.then(|| {
                     next_slot += 1;
                     next_slot - 1
                 });
-                (c.tokens.len(), (c.seq, c.tokens, slot))
+                (c.seq, c.tokens, slot)
             })
             .collect();
-        rows.sort_by_key(|r| r.0);
+        rows.sort_by_key(|r| r.1.len());
         b.n_logits = next_slot;
         if b.logits.len() < next_slot {
             b.logits.resize_with(next_slot, Vec::new);
@@ -228,12 +228,11 @@ impl OnnxBackend {
         let mut state = self.batched.take().expect("checked above");
         let (dims, right_pad) = (state.dims, state.right_pad);
         let mut result = Ok(());
-        for group in rows.chunk_by(|a, b| a.0 == b.0) {
-            let group: Vec<Row> = group.iter().map(|r| r.1).collect();
+        for group in rows.chunk_by(|a, b| a.1.len() == b.1.len()) {
             let (len, logits) = (&mut state.len, &mut state.logits);
             result = match &mut state.caches {
-                Caches::F32(store) => self.run_group(dims, right_pad, len, store, logits, &group),
-                Caches::F16(store) => self.run_group(dims, right_pad, len, store, logits, &group),
+                Caches::F32(store) => self.run_group(dims, right_pad, len, store, logits, group),
+                Caches::F16(store) => self.run_group(dims, right_pad, len, store, logits, group),
             };
             if result.is_err() {
                 break;

@@ -77,7 +77,9 @@ fn byte_alphabet() -> [char; 256] {
 pub struct BpeTokenizer {
     n_tokens: usize,
     ids: HashMap<String, u32>,
-    ranks: HashMap<(String, String), u32>,
+    /// Merge ranks by left piece, then right piece (looked up without
+    /// allocating a key).
+    ranks: HashMap<String, HashMap<String, u32>>,
     /// User-defined tokens, longest first: they split the text.
     user_defined: Vec<(String, u32)>,
     pattern: Regex,
@@ -135,7 +137,7 @@ impl BpeTokenizer {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
-        let mut ranks = HashMap::with_capacity(v.merges.len());
+        let mut ranks: HashMap<String, HashMap<String, u32>> = HashMap::new();
         for (rank, m) in v.merges.iter().enumerate() {
             // llama.cpp splits at the first space after the first byte.
             let cut = m.bytes().skip(1).position(|b| b == b' ').map(|i| i + 1);
@@ -145,7 +147,9 @@ impl BpeTokenizer {
                 ));
             };
             ranks
-                .entry((m[..cut].to_string(), m[cut + 1..].to_string()))
+                .entry(m[..cut].to_string())
+                .or_default()
+                .entry(m[cut + 1..].to_string())
                 .or_insert(rank as u32);
         }
         let mut user_defined: Vec<(String, u32)> = v
@@ -252,7 +256,7 @@ impl BpeTokenizer {
         }
         // The pair of the lowest merge rank merges first.
         let sym = merge::merge(w, |a, b| {
-            let rank = *self.ranks.get(&(a.to_string(), b.to_string()))?;
+            let rank = *self.ranks.get(a)?.get(b)?;
             Some(Reverse(rank))
         });
         for piece in merge::pieces(w, &sym) {
