@@ -86,7 +86,7 @@ pub fn ensure_synth_onnx(spec: &SynthSpec) -> Result<PathBuf> {
         "edgebench: writing the ONNX twin of synthetic model {} (once)",
         path.display()
     );
-    write_synth_onnx_atomically(spec, &path, synth::TwinOptions::default())?;
+    write_synth_onnx_atomically(spec, &path, synth::TwinOptions::default(), None)?;
     Ok(path)
 }
 
@@ -98,6 +98,7 @@ pub fn write_synth_onnx_atomically(
     spec: &SynthSpec,
     path: &Path,
     opts: synth::TwinOptions,
+    act: Option<&synth::StaticQdq>,
 ) -> Result<PathBuf> {
     let dir = folder_of(path);
     let tmp = tempfile::Builder::new()
@@ -109,8 +110,11 @@ pub fn write_synth_onnx_atomically(
         .file_name()
         .with_context(|| format!("{}: not a file name", path.display()))?;
     let staged = tmp.path().join(name);
-    let summary = synth::write_onnx_with(spec, &staged, opts)
-        .with_context(|| format!("writing the ONNX twin for {}", path.display()))?;
+    let summary = match act {
+        Some(a) => synth::write_onnx_static_qdq(spec, &staged, opts, a),
+        None => synth::write_onnx_with(spec, &staged, opts),
+    }
+    .with_context(|| format!("writing the ONNX twin for {}", path.display()))?;
     let data_name = summary
         .data_path
         .file_name()

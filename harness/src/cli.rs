@@ -582,7 +582,10 @@ pub struct SynthArgs {
     pub format: SynthFormat,
     /// ONNX twin variants as exporters write them, comma-separated:
     /// int32 (int32 ids, mask and positions), qdq (DequantizeLinear + MatMul
-    /// weights in place of MatMulNBits), gqa (onnxruntime-genai's
+    /// weights in place of MatMulNBits), qdq-static (qdq plus uint8
+    /// QuantizeLinear/DequantizeLinear on every MatMul's activations, with
+    /// ranges calibrated on ONNX Runtime, as quantize_static writes for NPU
+    /// providers such as QNN), gqa (onnxruntime-genai's
     /// GroupQueryAttention graph, with a genai_config.json beside it),
     /// shared-kv (gqa with past_present_share_buffer = true).
     #[arg(long = "onnx-variant", value_delimiter = ',')]

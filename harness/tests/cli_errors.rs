@@ -247,7 +247,9 @@ fn an_unknown_or_misplaced_onnx_variant_is_named() {
     synth("onnx", "qdq,int4", "m.onnx").stderr(
         predicate::str::contains("--onnx-variant")
             .and(predicate::str::contains("'int4'"))
-            .and(predicate::str::contains("int32, qdq, gqa, shared-kv")),
+            .and(predicate::str::contains(
+                "int32, qdq, qdq-static, gqa, shared-kv",
+            )),
     );
     synth("gguf", "qdq", "m.gguf").stderr(predicate::str::contains(
         "use it with --format onnx or both",

@@ -453,6 +453,157 @@ fn a_qdq_export_runs_and_conforms() {
     }
 }
 
+/// Static QDQ exports (`quantize_static` in QDQ format, what NPU providers
+/// such as QNN run): `synth --onnx-variant qdq-static` calibrates each
+/// activation's range on ONNX Runtime and puts a uint8 QuantizeLinear /
+/// DequantizeLinear pair before every MatMul. The twin runs; activation
+/// rounding costs quality of its own on top of the weights' (measured
+/// against the f32 model by `quality`), and ranges a calibration did not
+/// measure (an eighth of them, so activations clip) cost far more.
+#[test]
+fn a_static_qdq_export_is_calibrated_runs_and_costs_measured_quality() {
+    use edgebench_backends::synth::{
+        Preset, Quant, StaticQdq, SynthSpec, TwinOptions, write_onnx_static_qdq, write_onnx_with,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let synth_variant = |quant: &str, variant: &str, out: &Path| {
+        edgebench(dir.path())
+            .args(["synth", "--preset", "tiny", "--quant", quant])
+            .args(["--format", "onnx", "--onnx-variant", variant, "--out"])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let synth = |variant: &str, out: &Path| synth_variant("q4_0", variant, out);
+    let synth_q = |quant: &str, out: &Path| synth_variant(quant, "qdq-static", out);
+    let weights_only = dir.path().join("qdq.onnx");
+    assert!(synth("qdq", &weights_only).status.success());
+    let stat = dir.path().join("static.onnx");
+    let o = synth("qdq-static", &stat);
+    let text = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{text}");
+    // 4 per layer (4 layers) and the output's.
+    assert!(text.contains("calibrated 17 activation ranges"), "{text}");
+    // No calibration leftovers beside it.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.contains("calibration")),
+        "{names:?}"
+    );
+
+    let m = ModelProto::decode(std::fs::read(&stat).unwrap().as_slice()).unwrap();
+    let about = m
+        .metadata_props
+        .iter()
+        .find(|p| p.key == "edgebench.synth.twin_activations")
+        .map(|p| p.value.clone())
+        .unwrap();
+    assert!(about.contains("256 seeded ids"), "{about}");
+    let g = m.graph.unwrap();
+    let ops = |op: &str| g.node.iter().filter(|n| n.op_type == op).count();
+    assert_eq!(ops("QuantizeLinear"), 17);
+    assert!(g.output.iter().all(|o| !o.name.starts_with("calib.")));
+    // Every scale is a real range's: positive, finite, not the 1.0 of an
+    // activation calibration never saw.
+    for t in g
+        .initializer
+        .iter()
+        .filter(|t| t.name.ends_with("_act_scale"))
+    {
+        let s = f32::from_le_bytes(t.raw_data[..4].try_into().unwrap());
+        assert!(s.is_finite() && s > 0.0 && s < 1.0, "{}: {s}", t.name);
+    }
+
+    // The same twin with ranges an eighth of the measured ones.
+    let spec = SynthSpec {
+        preset: Preset::Tiny,
+        quant: Quant::Q4_0,
+        seed: 42,
+    };
+    let calib = dir.path().join("c").join("calib.onnx");
+    std::fs::create_dir(calib.parent().unwrap()).unwrap();
+    let opts = TwinOptions {
+        qdq: true,
+        calibration_outputs: true,
+        ..TwinOptions::default()
+    };
+    write_onnx_with(&spec, &calib, opts).unwrap();
+    let ids: Vec<u32> = (0..64).map(|i| (i * 37 + 1) % 1000).collect();
+    let ranges = edgebench_backends::onnx::calibrate(&calib, &ids).unwrap();
+    assert_eq!(ranges.len(), 17);
+    assert!(
+        ranges.values().all(|&(lo, hi)| lo < 0.0 && hi > 0.0),
+        "{ranges:?}"
+    );
+    let clipped = dir.path().join("clipped.onnx");
+    let act = StaticQdq {
+        ranges: ranges
+            .into_iter()
+            .map(|(k, (lo, hi))| (k, (lo / 8.0, hi / 8.0)))
+            .collect(),
+        calibration: "an eighth of the measured ranges".into(),
+    };
+    let opts = TwinOptions {
+        qdq: true,
+        ..TwinOptions::default()
+    };
+    write_onnx_static_qdq(&spec, &clipped, opts, &act).unwrap();
+
+    // Against the weights-only twin, so the KLD is the activations' own.
+    let out = dir.path().join("quality.json");
+    let o = edgebench(dir.path())
+        .arg("quality")
+        .args([&weights_only, &stat, &clipped])
+        .arg("--reference")
+        .arg(&weights_only)
+        .args(["--reference-backend", "onnx:cpu", "-b", "onnx:cpu"])
+        .args(["-t", "2", "--tokens", "64", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let stat_of = |k: &str| -> Vec<f64> {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["stats"][k].as_f64().unwrap())
+            .collect()
+    };
+    let (kld, top1) = (stat_of("mean_kld"), stat_of("top1_agreement"));
+    eprintln!(
+        "mean KLD against the weights-only twin (itself, static, clipped): {kld:?}; top-1 {top1:?}"
+    );
+    assert_eq!((kld[0], top1[0]), (0.0, 1.0), "{text}");
+    // Measured on tiny q4_0 (docs/onnx.md): static 4.3e-5 and top-1 92 %,
+    // clipped 4.1e-2 and top-1 0 %.
+    assert!(kld[1] > 0.0, "activation rounding changed nothing: {kld:?}");
+    assert!(
+        kld[1] * 30.0 < kld[2],
+        "clipped ranges cost no more: {kld:?}"
+    );
+    assert!(top1[1] > top1[2], "{top1:?}");
+
+    // Other quants: int8 per-column weights (q8_0, the f16 model's
+    // matrices) conform with llama.cpp at the quantised tolerance; a float
+    // model whose activations are quantised is judged as quantised.
+    for quant in ["q8_0", "f16"] {
+        let (gguf, _) = twins(dir.path(), quant);
+        let onnx = dir.path().join(format!("static-{quant}.onnx"));
+        let o = synth_q(quant, &onnx);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (code, v, text) = conform(dir.path(), &[&gguf, &onnx], "llama.cpp,onnx:cpu");
+        assert_eq!(code, 0, "{quant}: {text}");
+        assert_eq!(v["pairs"][0]["tolerance"]["class"], "quantised", "{text}");
+        assert_eq!(v["pass"], true, "{quant}: {text}");
+    }
+}
+
 /// onnxruntime-genai exports as the model builder writes them:
 /// GroupQueryAttention with the rotary inside and no `position_ids`, with a
 /// growing past (`gqa`) or one max-length buffer shared by past and present

@@ -14,9 +14,10 @@ pub mod weights;
 
 pub use gguf_out::{SynthError, SynthSummary, write_gguf, write_gguf_with_vocab};
 pub use onnx_out::{
-    EXTERNAL_ALIGN, EXTERNAL_MIN_BYTES, OnnxSummary, TwinOptions, genai_config, q4_0_to_nbits,
-    q4_1_to_nbits, q5_0_to_nbits, q5_k_to_nbits, q6_k_to_nbits, q8_0_to_nbits, twin_encoding,
-    write_onnx, write_onnx_with,
+    EXTERNAL_ALIGN, EXTERNAL_MIN_BYTES, OnnxSummary, StaticQdq, TwinOptions, genai_config,
+    per_channel_int8, q4_0_to_nbits, q4_1_to_nbits, q5_0_to_nbits, q5_k_to_nbits, q6_k_to_nbits,
+    q8_0_to_nbits, twin_encoding, uint8_scale_zero_point, write_onnx, write_onnx_static_qdq,
+    write_onnx_with,
 };
 
 use edgebench_formats::gguf::GgmlType;

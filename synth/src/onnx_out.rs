@@ -92,7 +92,7 @@ use edgebench_formats::onnx_model::proto::{
 use half::f16;
 use prost::Message;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -164,6 +164,58 @@ pub struct TwinOptions {
     /// config that says which. Metadata `edgebench.synth.twin_attention =
     /// "GroupQueryAttention"`.
     pub gqa: bool,
+    /// Each activation a `MatMul` reads is also a graph output,
+    /// `calib.<weight>` (through an `Identity`), named after the first
+    /// matrix that reads it: what a static quantizer runs the float model
+    /// for to measure activation ranges ([`StaticQdq`]).
+    pub calibration_outputs: bool,
+    /// Set by [`write_onnx_static_qdq`] (not by callers): the weights are
+    /// stored as a static quantizer stores them (see [`StaticQdq`]).
+    pub static_qdq: bool,
+}
+
+/// Static activation quantisation (what ONNX Runtime's `quantize_static`
+/// writes in QDQ format, and what NPU execution providers such as QNN run):
+/// before every `MatMul`, its activation input goes through
+/// `QuantizeLinear` and `DequantizeLinear` with a per-tensor uint8 scale
+/// and zero point computed from the activation's calibrated range, as
+/// ONNX Runtime's MinMax calibrator and `compute_scale_zp` do: the range
+/// widened to include 0, `scale = (max - min) / 255`, `zero_point =
+/// round(-min / scale)`. Activations that several matrices read (q, k, v;
+/// gate, up) share one pair.
+///
+/// Weights: q4_0 matrices keep their exact blocked int4 form (as in
+/// [`TwinOptions::qdq`]); every other matrix is stored as `quantize_static`
+/// stores a `MatMul` weight with `per_channel`: int8, symmetric, one scale
+/// per output column (`DequantizeLinear` with `axis = 1`), from the GGUF's
+/// own decoded values (`scale = max|w| / 127`, `q = round(w / scale)`).
+/// That is a second rounding of those weights, not exact. (Blocked int8
+/// weights are not kept: ONNX Runtime 1.31 fuses a uint8 activation pair
+/// and a blocked int8 weight pair into `MatMulIntegerToFloat` without
+/// honouring `block_size`, failing on a prompt and misreading the scales in
+/// decode.) The arithmetic is no longer the GGUF's: activation rounding is
+/// a quantisation error of its own, which `edgebench quality` measures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StaticQdq {
+    /// Per site (the weight name of the first matrix that reads the
+    /// activation, as in [`TwinOptions::calibration_outputs`]): the smallest
+    /// and largest value seen in calibration.
+    pub ranges: BTreeMap<String, (f32, f32)>,
+    /// How the ranges were measured, in words (written to the metadata).
+    pub calibration: String,
+}
+
+/// ONNX Runtime's uint8 scale and zero point for the range `[lo, hi]`
+/// (`onnxruntime.quantization.quant_utils.compute_scale_zp`, asymmetric):
+/// the range widened to include 0; a range of width 0 gets scale 1.
+pub fn uint8_scale_zero_point(lo: f32, hi: f32) -> (f32, u8) {
+    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    let scale = (hi - lo) / 255.0;
+    if scale.is_nan() || scale <= 0.0 || !scale.is_finite() {
+        return (1.0, 0);
+    }
+    let zp = (-lo / scale).round().clamp(0.0, 255.0);
+    (scale, zp as u8)
 }
 
 impl TwinOptions {
@@ -178,6 +230,34 @@ pub fn write_onnx_with(
     spec: &SynthSpec,
     out: &Path,
     opts: TwinOptions,
+) -> Result<OnnxSummary, SynthError> {
+    write_twin(spec, out, opts, None)
+}
+
+/// [`write_onnx_with`] with static activation quantisation ([`StaticQdq`];
+/// `opts.qdq` should be set too, as `quantize_static` quantises the weights
+/// as well). Every site the graph has must have a range in `act`, else the
+/// error names the first one missing. The bytes depend on the ranges, so
+/// they are as reproducible as the calibration that measured them.
+pub fn write_onnx_static_qdq(
+    spec: &SynthSpec,
+    out: &Path,
+    opts: TwinOptions,
+    act: &StaticQdq,
+) -> Result<OnnxSummary, SynthError> {
+    let opts = TwinOptions {
+        static_qdq: true,
+        calibration_outputs: false,
+        ..opts
+    };
+    write_twin(spec, out, opts, Some(act))
+}
+
+fn write_twin(
+    spec: &SynthSpec,
+    out: &Path,
+    opts: TwinOptions,
+    act: Option<&StaticQdq>,
 ) -> Result<OnnxSummary, SynthError> {
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -197,7 +277,7 @@ pub fn write_onnx_with(
         location,
         pos: 0,
     };
-    let model = build_model(spec, opts, &mut sink).map_err(io_err(&data_path))?;
+    let model = build_model(spec, opts, act, &mut sink).map_err(io_err(&data_path))?;
     let data_size = sink.pos;
     if let Some(w) = sink.out.take() {
         w.into_inner()
@@ -286,12 +366,20 @@ impl DataSink {
 }
 
 /// Builds the graph, streaming the weights to `sink`.
-fn build_model(spec: &SynthSpec, opts: TwinOptions, sink: &mut DataSink) -> io::Result<ModelProto> {
+fn build_model(
+    spec: &SynthSpec,
+    opts: TwinOptions,
+    act: Option<&StaticQdq>,
+    sink: &mut DataSink,
+) -> io::Result<ModelProto> {
     let h = spec.hparams();
     let (n_embd, n_vocab) = (h.n_embd as i64, h.n_vocab as i64);
     let mut g = Builder {
         spec: *spec,
         opts,
+        act,
+        act_seen: HashMap::new(),
+        calib_outputs: Vec::new(),
         sink,
         nodes: Vec::new(),
         inits: Vec::new(),
@@ -301,7 +389,7 @@ fn build_model(spec: &SynthSpec, opts: TwinOptions, sink: &mut DataSink) -> io::
         mask: "attention_mask",
         pos: "position_ids",
     };
-    let (inputs, outputs) = graph_io(spec, opts);
+    let (inputs, mut outputs) = graph_io(spec, opts);
     // The order of these steps is the order of nodes and initializers in
     // the file: changing it changes the bytes.
     if opts.int32_inputs {
@@ -349,6 +437,17 @@ fn build_model(spec: &SynthSpec, opts: TwinOptions, sink: &mut DataSink) -> io::
             value: "qdq".into(),
         });
     }
+    if let Some(a) = act {
+        metadata_props.push(StringStringEntryProto {
+            key: "edgebench.synth.twin_activations".into(),
+            value: format!(
+                "uint8 QuantizeLinear + DequantizeLinear per tensor before each MatMul, \
+                 ranges by MinMax calibration: {}",
+                a.calibration
+            ),
+        });
+    }
+    outputs.append(&mut g.calib_outputs);
     let (nodes, inits) = (g.nodes, g.inits);
     Ok(model_proto(
         spec,
@@ -808,6 +907,13 @@ impl Builder<'_> {
 struct Builder<'a> {
     spec: SynthSpec,
     opts: TwinOptions,
+    /// Static activation quantisation, when writing that variant.
+    act: Option<&'a StaticQdq>,
+    /// Activations already quantised (or exposed for calibration): tensor
+    /// name → the name consumers read instead.
+    act_seen: HashMap<String, String>,
+    /// The `calib.*` outputs ([`TwinOptions::calibration_outputs`]).
+    calib_outputs: Vec<ValueInfoProto>,
     sink: &'a mut DataSink,
     nodes: Vec<NodeProto>,
     inits: Vec<TensorProto>,
@@ -1047,6 +1153,7 @@ impl Builder<'_> {
         n: i64,
         out: Option<&str>,
     ) -> io::Result<String> {
+        let x = &self.activation(x, name, k)?;
         let (seed, quant) = (self.spec.seed, self.spec.quant);
         let count = (k * n) as usize;
         let out = match out {
@@ -1057,6 +1164,9 @@ impl Builder<'_> {
             }
         };
         let ty = quant.tensor_type(name, &self.spec.hparams());
+        if self.opts.static_qdq && ty != GgmlType::Q4_0 {
+            return self.per_channel_linear(x, name, ty, (k, n), &out);
+        }
         match ty {
             GgmlType::F32 | GgmlType::F16 | GgmlType::BF16 => {
                 let (size, dt) = match ty {
@@ -1172,6 +1282,51 @@ impl Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// The activation `x` (`k` wide) as the matrix `site` reads it: itself;
+    /// exposed as the output `calib.<site>` in the calibration variant; or
+    /// through a uint8 `QuantizeLinear`/`DequantizeLinear` pair from its
+    /// calibrated range ([`StaticQdq`]). A second reader of `x` gets the
+    /// same name as the first.
+    fn activation(&mut self, x: &str, site: &str, k: i64) -> io::Result<String> {
+        if self.act.is_none() && !self.opts.calibration_outputs {
+            return Ok(x.to_string());
+        }
+        if let Some(seen) = self.act_seen.get(x) {
+            return Ok(seen.clone());
+        }
+        let read = if let Some(act) = self.act {
+            let &(lo, hi) = act.ranges.get(site).ok_or_else(|| {
+                io::Error::other(format!(
+                    "static QDQ: no calibrated range for the activation read by {site}"
+                ))
+            })?;
+            let (scale, zp) = uint8_scale_zero_point(lo, hi);
+            let base = site.trim_end_matches(".weight");
+            let s = self.constant(format!("{base}_act_scale"), data_type::FLOAT, &[], || {
+                scale.to_le_bytes().to_vec()
+            });
+            let z = self.constant(
+                format!("{base}_act_zero_point"),
+                data_type::UINT8,
+                &[],
+                || vec![zp],
+            );
+            let q = self.node("QuantizeLinear", &[x, &s, &z], vec![]);
+            self.node("DequantizeLinear", &[&q, &s, &z], vec![])
+        } else {
+            let name = format!("calib.{site}");
+            self.node_named("Identity", &[x], &name, vec![]);
+            self.calib_outputs.push(value(
+                &name,
+                data_type::FLOAT,
+                &[sym("batch_size"), sym("sequence_length"), fixed(k)],
+            ));
+            x.to_string()
+        };
+        self.act_seen.insert(x.to_string(), read.clone());
+        Ok(read)
+    }
+
     /// A matrix whose blocks of 32 decode as `scale·q − min` (q4_K:
     /// `d·sc·q − dmin·m`; q5_K the same with 5-bit levels; q4_1: `d·q + m`)
     /// as llama.cpp's dot products split it: `x·Wᵀ = MatMulNBits(x; q,
@@ -1318,6 +1473,59 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    /// A matrix as a static quantizer stores it ([`StaticQdq`]): int8
+    /// `[K, N]`, one f32 scale per column, `DequantizeLinear(axis = 1)`,
+    /// then `MatMul`.
+    fn per_channel_linear(
+        &mut self,
+        x: &str,
+        name: &str,
+        ty: GgmlType,
+        (k, n): (i64, i64),
+        out: &str,
+    ) -> io::Result<String> {
+        let (w, sc) = if self.sink.writing() {
+            let v = dequantised(self.spec.seed, name, ty, (k * n) as usize);
+            per_channel_int8(&transpose(&v, n as usize, k as usize), n as usize)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let wn = self.tensor(name, data_type::INT8, &[k, n], (k * n) as u64, || w)?;
+        let sn = format!("{}_scales", name.trim_end_matches(".weight"));
+        let sn = self.tensor(&sn, data_type::FLOAT, &[n], (n * 4) as u64, || {
+            f32_bytes(&sc)
+        })?;
+        let w = self.node("DequantizeLinear", &[&wn, &sn], vec![int("axis", 1)]);
+        Ok(self.node_named("MatMul", &[x, &w], out, vec![]))
+    }
+}
+
+/// `w` (`[K, N]`, row-major) as symmetric int8 with one scale per column,
+/// as ONNX Runtime's static quantizer stores a per-channel `MatMul` weight:
+/// `scale = max|w[:, j]| / 127` (1 for an all-zero column), `q =
+/// round(w / scale)` within ±127. Returns the int8 bytes and the scales.
+pub fn per_channel_int8(w: &[f32], n: usize) -> (Vec<u8>, Vec<f32>) {
+    let mut scales = vec![0.0f32; n];
+    for row in w.chunks(n) {
+        for (s, &x) in scales.iter_mut().zip(row) {
+            *s = s.max(x.abs());
+        }
+    }
+    for s in &mut scales {
+        *s = if *s > 0.0 { *s / 127.0 } else { 1.0 };
+    }
+    let q = w
+        .chunks(n)
+        .flat_map(|row| {
+            row.iter()
+                .zip(&scales)
+                .map(|(&x, &s)| (x / s).round().clamp(-127.0, 127.0) as i8 as u8)
+        })
+        .collect();
+    (q, scales)
+}
+
 /// `MatMulNBits` blobs (`[N, K/block, block·bits/8]` uint8 with the default
 /// zero point, 8 or 128) and f32 scale bytes (`[N, K/block]`) of an `N × K`
 /// matrix, rewritten as a QDQ pair: the signed levels (`stored - zero
@@ -1390,6 +1598,10 @@ const Q6_K_SUB: usize = 16;
 /// How the twin (in variant `opts`) stores a weight matrix of GGUF type
 /// `ty`.
 pub fn twin_encoding(ty: GgmlType, opts: TwinOptions) -> &'static str {
+    if opts.static_qdq && ty != GgmlType::Q4_0 {
+        return "DequantizeLinear int8, one scale per output column (axis 1), then MatMul, \
+                requantised from ggml's decoded values as quantize_static does (not exact)";
+    }
     match (ty, opts.qdq) {
         (GgmlType::F32, _) => "f32 MatMul (exact)",
         (GgmlType::F16, _) => "f16 initializer cast to f32 (exact)",

@@ -23,7 +23,7 @@ fn dry_run(spec: &SynthSpec, location: &str) -> (Vec<u8>, u64) {
         location: location.into(),
         pos: 0,
     };
-    let model = build_model(spec, TwinOptions::default(), &mut sink).unwrap();
+    let model = build_model(spec, TwinOptions::default(), None, &mut sink).unwrap();
     (model.encode_to_vec(), sink.pos)
 }
 
@@ -472,4 +472,176 @@ fn q4_1_q5_0_and_q5_k_forms_decode_to_ggml_values() {
         ggml(GgmlType::Q5_0, &q),
         "q5_0: the twin's weights are ggml's, bit for bit"
     );
+}
+
+/// The graph of a dry run in variant `opts` (with `act`'s ranges).
+fn dry_graph(
+    spec: &SynthSpec,
+    opts: TwinOptions,
+    act: Option<&StaticQdq>,
+) -> io::Result<GraphProto> {
+    let mut sink = DataSink {
+        out: None,
+        location: "m.onnx.data".into(),
+        pos: 0,
+    };
+    build_model(spec, opts, act, &mut sink).map(|m| m.graph.unwrap())
+}
+
+#[test]
+fn uint8_scale_and_zero_point_follow_onnx_runtime_by_hand() {
+    // [-1, 3]: scale 4/255, zero point round(1 / (4/255)) = round(63.75).
+    let (s, z) = uint8_scale_zero_point(-1.0, 3.0);
+    assert_eq!((s, z), (4.0 / 255.0, 64));
+    // The range always holds 0: [2, 5] is taken as [0, 5].
+    assert_eq!(uint8_scale_zero_point(2.0, 5.0), (5.0 / 255.0, 0));
+    assert_eq!(uint8_scale_zero_point(-5.0, -2.0), (5.0 / 255.0, 255));
+    // Nothing seen (or all zeros): scale 1, as ORT does for a zero range.
+    assert_eq!(uint8_scale_zero_point(0.0, 0.0), (1.0, 0));
+    assert_eq!(
+        uint8_scale_zero_point(f32::INFINITY, f32::NEG_INFINITY),
+        (1.0, 0)
+    );
+}
+
+/// Per layer, four activations feed matrices (the attention norm's output,
+/// read by q, k and v; the attention's output; the FFN norm's output, read
+/// by gate and up; the FFN's hidden product), plus the final norm's.
+fn sites(spec: &SynthSpec) -> Vec<String> {
+    let mut v = vec!["output.weight".to_string()];
+    for l in 0..spec.hparams().n_layer {
+        for m in ["attn_q", "attn_output", "ffn_gate", "ffn_down"] {
+            v.push(format!("blk.{l}.{m}.weight"));
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn the_calibration_twin_outputs_each_activation_once() {
+    for quant in [Quant::Q4_0, Quant::Q4_K_M] {
+        let spec = spec(Preset::Tiny, quant);
+        let opts = TwinOptions {
+            qdq: true,
+            calibration_outputs: true,
+            ..TwinOptions::default()
+        };
+        let g = dry_graph(&spec, opts, None).unwrap();
+        let mut calib: Vec<String> = g
+            .output
+            .iter()
+            .filter_map(|o| o.name.strip_prefix("calib.").map(str::to_string))
+            .collect();
+        calib.sort();
+        assert_eq!(calib, sites(&spec), "{quant}");
+        let identities = g.node.iter().filter(|n| n.op_type == "Identity").count();
+        assert_eq!(identities, calib.len());
+        // The logits and every present output are still there, first.
+        let plain = TwinOptions {
+            qdq: true,
+            ..TwinOptions::default()
+        };
+        let base = dry_graph(&spec, plain, None).unwrap();
+        assert_eq!(g.output[..base.output.len()], base.output[..]);
+    }
+}
+
+#[test]
+fn static_qdq_quantises_each_activation_with_its_own_range() {
+    let spec = spec(Preset::Tiny, Quant::Q4_0);
+    let opts = TwinOptions {
+        qdq: true,
+        static_qdq: true,
+        ..TwinOptions::default()
+    };
+    let ranges: BTreeMap<String, (f32, f32)> = sites(&spec)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (s, (-1.0 - i as f32, 2.0)))
+        .collect();
+    let act = StaticQdq {
+        ranges: ranges.clone(),
+        calibration: "by hand".into(),
+    };
+    let g = dry_graph(&spec, opts, Some(&act)).unwrap();
+    let q: Vec<&NodeProto> = g
+        .node
+        .iter()
+        .filter(|n| n.op_type == "QuantizeLinear")
+        .collect();
+    assert_eq!(q.len(), ranges.len());
+    // No graph output was added, and each MatMul reads a dequantised input.
+    assert!(g.output.iter().all(|o| !o.name.starts_with("calib.")));
+    let dq_out: HashSet<&str> = g
+        .node
+        .iter()
+        .filter(|n| n.op_type == "DequantizeLinear")
+        .map(|n| n.output[0].as_str())
+        .collect();
+    // (Every weight MatMul: the attention's own products read no weight.)
+    let weight_matmuls: Vec<&NodeProto> = g
+        .node
+        .iter()
+        .filter(|n| n.op_type == "MatMul" && dq_out.contains(n.input[1].as_str()))
+        .collect();
+    assert_eq!(weight_matmuls.len(), 7 * 4 + 1);
+    for n in weight_matmuls {
+        assert!(dq_out.contains(n.input[0].as_str()), "{}", n.name);
+    }
+    // The ffn_down site's scale and zero point are its range's.
+    let (lo, hi) = ranges["blk.0.ffn_down.weight"];
+    let (s, z) = uint8_scale_zero_point(lo, hi);
+    let init = |name: &str| g.initializer.iter().find(|t| t.name == name).unwrap();
+    assert_eq!(init("blk.0.ffn_down_act_scale").raw_data, s.to_le_bytes());
+    assert_eq!(init("blk.0.ffn_down_act_zero_point").raw_data, vec![z]);
+    assert_eq!(
+        init("blk.0.ffn_down_act_zero_point").data_type,
+        data_type::UINT8
+    );
+    // A site without a range is named.
+    let mut short = act.clone();
+    short.ranges.remove("blk.1.ffn_gate.weight");
+    let err = dry_graph(&spec, opts, Some(&short)).unwrap_err();
+    assert!(err.to_string().contains("blk.1.ffn_gate.weight"), "{err}");
+}
+
+#[test]
+fn per_channel_int8_by_hand() {
+    // [K = 2, N = 3]: columns (1, -4), (0, 0), (0.5, 0.25).
+    let w = [1.0, 0.0, 0.5, -4.0, 0.0, 0.25];
+    let (q, s) = per_channel_int8(&w, 3);
+    assert_eq!(s, vec![4.0 / 127.0, 1.0, 0.5 / 127.0]);
+    let q: Vec<i8> = q.iter().map(|&b| b as i8).collect();
+    // 1 / (4/127) = 31.75 -> 32; -4 -> -127; 0.25 / (0.5/127) = 63.5 -> 64.
+    assert_eq!(q, vec![32, 0, 127, -127, 0, 64]);
+}
+
+#[test]
+fn static_qdq_stores_all_but_q4_0_per_channel() {
+    let spec = spec(Preset::Tiny, Quant::Q4_K_M);
+    let opts = TwinOptions {
+        qdq: true,
+        static_qdq: true,
+        ..TwinOptions::default()
+    };
+    let act = StaticQdq {
+        ranges: sites(&spec).into_iter().map(|s| (s, (-1.0, 1.0))).collect(),
+        calibration: "by hand".into(),
+    };
+    let g = dry_graph(&spec, opts, Some(&act)).unwrap();
+    let weights: Vec<&NodeProto> = g
+        .node
+        .iter()
+        .filter(|n| n.op_type == "DequantizeLinear" && n.input.len() == 2)
+        .collect();
+    assert_eq!(weights.len(), 7 * 4 + 1);
+    for n in weights {
+        let w = g.initializer.iter().find(|t| t.name == n.input[0]).unwrap();
+        assert_eq!(w.data_type, data_type::INT8, "{}", w.name);
+        assert_eq!(n.attribute, vec![int("axis", 1)], "{}", w.name);
+        let s = g.initializer.iter().find(|t| t.name == n.input[1]).unwrap();
+        assert_eq!(s.dims, vec![w.dims[1]], "{}", s.name);
+    }
+    assert!(twin_weights(&spec, opts).contains("(not exact)"));
 }

@@ -154,6 +154,9 @@ pub struct OnnxBackend {
     /// binding that holds each layer's max-length KV buffers as both its
     /// past input and present output (see the module notes).
     binding: Option<IoBinding>,
+    /// Set by [`calibrate`]: each run folds the smallest and largest value
+    /// of every `calib.*` output into this map (keyed without the prefix).
+    calib: Option<BTreeMap<String, (f32, f32)>>,
     /// Per-sequence caches after `configure_parallel` (see [`batch`]).
     batched: Option<batch::Batched>,
     past_len: usize,
@@ -383,6 +386,7 @@ impl OnnxBackend {
             use_cache: [false],
             past: Vec::new(),
             binding: None,
+            calib: None,
             batched: None,
             past_len: 0,
             logits: None,
@@ -640,6 +644,9 @@ impl OnnxBackend {
             );
         }
         self.logits = outputs.remove(self.layout.logits.as_str());
+        if let Some(ranges) = self.calib.as_mut() {
+            fold_ranges(ranges, &outputs).map_err(|e| run_err(stage, e))?;
+        }
         drop(outputs);
         drop(inputs);
         self.past_len = total;
@@ -688,6 +695,67 @@ impl OnnxBackend {
             }
         }
     }
+}
+
+/// Folds the min and max of each `calib.*` output into `ranges`.
+fn fold_ranges(
+    ranges: &mut BTreeMap<String, (f32, f32)>,
+    outputs: &ort::session::SessionOutputs<'_>,
+) -> Result<(), ort::Error> {
+    for (name, v) in outputs.iter() {
+        let Some(site) = name.strip_prefix(CALIB_PREFIX) else {
+            continue;
+        };
+        let (_, d) = v.try_extract_tensor::<f32>()?;
+        let r = ranges
+            .entry(site.to_string())
+            .or_insert((f32::INFINITY, f32::NEG_INFINITY));
+        for &x in d {
+            r.0 = r.0.min(x);
+            r.1 = r.1.max(x);
+        }
+    }
+    Ok(())
+}
+
+/// The prefix of the outputs [`calibrate`] reads.
+pub const CALIB_PREFIX: &str = "calib.";
+
+/// Runs `ids` (one sequence, one forward pass, empty cache) through the
+/// model at `model` on the CPU provider with one thread (so the result
+/// does not depend on how a sum was split between threads), and returns
+/// the smallest and largest value of each of its `calib.*` outputs, keyed
+/// without the prefix: the MinMax calibration of ONNX Runtime's static
+/// quantizer, for a graph written with those outputs (`edgebench synth`'s
+/// calibration twin). A graph without any is an error.
+pub fn calibrate(model: &Path, ids: &[u32]) -> Result<BTreeMap<String, (f32, f32)>, BackendError> {
+    let opts = OnnxOptions {
+        ep: Ep::Cpu,
+        ep_options: BTreeMap::new(),
+        threads: Some(1),
+        graph_optimization: None,
+    };
+    let mut b = OnnxBackend::load(model, &opts)?;
+    let n = ids.len().max(1) as u32;
+    b.configure(&ContextSettings {
+        n_ctx: n,
+        threads: 1,
+        batch: n,
+        ubatch: n,
+        flash_attn: None,
+        kv_type: None,
+    })?;
+    b.clear()?;
+    b.calib = Some(BTreeMap::new());
+    b.prefill(ids, 0)?;
+    let ranges = b.calib.take().unwrap_or_default();
+    if ranges.is_empty() {
+        return Err(load_err(
+            model,
+            format!("calibration: the graph has no {CALIB_PREFIX}* outputs to measure"),
+        ));
+    }
+    Ok(ranges)
 }
 
 /// The index of the largest value (the first of equals): greedy sampling.

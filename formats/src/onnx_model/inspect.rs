@@ -259,6 +259,15 @@ impl OnnxInfo {
             .fold(0u64, u64::saturating_add)
     }
 
+    /// Whether the graph quantises activations (`QuantizeLinear` or
+    /// `DynamicQuantizeLinear`, as static and dynamic QDQ exports do): its
+    /// numbers are a quantised model's whatever its weights' type.
+    pub fn quantises_activations(&self) -> bool {
+        ["QuantizeLinear", "DynamicQuantizeLinear"]
+            .iter()
+            .any(|op| self.op_types.contains_key(*op))
+    }
+
     /// How the weights are stored, in words: `edgebench.synth.quant` for a
     /// twin, else `matmulnbits` when the graph uses MatMulNBits, `qdq` when
     /// it dequantises weights with `DequantizeLinear`, else the

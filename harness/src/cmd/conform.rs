@@ -23,6 +23,7 @@ use crate::flags::{check_out_folder, default_threads, load_settings, model_sourc
 use crate::model::{ResolvedModel, resolve_model_for};
 use crate::prompt::SplitMix64;
 use crate::{output, provenance, session};
+use edgebench_backends::ModelMeta;
 
 /// The logits one (model, backend) pair produced at every compared position.
 pub struct PairLogits {
@@ -194,7 +195,12 @@ pub fn conform(args: &ConformArgs) -> Result<i32> {
                 backend_version: d.version,
                 execution_provider: d.execution_provider,
             },
-            class: ToleranceClass::of_quant(Some(&model.record.quant)),
+            // A graph that quantises its activations is compared as a
+            // quantised model even when its weights are float.
+            class: match &model.meta {
+                ModelMeta::Onnx(i) if i.quantises_activations() => ToleranceClass::Quantised,
+                _ => ToleranceClass::of_quant(Some(&model.record.quant)),
+            },
             logits,
         });
     }
