@@ -130,7 +130,7 @@ pub fn write_synth_onnx_atomically(
 }
 
 /// The folder a file is written into (`.` for a bare file name).
-fn folder_of(path: &Path) -> &Path {
+pub fn folder_of(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))

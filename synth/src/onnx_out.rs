@@ -211,7 +211,7 @@ pub struct StaticQdq {
 pub fn uint8_scale_zero_point(lo: f32, hi: f32) -> (f32, u8) {
     let (lo, hi) = (lo.min(0.0), hi.max(0.0));
     let scale = (hi - lo) / 255.0;
-    if scale.is_nan() || scale <= 0.0 || !scale.is_finite() {
+    if !scale.is_finite() || scale <= 0.0 {
         return (1.0, 0);
     }
     let zp = (-lo / scale).round().clamp(0.0, 255.0);

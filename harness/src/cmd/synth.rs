@@ -127,10 +127,7 @@ fn calibrate(
     out: &std::path::Path,
     twin: synth::TwinOptions,
 ) -> Result<synth::StaticQdq> {
-    let folder = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
+    let folder = cache::folder_of(out);
     let tmp = tempfile::Builder::new()
         .prefix(".edgebench-calibration-")
         .tempdir_in(folder)
